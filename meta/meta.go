@@ -1,0 +1,212 @@
+package meta
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Error kinds. Backends wrap these; callers use errors.Is.
+var (
+	// ErrNotFound: the bucket, object, upload or part does not exist.
+	ErrNotFound = errors.New("meta: not found")
+	// ErrConflict: a create found the row already there (bucket name taken,
+	// upload id reused), or a delete found a bucket that is not empty.
+	ErrConflict = errors.New("meta: conflict")
+	// ErrPreconditionFailed: a conditional write's condition did not hold.
+	ErrPreconditionFailed = errors.New("meta: precondition failed")
+	// ErrUnavailable: the backend cannot be reached now; the request may be
+	// retried. The S3 layer maps it to ServiceUnavailable (503).
+	ErrUnavailable = errors.New("meta: unavailable")
+)
+
+// Bucket is one bucket's row.
+type Bucket struct {
+	Name    string
+	Owner   string // the tenant that created it
+	Created time.Time
+	Region  string
+	// Versioning is "", "Enabled" or "Suspended". Reserved for later issues.
+	Versioning string
+	// Placement names the placement policy of the bucket's data ("" = default).
+	Placement string
+	// Shards is the number of listing shards of the bucket's object index
+	// (fixed at creation). Backends that do not shard may ignore it.
+	Shards int
+}
+
+// Extent is one contiguous run of an object's bytes kept as one blob data
+// set (a single PUT has one extent; a multipart object one per part).
+type Extent struct {
+	DataID    string // blobstore data id holding the bytes
+	Size      int64
+	ChunkSize int64 // chunk size the data was cut with
+	// PartNumber and ETag are those of the multipart part ("" for single PUT).
+	PartNumber int
+	ETag       string
+	// Checksums of the part as the client sent them: algorithm
+	// ("CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256") -> base64 value.
+	Checksums map[string]string
+}
+
+// Object is the current version of one key.
+type Object struct {
+	Bucket       string
+	Key          string
+	VersionID    string // time-ordered, unique per write
+	Size         int64
+	ETag         string // quoted-less hex MD5, or "md5-N" for multipart
+	LastModified time.Time
+	Owner        string
+	// Headers are the stored content headers in canonical form:
+	// Content-Type, Content-Encoding, Content-Disposition, Content-Language,
+	// Cache-Control, Expires.
+	Headers map[string]string
+	// UserMeta holds x-amz-meta-* values, keyed by the lower-case suffix.
+	UserMeta map[string]string
+	// Checksums of the whole object: algorithm -> base64 value. For a
+	// multipart object the value is the composite "<b64>-N" form.
+	Checksums map[string]string
+	// ChecksumType is "FULL_OBJECT" or "COMPOSITE" ("" when none).
+	ChecksumType string
+	Extents      []Extent
+}
+
+// DataIDs lists the blob data ids the object references.
+func (o *Object) DataIDs() []string {
+	ids := make([]string, 0, len(o.Extents))
+	for _, e := range o.Extents {
+		ids = append(ids, e.DataID)
+	}
+	return ids
+}
+
+// Cond is the condition of a conditional object write or delete.
+// The zero value is unconditional.
+type Cond struct {
+	// IfNoneMatch: the write succeeds only if the key has no current object.
+	IfNoneMatch bool
+	// IfVersion, when set, is the VersionID the current object must have.
+	IfVersion string
+}
+
+// ListOptions selects a range of keys in ascending order.
+type ListOptions struct {
+	Prefix string // only keys with this prefix
+	After  string // only keys strictly greater than this
+	Limit  int    // at most this many (>0)
+}
+
+// Buckets is the bucket table. Bucket names are one global namespace.
+type Buckets interface {
+	// CreateBucket claims b.Name; ErrConflict if the name is taken (by anyone).
+	CreateBucket(ctx context.Context, b Bucket) error
+	// GetBucket returns the bucket or ErrNotFound.
+	GetBucket(ctx context.Context, name string) (Bucket, error)
+	// ListBuckets returns every bucket ordered by name.
+	ListBuckets(ctx context.Context) ([]Bucket, error)
+	// DeleteBucket removes the bucket row; ErrNotFound if absent. Callers
+	// check emptiness first (see Objects.ListObjects).
+	DeleteBucket(ctx context.Context, name string) error
+}
+
+// Objects is the object index: one current row per (bucket, key).
+type Objects interface {
+	// PutObject makes o the current object of (o.Bucket, o.Key) atomically,
+	// if cond holds, and returns the object it replaced (nil if none) so that
+	// the caller can reclaim its data. ErrPreconditionFailed if cond fails.
+	PutObject(ctx context.Context, o Object, cond Cond) (replaced *Object, err error)
+	// GetObject returns the current object or ErrNotFound.
+	GetObject(ctx context.Context, bucket, key string) (Object, error)
+	// DeleteObject removes the current object if cond holds and returns it;
+	// ErrNotFound if there is none.
+	DeleteObject(ctx context.Context, bucket, key string, cond Cond) (Object, error)
+	// ListObjects returns objects of bucket in ascending key order.
+	ListObjects(ctx context.Context, bucket string, opts ListOptions) ([]Object, error)
+}
+
+// Upload is one multipart upload in progress.
+type Upload struct {
+	Bucket    string
+	Key       string
+	UploadID  string
+	Initiated time.Time
+	Owner     string
+	Headers   map[string]string
+	UserMeta  map[string]string
+	// ChecksumAlgorithm requested at creation ("" = none), and its type.
+	ChecksumAlgorithm string
+	ChecksumType      string
+}
+
+// Part is one uploaded part of a multipart upload.
+type Part struct {
+	UploadID     string
+	PartNumber   int
+	LastModified time.Time
+	Extent       Extent // Extent.PartNumber == PartNumber; ETag is the part's MD5 hex
+}
+
+// UploadListOptions selects uploads of a bucket in (key, upload id) order.
+type UploadListOptions struct {
+	Prefix         string
+	KeyMarker      string // only uploads with key > KeyMarker, or key == KeyMarker and
+	UploadIDMarker string // upload id > UploadIDMarker
+	Limit          int
+}
+
+// Uploads is the multipart table.
+type Uploads interface {
+	// CreateUpload records u; ErrConflict if its id exists.
+	CreateUpload(ctx context.Context, u Upload) error
+	// GetUpload returns the upload or ErrNotFound.
+	GetUpload(ctx context.Context, bucket, key, uploadID string) (Upload, error)
+	// ListUploads returns the bucket's uploads ordered by key then upload id.
+	ListUploads(ctx context.Context, bucket string, opts UploadListOptions) ([]Upload, error)
+	// DeleteUpload removes the upload and all its part rows (not their data);
+	// ErrNotFound if absent.
+	DeleteUpload(ctx context.Context, bucket, key, uploadID string) error
+	// PutPart records p, replacing and returning any part with the same
+	// number (nil if none).
+	PutPart(ctx context.Context, p Part) (replaced *Part, err error)
+	// ListParts returns parts with number > after, ascending, at most limit.
+	ListParts(ctx context.Context, uploadID string, after, limit int) ([]Part, error)
+}
+
+// GCEntry names blob data that may be garbage: written by an upload that may
+// never commit, or replaced or deleted. When it is due, the collector deletes
+// the data unless the object (Bucket, Key) or the part (UploadID, PartNumber)
+// still references DataID.
+type GCEntry struct {
+	Due        time.Time
+	DataID     string
+	Bucket     string
+	Key        string
+	UploadID   string // set for multipart part data
+	PartNumber int
+	Size       int64
+	ChunkSize  int64
+}
+
+// Queue is the durable garbage-collection queue.
+type Queue interface {
+	// Enqueue adds e (idempotent for the same Due and DataID).
+	Enqueue(ctx context.Context, e GCEntry) error
+	// DueEntries returns up to limit entries with Due <= now, oldest first.
+	DueEntries(ctx context.Context, now time.Time, limit int) ([]GCEntry, error)
+	// Remove deletes e (no error if absent).
+	Remove(ctx context.Context, e GCEntry) error
+	// Len counts entries (for metrics).
+	Len(ctx context.Context) (int64, error)
+}
+
+// Store is a whole metadata backend.
+type Store interface {
+	Buckets
+	Objects
+	Uploads
+	Queue
+	// Ping tells whether the backend answers now (for /readyz).
+	Ping(ctx context.Context) error
+	Close() error
+}
