@@ -1,0 +1,407 @@
+package blobstore
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Chunk framing (format version 1):
+//
+//	payload || CRC32C(payload) as 4 bytes big-endian || version byte (1)
+//
+// The trailer sits at the end so that a chunk can be framed in place in a
+// buffer of ChunkSize+trailerLen bytes, and so that a truncated blob fails
+// its check.
+const (
+	formatVersion = 1
+	trailerLen    = 4 + 1
+)
+
+// Defaults applied by New to zero Options fields.
+const (
+	DefaultChunkSize   = 1 << 20
+	DefaultConcurrency = 4
+	DefaultPrefetch    = 2
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// Options configures a Store. The zero value is valid.
+type Options struct {
+	ChunkSize   int64 // bytes per chunk; default 1 MiB
+	Concurrency int   // chunk puts in flight per Write; default 4
+	Prefetch    int   // chunks read ahead per reader; default 2, negative for none
+
+	// Registerer receives the Store's metrics; nil means no metrics. Stores
+	// sharing a Registerer share their metrics.
+	Registerer prometheus.Registerer
+}
+
+// Store is the chunked, checksummed object data store in front of a Driver.
+// It is safe for concurrent use.
+type Store struct {
+	d           Driver
+	chunkSize   int64
+	concurrency int
+	prefetch    int
+	bufs        sync.Pool // *[]byte of cap chunkSize+trailerLen
+	m           *metrics  // nil when no Registerer
+}
+
+// New returns a Store over d. Zero Options fields take their defaults.
+func New(d Driver, o Options) *Store {
+	s := &Store{d: d, chunkSize: o.ChunkSize, concurrency: o.Concurrency, prefetch: o.Prefetch}
+	if s.chunkSize <= 0 {
+		s.chunkSize = DefaultChunkSize
+	}
+	if s.concurrency <= 0 {
+		s.concurrency = DefaultConcurrency
+	}
+	switch {
+	case s.prefetch == 0:
+		s.prefetch = DefaultPrefetch
+	case s.prefetch < 0:
+		s.prefetch = 0
+	}
+	s.bufs.New = func() any {
+		b := make([]byte, s.chunkSize+trailerLen)
+		return &b
+	}
+	if o.Registerer != nil {
+		s.m = newMetrics(o.Registerer)
+	}
+	return s
+}
+
+// ChunkSize returns the chunk size Write uses. Data must be opened with the
+// chunk size it was written with, so callers record it beside the data id.
+func (s *Store) ChunkSize() int64 { return s.chunkSize }
+
+// Driver returns the Driver the Store writes through.
+func (s *Store) Driver() Driver { return s.d }
+
+// frame appends the trailer to payload, which must have trailerLen bytes of
+// spare capacity.
+func frame(payload []byte) []byte {
+	sum := crc32.Checksum(payload, castagnoli)
+	b := binary.BigEndian.AppendUint32(payload, sum)
+	return append(b, formatVersion)
+}
+
+// unframe checks blob and returns its payload, which must be want bytes long.
+// Every failure wraps ErrCorrupt.
+func unframe(blob []byte, want int64) ([]byte, error) {
+	if len(blob) < trailerLen {
+		return nil, fmt.Errorf("%w: blob of %d bytes is shorter than its trailer", ErrCorrupt, len(blob))
+	}
+	if v := blob[len(blob)-1]; v != formatVersion {
+		return nil, fmt.Errorf("%w: unknown format version %d", ErrCorrupt, v)
+	}
+	payload := blob[:len(blob)-trailerLen]
+	sum := binary.BigEndian.Uint32(blob[len(payload):])
+	if got := crc32.Checksum(payload, castagnoli); got != sum {
+		return nil, fmt.Errorf("%w: crc32c %08x, want %08x", ErrCorrupt, got, sum)
+	}
+	if int64(len(payload)) != want {
+		return nil, fmt.Errorf("%w: payload of %d bytes, want %d", ErrCorrupt, len(payload), want)
+	}
+	return payload, nil
+}
+
+// Write reads r to EOF, cutting it into chunks of s.ChunkSize() stored as
+// chunks 0..n-1 of dataID, with at most Concurrency puts in flight; memory
+// per Write is about (Concurrency+1)*ChunkSize. It returns the number of
+// bytes read from r. Empty input writes no chunks.
+//
+// On any error (from r, the driver or ctx) Write returns after all in-flight
+// puts finish. Chunks already written stay: the caller queues dataID for
+// garbage collection. A read error from r is returned as is, so errors.Is
+// and errors.As see the reader's own error.
+func (s *Store) Write(ctx context.Context, dataID string, r io.Reader) (int64, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		putErr  error // first failure of a put or of ctx
+		total   int64
+		slots   = make(chan struct{}, s.concurrency)
+		readErr error
+	)
+	failed := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return putErr != nil
+	}
+	fail := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if putErr == nil {
+			putErr = err
+			cancel() // stop the other puts early; their chunks are garbage now
+		}
+	}
+
+loop:
+	for index := 0; !failed(); index++ {
+		if err := ctx.Err(); err != nil {
+			fail(err)
+			break
+		}
+		bp := s.bufs.Get().(*[]byte)
+		n, err := io.ReadFull(r, (*bp)[:s.chunkSize])
+		total += int64(n)
+		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+			s.bufs.Put(bp)
+			readErr = err
+			break loop
+		}
+		if n == 0 {
+			s.bufs.Put(bp)
+			break loop
+		}
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			s.bufs.Put(bp)
+			fail(ctx.Err())
+			break loop
+		}
+		wg.Add(1)
+		go func(index int, bp *[]byte, n int) {
+			defer wg.Done()
+			defer func() { <-slots }()
+			defer s.bufs.Put(bp)
+			if err := s.put(ctx, ChunkKey{DataID: dataID, Index: index}, frame((*bp)[:n])); err != nil {
+				fail(err)
+			}
+		}(index, bp, n)
+		if err != nil { // short final chunk: r is at EOF
+			break loop
+		}
+	}
+	if readErr != nil {
+		cancel()
+	}
+	wg.Wait()
+	if readErr != nil {
+		return total, readErr
+	}
+	return total, putErr
+}
+
+func (s *Store) put(ctx context.Context, k ChunkKey, blob []byte) error {
+	start := time.Now()
+	err := s.d.Put(ctx, k, blob)
+	s.m.observe(opPut, start)
+	if err != nil {
+		return fmt.Errorf("blobstore: put %s/%d: %w", k.DataID, k.Index, err)
+	}
+	s.m.addWritten(len(blob) - trailerLen)
+	return nil
+}
+
+// chunkCount returns how many chunks data of size bytes has.
+func chunkCount(size, chunkSize int64) int64 {
+	return (size + chunkSize - 1) / chunkSize
+}
+
+// Open returns a reader of bytes [off, off+length) of data dataID, whose
+// total size is size and which was written with chunkSize. The reader
+// fetches chunk by chunk, up to Prefetch chunks ahead in background
+// goroutines, and verifies every chunk's checksum: a bad chunk yields an
+// error wrapping ErrCorrupt, a missing one an error for which IsNotFound is
+// true. Open fetches the first chunk of the range before returning, so a
+// missing or bad first chunk is reported by Open itself.
+//
+// Close stops prefetching and returns once no goroutine of the reader is
+// left. The reader is not safe for concurrent Reads.
+//
+// Zero-length data (size 0) has no chunks; its reader returns EOF at once.
+func (s *Store) Open(ctx context.Context, dataID string, size, chunkSize, off, length int64) (io.ReadCloser, error) {
+	switch {
+	case size < 0 || off < 0 || length < 0:
+		return nil, fmt.Errorf("blobstore: open %s: negative size %d, offset %d or length %d", dataID, size, off, length)
+	case off > size || length > size-off:
+		return nil, fmt.Errorf("blobstore: open %s: range [%d, %d) outside data of %d bytes", dataID, off, off+length, size)
+	case size > 0 && chunkSize <= 0:
+		return nil, fmt.Errorf("blobstore: open %s: chunk size %d", dataID, chunkSize)
+	}
+	if length == 0 {
+		return io.NopCloser(eofReader{}), nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	r := &reader{
+		s:         s,
+		ctx:       ctx,
+		cancel:    cancel,
+		dataID:    dataID,
+		size:      size,
+		chunkSize: chunkSize,
+		start:     off,
+		end:       off + length,
+		next:      off / chunkSize,
+		last:      (off + length - 1) / chunkSize,
+	}
+	if err := r.advance(); err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
+
+var errClosed = errors.New("blobstore: read on closed reader")
+
+type fetched struct {
+	payload []byte
+	err     error
+}
+
+// reader streams a byte range of one data id. Fetches run in goroutines,
+// each sending its one result on its own buffered channel, so a fetch never
+// blocks on an abandoned reader.
+type reader struct {
+	s          *Store
+	ctx        context.Context
+	cancel     context.CancelFunc
+	dataID     string
+	size       int64
+	chunkSize  int64
+	start, end int64 // byte range still to deliver: [start, end)
+	next, last int64 // next chunk to fetch; last chunk of the range
+
+	pending []chan fetched // in chunk order, at most Prefetch+1
+	cur     []byte         // undelivered bytes of the current chunk
+	err     error          // sticky
+
+	mu     sync.Mutex // orders fill's wg.Add before Close's wg.Wait
+	closed atomic.Bool
+	wg     sync.WaitGroup
+}
+
+func (r *reader) Read(p []byte) (int, error) {
+	if r.closed.Load() {
+		return 0, errClosed
+	}
+	for len(r.cur) == 0 {
+		if r.err != nil {
+			return 0, r.err
+		}
+		if r.start == r.end {
+			return 0, io.EOF
+		}
+		r.err = r.advance()
+	}
+	n := copy(p, r.cur)
+	r.cur = r.cur[n:]
+	r.start += int64(n)
+	return n, nil
+}
+
+// advance makes the next chunk of the range current, starting fetches so
+// that up to Prefetch chunks beyond it are on their way.
+func (r *reader) advance() error {
+	if err := r.fill(); err != nil {
+		return err
+	}
+	if len(r.pending) == 0 {
+		return io.ErrUnexpectedEOF // unreachable: start < end means a chunk is left
+	}
+	res := <-r.pending[0]
+	r.pending[0] = nil
+	r.pending = r.pending[1:]
+	if res.err != nil {
+		r.cancel() // the stream is over; stop read-ahead
+		return res.err
+	}
+	index := r.start / r.chunkSize
+	chunkStart := index * r.chunkSize
+	lo := r.start - chunkStart
+	hi := min(r.end-chunkStart, int64(len(res.payload)))
+	r.cur = res.payload[lo:hi]
+	return r.fill()
+}
+
+// fill starts fetches until Prefetch+1 are pending or the range is covered.
+func (r *reader) fill() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed.Load() {
+		return errClosed
+	}
+	for len(r.pending) <= r.s.prefetch && r.next <= r.last {
+		ch := make(chan fetched, 1)
+		r.pending = append(r.pending, ch)
+		index := r.next
+		r.next++
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			ch <- r.fetch(index)
+		}()
+	}
+	return nil
+}
+
+func (r *reader) fetch(index int64) fetched {
+	k := ChunkKey{DataID: r.dataID, Index: int(index)}
+	start := time.Now()
+	blob, err := r.s.d.Get(r.ctx, k)
+	r.s.m.observe(opGet, start)
+	if err != nil {
+		return fetched{err: fmt.Errorf("blobstore: get %s/%d: %w", k.DataID, k.Index, err)}
+	}
+	want := min(r.chunkSize, r.size-index*r.chunkSize)
+	payload, err := unframe(blob, want)
+	if err != nil {
+		r.s.m.checksumFailure()
+		return fetched{err: fmt.Errorf("blobstore: get %s/%d: %w", k.DataID, k.Index, err)}
+	}
+	r.s.m.addRead(len(payload))
+	return fetched{payload: payload}
+}
+
+// Close cancels outstanding fetches and waits for their goroutines to end.
+// It is idempotent, may be called while a Read is blocked, and always
+// returns nil.
+func (r *reader) Close() error {
+	r.mu.Lock()
+	r.closed.Store(true)
+	r.mu.Unlock()
+	r.cancel()
+	r.wg.Wait()
+	return nil
+}
+
+// Delete removes all chunks of data dataID of size bytes written with
+// chunkSize. Deleting data that is already gone is not an error.
+func (s *Store) Delete(ctx context.Context, dataID string, size, chunkSize int64) error {
+	if size < 0 || (size > 0 && chunkSize <= 0) {
+		return fmt.Errorf("blobstore: delete %s: size %d, chunk size %d", dataID, size, chunkSize)
+	}
+	var count int64
+	if size > 0 {
+		count = chunkCount(size, chunkSize)
+	}
+	start := time.Now()
+	err := s.d.Delete(ctx, dataID, int(count))
+	s.m.observe(opDelete, start)
+	if err != nil {
+		return fmt.Errorf("blobstore: delete %s: %w", dataID, err)
+	}
+	return nil
+}
