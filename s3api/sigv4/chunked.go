@@ -141,13 +141,19 @@ func (r *chunkedReader) nextChunk() error {
 		if !hmac.Equal([]byte(want), []byte(sig)) {
 			return ErrSignatureDoesNotMatch.with("The chunk signature we calculated does not match the signature you provided.")
 		}
+		if size > 0 {
+			// Frame the chunk completely before releasing any of it.
+			if err := r.readCRLF(); err != nil {
+				return err
+			}
+		}
 		r.prevSig = sig
 		r.pending = data
 	} else {
 		r.remaining = size
+		r.needCRLF = size > 0
 	}
 	if size > 0 {
-		r.needCRLF = true
 		return nil
 	}
 	return r.finish()
