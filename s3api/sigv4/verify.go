@@ -104,7 +104,7 @@ func check(r *http.Request, p *parsedAuth, creds Credentials, region string) (*A
 	}
 	secret, owner, ok := creds.SecretFor(p.accessKey)
 	if !ok {
-		return nil, ErrInvalidAccessKeyID
+		return nil, ErrInvalidAccessKeyID.with(ErrInvalidAccessKeyID.Message)
 	}
 	var exclude []string
 	if p.presigned {
@@ -120,7 +120,7 @@ func check(r *http.Request, p *parsedAuth, creds Credentials, region string) (*A
 	key := SigningKey(secret, p.scopeDate, p.region, p.service)
 	want := Signature(key, StringToSign(p.date, scope, sha256Hex([]byte(canonical))))
 	if !hmac.Equal([]byte(want), []byte(p.signature)) {
-		return nil, ErrSignatureDoesNotMatch
+		return nil, ErrSignatureDoesNotMatch.with(ErrSignatureDoesNotMatch.Message)
 	}
 	return &Auth{
 		AccessKey:   p.accessKey,
@@ -204,7 +204,7 @@ func parseHeaderAuth(r *http.Request, header string, now time.Time) (*parsedAuth
 		return nil, err
 	}
 	if skew := now.Sub(date); skew > MaxSkew || skew < -MaxSkew {
-		return nil, ErrRequestTimeTooSkewed
+		return nil, ErrRequestTimeTooSkewed.with(ErrRequestTimeTooSkewed.Message)
 	}
 	payload := r.Header.Get("X-Amz-Content-Sha256")
 	if payload == "" {
