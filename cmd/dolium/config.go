@@ -1,0 +1,115 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/dolium/dolium/identity"
+	"gopkg.in/yaml.v3"
+)
+
+// config is everything `dolium serve` can be told. Precedence: flags, then
+// environment variables, then the YAML file (--config), then defaults.
+type config struct {
+	Listen       string         `yaml:"listen"`
+	Data         string         `yaml:"data"`
+	Region       string         `yaml:"region"`
+	LogLevel     string         `yaml:"log_level"`
+	LogFormat    string         `yaml:"log_format"`
+	ChunkSize    int64          `yaml:"chunk_size"`
+	GCInterval   time.Duration  `yaml:"gc_interval"`
+	UploadGrace  time.Duration  `yaml:"upload_grace"`
+	ReclaimDelay time.Duration  `yaml:"reclaim_delay"`
+	Root         identity.Key   `yaml:"root"`
+	Keys         []identity.Key `yaml:"keys"`
+}
+
+func defaults() config {
+	return config{
+		Listen: "127.0.0.1:9000", Data: "./data", Region: "us-east-1", LogLevel: "info", LogFormat: "text",
+		ChunkSize: 1 << 20, GCInterval: 30 * time.Second, UploadGrace: time.Hour, ReclaimDelay: time.Minute,
+	}
+}
+
+// envVars maps each setting to its environment variable.
+var envVars = []struct {
+	name string
+	set  func(c *config, v string) error
+}{
+	{"DOLIUM_LISTEN", func(c *config, v string) error { c.Listen = v; return nil }},
+	{"DOLIUM_DATA", func(c *config, v string) error { c.Data = v; return nil }},
+	{"DOLIUM_REGION", func(c *config, v string) error { c.Region = v; return nil }},
+	{"DOLIUM_LOG_LEVEL", func(c *config, v string) error { c.LogLevel = v; return nil }},
+	{"DOLIUM_LOG_FORMAT", func(c *config, v string) error { c.LogFormat = v; return nil }},
+	{"DOLIUM_CHUNK_SIZE", func(c *config, v string) (err error) { c.ChunkSize, err = strconv.ParseInt(v, 10, 64); return }},
+	{"DOLIUM_GC_INTERVAL", func(c *config, v string) (err error) { c.GCInterval, err = time.ParseDuration(v); return }},
+	{"DOLIUM_UPLOAD_GRACE", func(c *config, v string) (err error) { c.UploadGrace, err = time.ParseDuration(v); return }},
+	{"DOLIUM_RECLAIM_DELAY", func(c *config, v string) (err error) { c.ReclaimDelay, err = time.ParseDuration(v); return }},
+	{"DOLIUM_ROOT_ACCESS_KEY", func(c *config, v string) error { c.Root.AccessKey = v; return nil }},
+	{"DOLIUM_ROOT_SECRET_KEY", func(c *config, v string) error { c.Root.SecretKey = v; return nil }},
+}
+
+// loadConfig parses args (after "serve") and the environment.
+func loadConfig(args []string, getenv func(string) string) (config, error) {
+	c := defaults()
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	path := fs.String("config", getenv("DOLIUM_CONFIG"), "YAML config file (env DOLIUM_CONFIG)")
+	listen := fs.String("listen", "", "address to serve S3 on (env DOLIUM_LISTEN; default "+c.Listen+")")
+	data := fs.String("data", "", "data directory of the embedded store (env DOLIUM_DATA; default "+c.Data+")")
+	region := fs.String("region", "", "region (env DOLIUM_REGION; default "+c.Region+")")
+	logLevel := fs.String("log-level", "", "debug, info, warn or error (env DOLIUM_LOG_LEVEL)")
+	logFormat := fs.String("log-format", "", "text or json (env DOLIUM_LOG_FORMAT)")
+	chunk := fs.Int64("chunk-size", 0, "chunk size in bytes (env DOLIUM_CHUNK_SIZE; default 1048576)")
+	gcInterval := fs.Duration("gc-interval", 0, "garbage collector period (env DOLIUM_GC_INTERVAL; default 30s)")
+	grace := fs.Duration("upload-grace", 0, "time after which an unfinished upload's data is collected (env DOLIUM_UPLOAD_GRACE; default 1h)")
+	reclaim := fs.Duration("reclaim-delay", 0, "how long replaced data stays readable (env DOLIUM_RECLAIM_DELAY; default 1m)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if *path != "" {
+		b, err := os.ReadFile(*path)
+		if err != nil {
+			return c, err
+		}
+		if err := yaml.Unmarshal(b, &c); err != nil {
+			return c, fmt.Errorf("%s: %w", *path, err)
+		}
+	}
+	for _, e := range envVars {
+		if v := getenv(e.name); v != "" {
+			if err := e.set(&c, v); err != nil {
+				return c, fmt.Errorf("%s: %w", e.name, err)
+			}
+		}
+	}
+	for p, v := range map[*string]string{&c.Listen: *listen, &c.Data: *data, &c.Region: *region, &c.LogLevel: *logLevel, &c.LogFormat: *logFormat} {
+		if v != "" {
+			*p = v
+		}
+	}
+	if *chunk > 0 {
+		c.ChunkSize = *chunk
+	}
+	if *gcInterval > 0 {
+		c.GCInterval = *gcInterval
+	}
+	if *grace > 0 {
+		c.UploadGrace = *grace
+	}
+	if *reclaim > 0 {
+		c.ReclaimDelay = *reclaim
+	}
+	if c.ChunkSize < 64<<10 || c.ChunkSize > 16<<20 {
+		return c, fmt.Errorf("chunk size %d out of range [64 KiB, 16 MiB]", c.ChunkSize)
+	}
+	if (c.Root.AccessKey == "") != (c.Root.SecretKey == "") {
+		return c, fmt.Errorf("set both DOLIUM_ROOT_ACCESS_KEY and DOLIUM_ROOT_SECRET_KEY, or neither")
+	}
+	return c, nil
+}

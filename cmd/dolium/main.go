@@ -1,0 +1,171 @@
+// Command dolium is the S3 gateway. `dolium serve` runs it; see the README
+// for flags, environment variables and the config file.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/dolium/dolium/blobstore"
+	"github.com/dolium/dolium/blobstore/local"
+	"github.com/dolium/dolium/gateway"
+	"github.com/dolium/dolium/identity"
+	"github.com/dolium/dolium/meta/pebble"
+	"github.com/dolium/dolium/s3api"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+func main() {
+	if len(os.Args) < 2 || os.Args[1] != "serve" {
+		fmt.Fprintln(os.Stderr, "usage: dolium serve [flags]   (dolium serve -h lists them)")
+		os.Exit(2)
+	}
+	cfg, err := loadConfig(os.Args[2:], os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "dolium:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "dolium:", err)
+		os.Exit(1)
+	}
+}
+
+func newLogger(cfg config) *slog.Logger {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		lvl = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+func serve(ctx context.Context, cfg config) error {
+	log := newLogger(cfg)
+	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
+		return err
+	}
+	root := identity.Key{AccessKey: cfg.Root.AccessKey, SecretKey: cfg.Root.SecretKey, Owner: identity.RootOwner}
+	generated := false
+	if root.AccessKey == "" {
+		var err error
+		if root, generated, err = identity.LoadOrCreateRoot(cfg.Data); err != nil {
+			return fmt.Errorf("root credentials: %w", err)
+		}
+	}
+	keys, err := identity.NewKeystore(append([]identity.Key{root}, cfg.Keys...))
+	if err != nil {
+		return err
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	ms, err := pebble.Open(filepath.Join(cfg.Data, "meta"), pebble.Options{})
+	if err != nil {
+		return fmt.Errorf("metadata store: %w", err)
+	}
+	defer ms.Close()
+	drv, err := local.Open(filepath.Join(cfg.Data, "chunks"))
+	if err != nil {
+		return fmt.Errorf("chunk store: %w", err)
+	}
+	defer drv.Close()
+	blobs := blobstore.New(drv, blobstore.Options{ChunkSize: cfg.ChunkSize, Registerer: reg})
+	gw := gateway.New(gateway.Config{
+		Meta: ms, Blobs: blobs, Region: cfg.Region, UploadGrace: cfg.UploadGrace,
+		ReclaimDelay: cfg.ReclaimDelay, Logger: log,
+	})
+	gcm := newGCMetrics(reg, ms)
+	s3 := s3api.New(s3api.Options{Gateway: gw, Keys: keys, Region: cfg.Region, Logger: log, Registerer: reg})
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           withOps(s3, gw, promhttp.HandlerFor(reg, promhttp.HandlerOpts{})),
+		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	go gw.RunCollector(ctx, cfg.GCInterval, gcm.observe)
+
+	printBanner(ln.Addr().String(), cfg, root, generated)
+	log.Info("serving S3", "listen", ln.Addr().String(), "data", cfg.Data, "region", cfg.Region, "keys", keys.Len())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// withOps serves /healthz, /readyz and /metrics to requests that carry no
+// S3 authentication (these are the only unauthenticated endpoints); every
+// other request, and any signed one, goes to S3.
+func withOps(s3 http.Handler, gw *gateway.Gateway, metrics http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		signed := r.Header.Get("Authorization") != "" || r.URL.Query().Has("X-Amz-Signature")
+		if !signed && r.Method == http.MethodGet {
+			switch r.URL.Path {
+			case "/healthz":
+				w.Write([]byte("ok\n"))
+				return
+			case "/readyz":
+				ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+				defer cancel()
+				if err := gw.Ready(ctx); err != nil {
+					http.Error(w, "not ready", http.StatusServiceUnavailable)
+					return
+				}
+				w.Write([]byte("ready\n"))
+				return
+			case "/metrics":
+				metrics.ServeHTTP(w, r)
+				return
+			}
+		}
+		s3.ServeHTTP(w, r)
+	})
+}
+
+func printBanner(addr string, cfg config, root identity.Key, generated bool) {
+	endpoint := "http://" + addr
+	var b strings.Builder
+	fmt.Fprintf(&b, "\ndolium is serving S3 at %s (region %s, data in %s)\n\n", endpoint, cfg.Region, cfg.Data)
+	if generated {
+		fmt.Fprintf(&b, "A root key pair was generated and saved in %s:\n", filepath.Join(cfg.Data, identity.RootFile))
+	}
+	fmt.Fprintf(&b, "  AWS_ACCESS_KEY_ID=%s\n  AWS_SECRET_ACCESS_KEY=%s\n\n", root.AccessKey, root.SecretKey)
+	fmt.Fprintf(&b, "Try it:\n  export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_DEFAULT_REGION=%s\n", root.AccessKey, root.SecretKey, cfg.Region)
+	fmt.Fprintf(&b, "  aws --endpoint-url %s s3 mb s3://demo\n", endpoint)
+	fmt.Fprintf(&b, "  aws --endpoint-url %s s3 cp README.md s3://demo/\n", endpoint)
+	fmt.Fprintf(&b, "  aws --endpoint-url %s s3 ls s3://demo/\n\n", endpoint)
+	os.Stdout.WriteString(b.String())
+}

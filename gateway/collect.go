@@ -1,0 +1,100 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/dolium/dolium/meta"
+)
+
+// referenced reports whether e's data is still used by the current object
+// (e.Bucket, e.Key) or by part e.PartNumber of upload e.UploadID.
+func (g *Gateway) referenced(ctx context.Context, e meta.GCEntry) (bool, error) {
+	o, err := g.meta.GetObject(ctx, e.Bucket, e.Key)
+	switch {
+	case err == nil:
+		if slices.Contains(o.DataIDs(), e.DataID) {
+			return true, nil
+		}
+	case !errors.Is(err, meta.ErrNotFound):
+		return false, err
+	}
+	if e.UploadID == "" {
+		return false, nil
+	}
+	if _, err := g.meta.GetUpload(ctx, e.Bucket, e.Key, e.UploadID); errors.Is(err, meta.ErrNotFound) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	ps, err := g.meta.ListParts(ctx, e.UploadID, e.PartNumber-1, 1)
+	if err != nil {
+		return false, err
+	}
+	return len(ps) == 1 && ps[0].PartNumber == e.PartNumber && ps[0].Extent.DataID == e.DataID, nil
+}
+
+// CollectOnce processes up to limit due entries of the collection queue:
+// unreferenced data is deleted, then the entry removed. It is safe to run
+// on every gateway at once: deletes are idempotent and a referenced data set
+// is never deleted.
+func (g *Gateway) CollectOnce(ctx context.Context, limit int) (CollectStats, error) {
+	var st CollectStats
+	es, err := g.meta.DueEntries(ctx, g.now(), limit)
+	if err != nil {
+		return st, mapMeta(err)
+	}
+	for _, e := range es {
+		ref, err := g.referenced(ctx, e)
+		if err != nil {
+			return st, mapMeta(err)
+		}
+		if !ref {
+			if err := g.blobs.Delete(ctx, e.DataID, e.Size, e.ChunkSize); err != nil {
+				return st, err
+			}
+			st.Deleted++
+		}
+		if err := g.meta.Remove(ctx, e); err != nil {
+			return st, mapMeta(err)
+		}
+		st.Processed++
+	}
+	return st, nil
+}
+
+// CollectStats counts one collection pass.
+type CollectStats struct {
+	Processed int // queue entries handled
+	Deleted   int // data sets deleted
+}
+
+// RunCollector runs CollectOnce every interval until ctx ends.
+func (g *Gateway) RunCollector(ctx context.Context, interval time.Duration, onPass func(CollectStats, error)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		for {
+			st, err := g.CollectOnce(ctx, 500)
+			if onPass != nil {
+				onPass(st, err)
+			}
+			if err != nil {
+				if ctx.Err() == nil {
+					g.log.Warn("garbage collection pass failed", "err", err)
+				}
+				break
+			}
+			if st.Processed < 500 {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

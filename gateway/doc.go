@@ -1,0 +1,19 @@
+// Package gateway is dolium's core: S3 object semantics on top of a metadata
+// store (package meta) and a chunk store (package blobstore). It knows
+// nothing of HTTP; package s3api parses requests into calls here and encodes
+// the results.
+//
+// Guarantees:
+//   - Streaming: an object's body flows from the request through the hashers
+//     into the chunk store; no call holds a whole object in memory.
+//   - Atomic visibility: an object (or completed multipart upload) becomes
+//     visible only when its metadata row is written, after every chunk is
+//     durable. A crash at any point leaves either the old or the new object.
+//   - No leaks: every data set is recorded in the garbage-collection queue
+//     before its first chunk is written; the collector (Collector) deletes it
+//     once it is due unless an object or part still references it. Replaced,
+//     deleted and aborted data is queued likewise.
+//
+// Errors are the kinds declared in errors.go; the S3 layer maps them to S3
+// error codes in one place.
+package gateway

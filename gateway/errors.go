@@ -1,0 +1,37 @@
+package gateway
+
+import "errors"
+
+// Error kinds returned by the gateway. They name S3 conditions but carry no
+// HTTP detail; s3api maps each to its S3 code and status.
+var (
+	ErrNoSuchBucket            = errors.New("no such bucket")
+	ErrNoSuchKey               = errors.New("no such key")
+	ErrNoSuchUpload            = errors.New("no such upload")
+	ErrBucketAlreadyExists     = errors.New("bucket already exists")
+	ErrBucketAlreadyOwnedByYou = errors.New("bucket already owned by you")
+	ErrBucketNotEmpty          = errors.New("bucket not empty")
+	ErrInvalidBucketName       = errors.New("invalid bucket name")
+	ErrKeyTooLong              = errors.New("key too long")
+	ErrAccessDenied            = errors.New("access denied")
+	ErrPreconditionFailed      = errors.New("precondition failed")
+	ErrNotModified             = errors.New("not modified")
+	ErrInvalidRange            = errors.New("invalid range")
+	ErrBadDigest               = errors.New("content-md5 mismatch")
+	ErrInvalidDigest           = errors.New("content-md5 malformed")
+	ErrChecksumMismatch        = errors.New("checksum mismatch")
+	ErrInvalidChecksum         = errors.New("checksum value malformed")
+	ErrEntityTooSmall          = errors.New("part too small")
+	ErrEntityTooLarge          = errors.New("entity too large")
+	ErrIncompleteBody          = errors.New("incomplete body")
+	ErrInvalidPart             = errors.New("invalid part")
+	ErrInvalidPartOrder        = errors.New("invalid part order")
+	ErrInvalidPartNumber       = errors.New("invalid part number")
+	ErrInvalidCopySource       = errors.New("invalid copy request")
+	ErrInvalidArgument         = errors.New("invalid argument")
+	ErrRequestTimeout          = errors.New("upload took too long")
+	ErrUnavailable             = errors.New("service unavailable")
+)
+
+// ErrMalformedParts: a CompleteMultipartUpload body with no parts.
+var ErrMalformedParts = errors.New("complete request lists no parts")

@@ -1,0 +1,217 @@
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/dolium/dolium/blobstore"
+	"github.com/dolium/dolium/meta"
+)
+
+// Limits from the S3 API.
+const (
+	MaxKeyLength     = 1024
+	MaxPutSize       = 5 << 30 // 5 GiB, a single PutObject or UploadPart
+	MinPartSize      = 5 << 20 // every part but the last
+	MaxPartNumber    = 10000
+	MaxDeleteObjects = 1000
+	DefaultMaxKeys   = 1000
+)
+
+// Config wires a Gateway.
+type Config struct {
+	Meta  meta.Store
+	Blobs *blobstore.Store
+	// Region reported by GetBucketLocation and stored on new buckets.
+	Region string
+	// UploadGrace is how long an upload may take before its data may be
+	// collected as abandoned (default 1h). An upload that takes longer fails
+	// with ErrRequestTimeout instead of committing data the collector may
+	// already be deleting.
+	UploadGrace time.Duration
+	// ReclaimDelay is how long replaced or deleted data stays readable for
+	// GETs already streaming it (default 1m).
+	ReclaimDelay time.Duration
+	// BucketShards is the listing shard count given to new buckets (default 16).
+	BucketShards int
+	Logger       *slog.Logger
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Gateway implements S3 object semantics. It is safe for concurrent use.
+type Gateway struct {
+	meta  meta.Store
+	blobs *blobstore.Store
+	cfg   Config
+	log   *slog.Logger
+	seq   atomic.Uint64
+}
+
+// New returns a Gateway for cfg, filling in defaults.
+func New(cfg Config) *Gateway {
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	if cfg.UploadGrace <= 0 {
+		cfg.UploadGrace = time.Hour
+	}
+	if cfg.ReclaimDelay <= 0 {
+		cfg.ReclaimDelay = time.Minute
+	}
+	if cfg.BucketShards <= 0 {
+		cfg.BucketShards = 16
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Gateway{meta: cfg.Meta, blobs: cfg.Blobs, cfg: cfg, log: cfg.Logger}
+}
+
+// Region is the gateway's region.
+func (g *Gateway) Region() string { return g.cfg.Region }
+
+// Ready reports whether the metadata store answers.
+func (g *Gateway) Ready(ctx context.Context) error { return mapMeta(g.meta.Ping(ctx)) }
+
+func (g *Gateway) now() time.Time { return g.cfg.Now().UTC() }
+
+// newID returns a unique, time-ordered identifier (hex).
+func (g *Gateway) newID() string {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return fmt.Sprintf("%016x%s", g.now().UnixNano(), hex.EncodeToString(b[:]))
+}
+
+// mapMeta turns backend error kinds into gateway kinds where they mean the
+// same thing to every caller; other errors pass through.
+func mapMeta(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, meta.ErrUnavailable):
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return err
+}
+
+// ValidBucketName reports whether name follows S3's bucket naming rules
+// (general purpose buckets).
+func ValidBucketName(name string) bool {
+	if len(name) < 3 || len(name) > 63 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case c == '.' || c == '-':
+			if i == 0 || i == len(name)-1 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	if strings.Contains(name, "..") || strings.Contains(name, ".-") || strings.Contains(name, "-.") {
+		return false
+	}
+	if net.ParseIP(name) != nil {
+		return false
+	}
+	for _, p := range []string{"xn--", "sthree-", "amzn-s3-demo-"} {
+		if strings.HasPrefix(name, p) {
+			return false
+		}
+	}
+	for _, s := range []string{"-s3alias", "--ol-s3", ".mrap", "--x-s3"} {
+		if strings.HasSuffix(name, s) {
+			return false
+		}
+	}
+	return true
+}
+
+// CreateBucket creates bucket name owned by owner.
+func (g *Gateway) CreateBucket(ctx context.Context, owner, name string) error {
+	if !ValidBucketName(name) {
+		return ErrInvalidBucketName
+	}
+	err := g.meta.CreateBucket(ctx, meta.Bucket{
+		Name: name, Owner: owner, Created: g.now(), Region: g.cfg.Region, Shards: g.cfg.BucketShards,
+	})
+	if errors.Is(err, meta.ErrConflict) {
+		b, gerr := g.meta.GetBucket(ctx, name)
+		if gerr == nil && b.Owner == owner {
+			return ErrBucketAlreadyOwnedByYou
+		}
+		return ErrBucketAlreadyExists
+	}
+	return mapMeta(err)
+}
+
+// Bucket returns the bucket if owner may use it.
+func (g *Gateway) Bucket(ctx context.Context, owner, name string) (meta.Bucket, error) {
+	b, err := g.meta.GetBucket(ctx, name)
+	if errors.Is(err, meta.ErrNotFound) {
+		return b, ErrNoSuchBucket
+	}
+	if err != nil {
+		return b, mapMeta(err)
+	}
+	if b.Owner != owner {
+		return b, ErrAccessDenied
+	}
+	return b, nil
+}
+
+// ListBuckets lists owner's buckets by name.
+func (g *Gateway) ListBuckets(ctx context.Context, owner string) ([]meta.Bucket, error) {
+	all, err := g.meta.ListBuckets(ctx)
+	if err != nil {
+		return nil, mapMeta(err)
+	}
+	var mine []meta.Bucket
+	for _, b := range all {
+		if b.Owner == owner {
+			mine = append(mine, b)
+		}
+	}
+	return mine, nil
+}
+
+// DeleteBucket deletes an empty bucket (no objects, no uploads in progress).
+func (g *Gateway) DeleteBucket(ctx context.Context, owner, name string) error {
+	if _, err := g.Bucket(ctx, owner, name); err != nil {
+		return err
+	}
+	objs, err := g.meta.ListObjects(ctx, name, meta.ListOptions{Limit: 1})
+	if err != nil {
+		return mapMeta(err)
+	}
+	ups, err := g.meta.ListUploads(ctx, name, meta.UploadListOptions{Limit: 1})
+	if err != nil {
+		return mapMeta(err)
+	}
+	if len(objs) > 0 || len(ups) > 0 {
+		return ErrBucketNotEmpty
+	}
+	err = g.meta.DeleteBucket(ctx, name)
+	if errors.Is(err, meta.ErrNotFound) {
+		return ErrNoSuchBucket
+	}
+	return mapMeta(err)
+}

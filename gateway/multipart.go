@@ -1,0 +1,401 @@
+package gateway
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/dolium/dolium/checksum"
+	"github.com/dolium/dolium/meta"
+)
+
+// CreateUploadInput is a CreateMultipartUpload request.
+type CreateUploadInput struct {
+	Bucket, Key, Owner string
+	Headers            map[string]string
+	UserMeta           map[string]string
+	ChecksumAlgorithm  checksum.Algorithm // "" = none
+	ChecksumType       string             // "COMPOSITE", "FULL_OBJECT" or "" (default per algorithm)
+}
+
+// CreateMultipartUpload starts an upload and returns it.
+func (g *Gateway) CreateMultipartUpload(ctx context.Context, in CreateUploadInput) (meta.Upload, error) {
+	if err := g.checkKey(in.Key); err != nil {
+		return meta.Upload{}, err
+	}
+	if _, err := g.Bucket(ctx, in.Owner, in.Bucket); err != nil {
+		return meta.Upload{}, err
+	}
+	ct := in.ChecksumType
+	if in.ChecksumAlgorithm == "" {
+		if ct != "" {
+			return meta.Upload{}, ErrInvalidArgument
+		}
+	} else if ct == "" {
+		ct = "COMPOSITE"
+		if in.ChecksumAlgorithm == checksum.CRC64NVME {
+			ct = "FULL_OBJECT"
+		}
+	}
+	switch {
+	case ct == "", ct == "COMPOSITE" && in.ChecksumAlgorithm != checksum.CRC64NVME:
+	case ct == "FULL_OBJECT" && strings.HasPrefix(string(in.ChecksumAlgorithm), "CRC"):
+	default:
+		return meta.Upload{}, ErrInvalidArgument
+	}
+	u := meta.Upload{
+		Bucket: in.Bucket, Key: in.Key, UploadID: g.newID(), Initiated: g.now(), Owner: in.Owner,
+		Headers: in.Headers, UserMeta: in.UserMeta,
+		ChecksumAlgorithm: string(in.ChecksumAlgorithm), ChecksumType: ct,
+	}
+	return u, mapMeta(g.meta.CreateUpload(ctx, u))
+}
+
+func (g *Gateway) upload(ctx context.Context, owner, bucket, key, uploadID string) (meta.Upload, error) {
+	if err := g.checkKey(key); err != nil {
+		return meta.Upload{}, err
+	}
+	if _, err := g.Bucket(ctx, owner, bucket); err != nil {
+		return meta.Upload{}, err
+	}
+	u, err := g.meta.GetUpload(ctx, bucket, key, uploadID)
+	if errors.Is(err, meta.ErrNotFound) {
+		return u, ErrNoSuchUpload
+	}
+	return u, mapMeta(err)
+}
+
+// PartInput is an UploadPart request.
+type PartInput struct {
+	Bucket, Key, Owner, UploadID string
+	PartNumber                   int
+	Body                         io.Reader
+	Size                         int64
+	ContentMD5                   string
+	Checksum                     ChecksumInput
+}
+
+// UploadPart stores one part.
+func (g *Gateway) UploadPart(ctx context.Context, in PartInput) (meta.Part, error) {
+	if in.PartNumber < 1 || in.PartNumber > MaxPartNumber {
+		return meta.Part{}, ErrInvalidPartNumber
+	}
+	u, err := g.upload(ctx, in.Owner, in.Bucket, in.Key, in.UploadID)
+	if err != nil {
+		return meta.Part{}, err
+	}
+	if in.Checksum.Algorithm != "" && u.ChecksumAlgorithm != "" && string(in.Checksum.Algorithm) != u.ChecksumAlgorithm {
+		return meta.Part{}, ErrInvalidArgument
+	}
+	extra, _ := checksum.Parse(u.ChecksumAlgorithm)
+	ext, entry, err := g.writeData(ctx, dataInput{
+		bucket: in.Bucket, key: in.Key, uploadID: in.UploadID, partNumber: in.PartNumber,
+		body: in.Body, size: in.Size, contentMD5: in.ContentMD5, checksum: in.Checksum, extra: extra,
+	})
+	if err != nil {
+		return meta.Part{}, err
+	}
+	return g.putPart(ctx, u, meta.Part{UploadID: in.UploadID, PartNumber: in.PartNumber, LastModified: g.now(), Extent: ext}, entry)
+}
+
+func (g *Gateway) putPart(ctx context.Context, u meta.Upload, p meta.Part, entry meta.GCEntry) (meta.Part, error) {
+	replaced, err := g.meta.PutPart(ctx, p)
+	if err != nil {
+		g.reclaim(ctx, u.Bucket, u.Key, u.UploadID, []meta.Extent{p.Extent})
+		return meta.Part{}, mapMeta(err)
+	}
+	g.committed(ctx, entry)
+	if replaced != nil {
+		g.reclaim(ctx, u.Bucket, u.Key, u.UploadID, []meta.Extent{replaced.Extent})
+	}
+	// An abort that raced this part has already listed the parts it
+	// reclaims; reclaim this one if the upload is gone.
+	if _, err := g.meta.GetUpload(ctx, u.Bucket, u.Key, u.UploadID); errors.Is(err, meta.ErrNotFound) {
+		g.reclaim(ctx, u.Bucket, u.Key, u.UploadID, []meta.Extent{p.Extent})
+		return meta.Part{}, ErrNoSuchUpload
+	}
+	return p, nil
+}
+
+// CopyPartInput is an UploadPartCopy request.
+type CopyPartInput struct {
+	SrcBucket, SrcKey            string
+	Bucket, Key, Owner, UploadID string
+	PartNumber                   int
+	Range                        *Range // x-amz-copy-source-range, nil = whole object
+	SrcCond                      ReadCond
+}
+
+// UploadPartCopy stores a part copied from (a range of) an existing object.
+func (g *Gateway) UploadPartCopy(ctx context.Context, in CopyPartInput) (meta.Part, error) {
+	if in.PartNumber < 1 || in.PartNumber > MaxPartNumber {
+		return meta.Part{}, ErrInvalidPartNumber
+	}
+	u, err := g.upload(ctx, in.Owner, in.Bucket, in.Key, in.UploadID)
+	if err != nil {
+		return meta.Part{}, err
+	}
+	src, err := g.GetObject(ctx, GetInput{Bucket: in.SrcBucket, Key: in.SrcKey, Owner: in.Owner, Range: in.Range, Cond: in.SrcCond}, false)
+	if errors.Is(err, ErrNotModified) {
+		err = ErrPreconditionFailed
+	}
+	if err != nil {
+		return meta.Part{}, err
+	}
+	defer src.Body.Close()
+	extra, _ := checksum.Parse(u.ChecksumAlgorithm)
+	ext, entry, err := g.writeData(ctx, dataInput{
+		bucket: in.Bucket, key: in.Key, uploadID: in.UploadID, partNumber: in.PartNumber,
+		body: src.Body, size: src.Length, extra: extra,
+	})
+	if err != nil {
+		return meta.Part{}, err
+	}
+	return g.putPart(ctx, u, meta.Part{UploadID: in.UploadID, PartNumber: in.PartNumber, LastModified: g.now(), Extent: ext}, entry)
+}
+
+// CompletedPart is one entry of a CompleteMultipartUpload body.
+type CompletedPart struct {
+	PartNumber int
+	ETag       string
+	Checksums  map[string]string // algorithm -> base64, as the client sent
+}
+
+// CompleteInput is a CompleteMultipartUpload request.
+type CompleteInput struct {
+	Bucket, Key, Owner, UploadID string
+	Parts                        []CompletedPart
+	Cond                         WriteCond
+	// Checksum is the whole-object checksum the client sent, if any
+	// (x-amz-checksum-<alg> on the complete request).
+	ChecksumAlgorithm checksum.Algorithm
+	ChecksumValue     string
+}
+
+// allParts lists every part of an upload.
+func (g *Gateway) allParts(ctx context.Context, uploadID string) ([]meta.Part, error) {
+	var all []meta.Part
+	after := 0
+	for {
+		ps, err := g.meta.ListParts(ctx, uploadID, after, 1000)
+		if err != nil {
+			return nil, mapMeta(err)
+		}
+		all = append(all, ps...)
+		if len(ps) < 1000 {
+			return all, nil
+		}
+		after = ps[len(ps)-1].PartNumber
+	}
+}
+
+// CompleteMultipartUpload assembles the listed parts into the object.
+func (g *Gateway) CompleteMultipartUpload(ctx context.Context, in CompleteInput) (meta.Object, error) {
+	u, err := g.upload(ctx, in.Owner, in.Bucket, in.Key, in.UploadID)
+	if err != nil {
+		return meta.Object{}, err
+	}
+	if len(in.Parts) == 0 {
+		return meta.Object{}, ErrMalformedParts
+	}
+	stored, err := g.allParts(ctx, in.UploadID)
+	if err != nil {
+		return meta.Object{}, err
+	}
+	byNum := make(map[int]meta.Part, len(stored))
+	for _, p := range stored {
+		byNum[p.PartNumber] = p
+	}
+	alg, _ := checksum.Parse(u.ChecksumAlgorithm)
+	var (
+		exts  []meta.Extent
+		md5s  []byte
+		size  int64
+		sums  []string
+		sizes []int64
+		used  = map[int]bool{}
+	)
+	for i, cp := range in.Parts {
+		if i > 0 && cp.PartNumber <= in.Parts[i-1].PartNumber {
+			return meta.Object{}, ErrInvalidPartOrder
+		}
+		p, ok := byNum[cp.PartNumber]
+		if !ok || !etagMatches(cp.ETag, p.Extent.ETag) {
+			return meta.Object{}, ErrInvalidPart
+		}
+		for a, v := range cp.Checksums {
+			if have, ok := p.Extent.Checksums[a]; ok && have != v {
+				return meta.Object{}, ErrInvalidPart
+			}
+		}
+		if i < len(in.Parts)-1 && p.Extent.Size < MinPartSize {
+			return meta.Object{}, ErrEntityTooSmall
+		}
+		b, err := hex.DecodeString(p.Extent.ETag)
+		if err != nil {
+			return meta.Object{}, fmt.Errorf("part %d etag %q: %w", p.PartNumber, p.Extent.ETag, err)
+		}
+		md5s = append(md5s, b...)
+		exts = append(exts, p.Extent)
+		size += p.Extent.Size
+		used[p.PartNumber] = true
+		if alg != "" {
+			sums = append(sums, p.Extent.Checksums[string(alg)])
+			sizes = append(sizes, p.Extent.Size)
+		}
+	}
+	sum := md5.Sum(md5s)
+	o := meta.Object{
+		Bucket: in.Bucket, Key: in.Key, VersionID: g.newID(), Size: size,
+		ETag:         fmt.Sprintf("%s-%d", hex.EncodeToString(sum[:]), len(in.Parts)),
+		LastModified: g.now(), Owner: in.Owner, Headers: u.Headers, UserMeta: u.UserMeta, Extents: exts,
+	}
+	if alg != "" {
+		var v string
+		if u.ChecksumType == "FULL_OBJECT" {
+			v, err = checksum.CombineFull(alg, sums, sizes)
+		} else {
+			v, err = checksum.Composite(alg, sums)
+		}
+		if err != nil {
+			return meta.Object{}, fmt.Errorf("object checksum: %w", err)
+		}
+		if in.ChecksumValue != "" && in.ChecksumAlgorithm == alg && in.ChecksumValue != v {
+			return meta.Object{}, ErrChecksumMismatch
+		}
+		o.Checksums = map[string]string{string(alg): v}
+		o.ChecksumType = u.ChecksumType
+	}
+	if err := g.commit(ctx, o, in.Cond); err != nil {
+		return meta.Object{}, err
+	}
+	var unused []meta.Extent
+	for _, p := range stored {
+		if !used[p.PartNumber] {
+			unused = append(unused, p.Extent)
+		}
+	}
+	g.reclaim(ctx, in.Bucket, in.Key, in.UploadID, unused)
+	if err := g.meta.DeleteUpload(ctx, in.Bucket, in.Key, in.UploadID); err != nil && !errors.Is(err, meta.ErrNotFound) {
+		g.log.Warn("delete completed upload", "upload_id", in.UploadID, "err", err)
+	}
+	return o, nil
+}
+
+// AbortMultipartUpload deletes an upload and reclaims its parts.
+func (g *Gateway) AbortMultipartUpload(ctx context.Context, owner, bucket, key, uploadID string) error {
+	if _, err := g.upload(ctx, owner, bucket, key, uploadID); err != nil {
+		return err
+	}
+	parts, err := g.allParts(ctx, uploadID)
+	if err != nil {
+		return err
+	}
+	if err := g.meta.DeleteUpload(ctx, bucket, key, uploadID); err != nil {
+		if errors.Is(err, meta.ErrNotFound) {
+			return ErrNoSuchUpload
+		}
+		return mapMeta(err)
+	}
+	exts := make([]meta.Extent, len(parts))
+	for i, p := range parts {
+		exts[i] = p.Extent
+	}
+	g.reclaim(ctx, bucket, key, uploadID, exts)
+	return nil
+}
+
+// ListParts returns up to max parts after marker, and whether more remain.
+func (g *Gateway) ListParts(ctx context.Context, owner, bucket, key, uploadID string, marker, max int) (meta.Upload, []meta.Part, bool, error) {
+	u, err := g.upload(ctx, owner, bucket, key, uploadID)
+	if err != nil {
+		return u, nil, false, err
+	}
+	ps, err := g.meta.ListParts(ctx, uploadID, marker, max+1)
+	if err != nil {
+		return u, nil, false, mapMeta(err)
+	}
+	if len(ps) > max {
+		return u, ps[:max], true, nil
+	}
+	return u, ps, false, nil
+}
+
+// ListUploadsInput is a ListMultipartUploads request.
+type ListUploadsInput struct {
+	Prefix, Delimiter         string
+	KeyMarker, UploadIDMarker string
+	MaxUploads                int
+}
+
+// ListUploadsOutput is one page of uploads.
+type ListUploadsOutput struct {
+	Uploads                           []meta.Upload
+	CommonPrefixes                    []string
+	IsTruncated                       bool
+	NextKeyMarker, NextUploadIDMarker string
+}
+
+// ListMultipartUploads lists uploads in progress in key, upload id order.
+func (g *Gateway) ListMultipartUploads(ctx context.Context, owner, bucket string, in ListUploadsInput) (ListUploadsOutput, error) {
+	var out ListUploadsOutput
+	if _, err := g.Bucket(ctx, owner, bucket); err != nil {
+		return out, err
+	}
+	if in.MaxUploads <= 0 {
+		return out, nil
+	}
+	keyMarker, idMarker := in.KeyMarker, in.UploadIDMarker
+	if idMarker == "" && keyMarker != "" {
+		// S3: with only a key marker, uploads of that key are skipped.
+		keyMarker, idMarker = keyMarker, "\xff"
+	}
+	count := 0
+	for {
+		page, err := g.meta.ListUploads(ctx, bucket, meta.UploadListOptions{
+			Prefix: in.Prefix, KeyMarker: keyMarker, UploadIDMarker: idMarker, Limit: 1000,
+		})
+		if err != nil {
+			return out, mapMeta(err)
+		}
+		if len(page) == 0 {
+			return out, nil
+		}
+		skipped := false
+		for _, u := range page {
+			if in.Delimiter != "" {
+				rest := u.Key[len(in.Prefix):]
+				if i := strings.Index(rest, in.Delimiter); i >= 0 {
+					cp := in.Prefix + rest[:i+len(in.Delimiter)]
+					if count == in.MaxUploads {
+						out.IsTruncated = true
+						return out, nil
+					}
+					if len(out.CommonPrefixes) == 0 || out.CommonPrefixes[len(out.CommonPrefixes)-1] != cp {
+						out.CommonPrefixes = append(out.CommonPrefixes, cp)
+						count++
+					}
+					out.NextKeyMarker, out.NextUploadIDMarker = cp, ""
+					keyMarker, idMarker = afterPrefix(cp), ""
+					skipped = true
+					break
+				}
+			}
+			if count == in.MaxUploads {
+				out.IsTruncated = true
+				return out, nil
+			}
+			out.Uploads = append(out.Uploads, u)
+			out.NextKeyMarker, out.NextUploadIDMarker = u.Key, u.UploadID
+			keyMarker, idMarker = u.Key, u.UploadID
+			count++
+		}
+		if !skipped && len(page) < 1000 {
+			return out, nil
+		}
+	}
+}

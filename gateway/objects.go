@@ -1,0 +1,454 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/dolium/dolium/checksum"
+	"github.com/dolium/dolium/meta"
+)
+
+// WriteCond is the condition of a conditional write (PutObject,
+// CompleteMultipartUpload): If-None-Match: * and If-Match: <etag>.
+type WriteCond struct {
+	IfNoneMatch bool   // If-None-Match: *
+	IfMatch     string // If-Match etag (unquoted or quoted), "" if none
+}
+
+// PutInput is a PutObject request.
+type PutInput struct {
+	Bucket, Key, Owner string
+	Body               io.Reader
+	Size               int64 // declared length; -1 if unknown
+	Headers            map[string]string
+	UserMeta           map[string]string
+	ContentMD5         string // base64, "" if none
+	Checksum           ChecksumInput
+	Cond               WriteCond
+}
+
+func (g *Gateway) checkKey(key string) error {
+	if len(key) > MaxKeyLength {
+		return ErrKeyTooLong
+	}
+	if key == "" {
+		return ErrInvalidArgument
+	}
+	return nil
+}
+
+// PutObject stores an object and returns its committed metadata.
+func (g *Gateway) PutObject(ctx context.Context, in PutInput) (meta.Object, error) {
+	if err := g.checkKey(in.Key); err != nil {
+		return meta.Object{}, err
+	}
+	if _, err := g.Bucket(ctx, in.Owner, in.Bucket); err != nil {
+		return meta.Object{}, err
+	}
+	// Fail a write that cannot succeed before reading its body.
+	if err := g.checkWriteCond(ctx, in.Bucket, in.Key, in.Cond); err != nil {
+		return meta.Object{}, err
+	}
+	ext, entry, err := g.writeData(ctx, dataInput{
+		bucket: in.Bucket, key: in.Key, body: in.Body, size: in.Size,
+		contentMD5: in.ContentMD5, checksum: in.Checksum,
+	})
+	if err != nil {
+		return meta.Object{}, err
+	}
+	o := meta.Object{
+		Bucket: in.Bucket, Key: in.Key, VersionID: g.newID(), Size: ext.Size, ETag: ext.ETag,
+		LastModified: g.now(), Owner: in.Owner, Headers: in.Headers, UserMeta: in.UserMeta,
+		Checksums: ext.Checksums, Extents: []meta.Extent{ext},
+	}
+	if len(o.Checksums) > 0 {
+		o.ChecksumType = "FULL_OBJECT"
+	}
+	return o, g.commit(ctx, o, in.Cond, entry)
+}
+
+// commit writes o's row under cond; on success it reclaims what o replaced,
+// on failure the data of o.
+func (g *Gateway) commit(ctx context.Context, o meta.Object, wc WriteCond, entries ...meta.GCEntry) error {
+	cond, err := g.metaCond(ctx, o.Bucket, o.Key, wc)
+	if err == nil {
+		var replaced *meta.Object
+		replaced, err = g.meta.PutObject(ctx, o, cond)
+		if err == nil {
+			for _, e := range entries {
+				g.committed(ctx, e)
+			}
+			if replaced != nil {
+				g.reclaim(ctx, replaced.Bucket, replaced.Key, "", replaced.Extents)
+			}
+			return nil
+		}
+	}
+	if errors.Is(err, meta.ErrPreconditionFailed) {
+		err = ErrPreconditionFailed
+	}
+	if len(entries) > 0 {
+		// Data of a single PUT: reclaim it now; multipart parts stay with
+		// their upload.
+		if entries[0].UploadID == "" {
+			g.reclaim(ctx, o.Bucket, o.Key, "", o.Extents)
+		}
+	}
+	return mapMeta(err)
+}
+
+// metaCond turns S3 write conditions into a single-row condition: If-Match
+// becomes "the current version is the one whose ETag matched".
+func (g *Gateway) metaCond(ctx context.Context, bucket, key string, wc WriteCond) (meta.Cond, error) {
+	c := meta.Cond{IfNoneMatch: wc.IfNoneMatch}
+	if wc.IfMatch == "" {
+		return c, nil
+	}
+	cur, err := g.meta.GetObject(ctx, bucket, key)
+	if errors.Is(err, meta.ErrNotFound) {
+		return c, ErrNoSuchKey
+	}
+	if err != nil {
+		return c, err
+	}
+	if !etagMatches(wc.IfMatch, cur.ETag) {
+		return c, ErrPreconditionFailed
+	}
+	c.IfVersion = cur.VersionID
+	return c, nil
+}
+
+func (g *Gateway) checkWriteCond(ctx context.Context, bucket, key string, wc WriteCond) error {
+	if !wc.IfNoneMatch && wc.IfMatch == "" {
+		return nil
+	}
+	cur, err := g.meta.GetObject(ctx, bucket, key)
+	switch {
+	case errors.Is(err, meta.ErrNotFound):
+		if wc.IfMatch != "" {
+			return ErrNoSuchKey
+		}
+		return nil
+	case err != nil:
+		return mapMeta(err)
+	case wc.IfNoneMatch:
+		return ErrPreconditionFailed
+	case !etagMatches(wc.IfMatch, cur.ETag):
+		return ErrPreconditionFailed
+	}
+	return nil
+}
+
+// etagMatches compares an If-Match / If-None-Match header value (a list of
+// quoted or bare etags, or "*") with an object's ETag.
+func etagMatches(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		t = strings.TrimPrefix(t, "W/")
+		t = strings.Trim(t, `"`)
+		if t == "*" || t == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// ReadCond holds the conditional headers of a GET or HEAD (RFC 7232).
+type ReadCond struct {
+	IfMatch           string
+	IfNoneMatch       string
+	IfModifiedSince   *time.Time
+	IfUnmodifiedSince *time.Time
+}
+
+// check evaluates c against o as S3 does (RFC 7232 section 6 order):
+// If-Match, else If-Unmodified-Since -> 412; If-None-Match, else
+// If-Modified-Since -> 304 (ErrNotModified) for reads.
+func (c ReadCond) check(o meta.Object) error {
+	lm := o.LastModified.Truncate(time.Second)
+	if c.IfMatch != "" {
+		if !etagMatches(c.IfMatch, o.ETag) {
+			return ErrPreconditionFailed
+		}
+	} else if c.IfUnmodifiedSince != nil && lm.After(*c.IfUnmodifiedSince) {
+		return ErrPreconditionFailed
+	}
+	if c.IfNoneMatch != "" {
+		if etagMatches(c.IfNoneMatch, o.ETag) {
+			return ErrNotModified
+		}
+	} else if c.IfModifiedSince != nil && !lm.After(*c.IfModifiedSince) {
+		return ErrNotModified
+	}
+	return nil
+}
+
+// Range is a parsed HTTP byte range: bytes=Start-End (End < 0: open) or,
+// when Suffix > 0, the last Suffix bytes.
+type Range struct {
+	Start, End int64
+	Suffix     int64
+}
+
+// Resolve returns the offset and length of r within an object of size.
+func (r Range) Resolve(size int64) (off, length int64, err error) {
+	if r.Suffix > 0 {
+		if size == 0 {
+			return 0, 0, ErrInvalidRange
+		}
+		if r.Suffix > size {
+			r.Suffix = size
+		}
+		return size - r.Suffix, r.Suffix, nil
+	}
+	if r.Start >= size {
+		return 0, 0, ErrInvalidRange
+	}
+	end := r.End
+	if end < 0 || end >= size {
+		end = size - 1
+	}
+	if end < r.Start {
+		return 0, 0, ErrInvalidRange
+	}
+	return r.Start, end - r.Start + 1, nil
+}
+
+// GetInput is a GetObject or HeadObject request.
+type GetInput struct {
+	Bucket, Key, Owner string
+	Range              *Range
+	Cond               ReadCond
+}
+
+// GetOutput is an object and, for GET, a reader of the requested bytes.
+type GetOutput struct {
+	Object meta.Object
+	// Body streams bytes [Offset, Offset+Length); nil for HEAD. The caller
+	// closes it.
+	Body           io.ReadCloser
+	Offset, Length int64
+	Partial        bool // a Range was served
+}
+
+// GetObject returns an object's metadata and, unless head, its body.
+// Conditional failures return ErrPreconditionFailed or ErrNotModified.
+func (g *Gateway) GetObject(ctx context.Context, in GetInput, head bool) (*GetOutput, error) {
+	if err := g.checkKey(in.Key); err != nil {
+		return nil, err
+	}
+	if _, err := g.Bucket(ctx, in.Owner, in.Bucket); err != nil {
+		return nil, err
+	}
+	o, err := g.meta.GetObject(ctx, in.Bucket, in.Key)
+	if errors.Is(err, meta.ErrNotFound) {
+		return nil, ErrNoSuchKey
+	}
+	if err != nil {
+		return nil, mapMeta(err)
+	}
+	if err := in.Cond.check(o); err != nil {
+		return &GetOutput{Object: o}, err
+	}
+	out := &GetOutput{Object: o, Length: o.Size}
+	if in.Range != nil {
+		off, n, err := in.Range.Resolve(o.Size)
+		if err != nil {
+			return out, err
+		}
+		out.Offset, out.Length, out.Partial = off, n, true
+	}
+	if !head {
+		out.Body = g.openObject(ctx, o, out.Offset, out.Length)
+	}
+	return out, nil
+}
+
+// openObject streams bytes [off, off+length) of o across its extents,
+// opening each extent's data only when the read reaches it.
+func (g *Gateway) openObject(ctx context.Context, o meta.Object, off, length int64) io.ReadCloser {
+	return &extentReader{ctx: ctx, g: g, exts: o.Extents, off: off, left: length}
+}
+
+type extentReader struct {
+	ctx  context.Context
+	g    *Gateway
+	exts []meta.Extent
+	off  int64 // offset within the remaining extents
+	left int64
+	cur  io.ReadCloser
+}
+
+func (r *extentReader) Read(p []byte) (int, error) {
+	for {
+		if r.left <= 0 {
+			return 0, io.EOF
+		}
+		if r.cur == nil {
+			for len(r.exts) > 0 && r.off >= r.exts[0].Size {
+				r.off -= r.exts[0].Size
+				r.exts = r.exts[1:]
+			}
+			if len(r.exts) == 0 {
+				return 0, io.ErrUnexpectedEOF
+			}
+			x := r.exts[0]
+			n := min(x.Size-r.off, r.left)
+			rc, err := r.g.blobs.Open(r.ctx, x.DataID, x.Size, x.ChunkSize, r.off, n)
+			if err != nil {
+				return 0, err
+			}
+			r.cur = rc
+			r.exts = r.exts[1:]
+			r.off = 0
+		}
+		if int64(len(p)) > r.left {
+			p = p[:r.left]
+		}
+		n, err := r.cur.Read(p)
+		r.left -= int64(n)
+		if err == io.EOF {
+			r.cur.Close()
+			r.cur = nil
+			err = nil
+		}
+		if n > 0 || err != nil {
+			return n, err
+		}
+	}
+}
+
+func (r *extentReader) Close() error {
+	if r.cur != nil {
+		return r.cur.Close()
+	}
+	return nil
+}
+
+// DeleteObject deletes key; deleting a missing key succeeds, as in S3.
+func (g *Gateway) DeleteObject(ctx context.Context, owner, bucket, key string) error {
+	if err := g.checkKey(key); err != nil {
+		return err
+	}
+	if _, err := g.Bucket(ctx, owner, bucket); err != nil {
+		return err
+	}
+	return g.deleteObject(ctx, bucket, key)
+}
+
+func (g *Gateway) deleteObject(ctx context.Context, bucket, key string) error {
+	o, err := g.meta.DeleteObject(ctx, bucket, key, meta.Cond{})
+	if errors.Is(err, meta.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return mapMeta(err)
+	}
+	g.reclaim(ctx, bucket, key, "", o.Extents)
+	return nil
+}
+
+// DeleteResult is the outcome for one key of DeleteObjects.
+type DeleteResult struct {
+	Key string
+	Err error
+}
+
+// DeleteObjects deletes up to MaxDeleteObjects keys.
+func (g *Gateway) DeleteObjects(ctx context.Context, owner, bucket string, keys []string) ([]DeleteResult, error) {
+	if len(keys) > MaxDeleteObjects {
+		return nil, ErrInvalidArgument
+	}
+	if _, err := g.Bucket(ctx, owner, bucket); err != nil {
+		return nil, err
+	}
+	res := make([]DeleteResult, len(keys))
+	for i, k := range keys {
+		res[i].Key = k
+		if err := g.checkKey(k); err != nil {
+			res[i].Err = err
+			continue
+		}
+		res[i].Err = g.deleteObject(ctx, bucket, k)
+	}
+	return res, nil
+}
+
+// CopyInput is a CopyObject request.
+type CopyInput struct {
+	SrcBucket, SrcKey string
+	Bucket, Key       string
+	Owner             string
+	// Replace is true for x-amz-metadata-directive: REPLACE; Headers and
+	// UserMeta are then the new metadata.
+	Replace  bool
+	Headers  map[string]string
+	UserMeta map[string]string
+	// SrcCond holds x-amz-copy-source-if-*; any failure is 412.
+	SrcCond ReadCond
+	Cond    WriteCond
+	// ChecksumAlgorithm to compute for the copy ("" = the source's).
+	ChecksumAlgorithm checksum.Algorithm
+}
+
+// CopyObject copies an object's bytes into a new object (data is never
+// shared between objects, so each can be deleted on its own).
+func (g *Gateway) CopyObject(ctx context.Context, in CopyInput) (meta.Object, error) {
+	if err := g.checkKey(in.Key); err != nil {
+		return meta.Object{}, err
+	}
+	if err := g.checkKey(in.SrcKey); err != nil {
+		return meta.Object{}, err
+	}
+	if _, err := g.Bucket(ctx, in.Owner, in.Bucket); err != nil {
+		return meta.Object{}, err
+	}
+	if in.SrcBucket == in.Bucket && in.SrcKey == in.Key && !in.Replace {
+		return meta.Object{}, ErrInvalidCopySource
+	}
+	src, err := g.GetObject(ctx, GetInput{Bucket: in.SrcBucket, Key: in.SrcKey, Owner: in.Owner, Cond: in.SrcCond}, true)
+	if errors.Is(err, ErrNotModified) {
+		err = ErrPreconditionFailed
+	}
+	if err != nil {
+		return meta.Object{}, err
+	}
+	if err := g.checkWriteCond(ctx, in.Bucket, in.Key, in.Cond); err != nil {
+		return meta.Object{}, err
+	}
+	so := src.Object
+	alg := in.ChecksumAlgorithm
+	if alg == "" {
+		for a := range so.Checksums {
+			if p, ok := checksum.Parse(a); ok {
+				alg = p
+			}
+		}
+	}
+	body := g.openObject(ctx, so, 0, so.Size)
+	defer body.Close()
+	ext, entry, err := g.writeData(ctx, dataInput{
+		bucket: in.Bucket, key: in.Key, body: body, size: so.Size, extra: alg,
+	})
+	if err != nil {
+		if errors.Is(err, ErrIncompleteBody) {
+			err = errors.New("copy source shorter than its size")
+		}
+		return meta.Object{}, err
+	}
+	o := meta.Object{
+		Bucket: in.Bucket, Key: in.Key, VersionID: g.newID(), Size: ext.Size, ETag: ext.ETag,
+		LastModified: g.now(), Owner: in.Owner, Headers: so.Headers, UserMeta: so.UserMeta,
+		Checksums: ext.Checksums, Extents: []meta.Extent{ext},
+	}
+	if in.Replace {
+		o.Headers, o.UserMeta = in.Headers, in.UserMeta
+	}
+	if len(o.Checksums) > 0 {
+		o.ChecksumType = "FULL_OBJECT"
+	}
+	return o, g.commit(ctx, o, in.Cond, entry)
+}

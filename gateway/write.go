@@ -1,0 +1,207 @@
+package gateway
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/base64"
+	"errors"
+	"hash"
+	"io"
+	"time"
+
+	"github.com/dolium/dolium/checksum"
+	"github.com/dolium/dolium/meta"
+)
+
+// ChecksumInput is the additional checksum a client asked for on an upload.
+type ChecksumInput struct {
+	// Algorithm to compute ("" = none).
+	Algorithm checksum.Algorithm
+	// Value is the base64 value the client sent in a header ("" if none).
+	Value string
+	// Trailer, if set, returns the value the client sent in a trailer; it is
+	// called after the body has been read to EOF.
+	Trailer func() string
+}
+
+// dataInput is what every upload path (PUT, UploadPart, copy) writes.
+type dataInput struct {
+	bucket, key string
+	uploadID    string
+	partNumber  int
+	body        io.Reader
+	size        int64  // declared length, -1 if unknown
+	contentMD5  string // base64 as sent, "" if none
+	checksum    ChecksumInput
+	// extra algorithms to compute without an expected value (multipart
+	// uploads created with an algorithm, copies).
+	extra checksum.Algorithm
+}
+
+// hashingReader counts and hashes what passes through it.
+type hashingReader struct {
+	r      io.Reader
+	n      int64
+	limit  int64
+	md5    hash.Hash
+	sums   map[checksum.Algorithm]hash.Hash
+	tooBig bool
+}
+
+func (h *hashingReader) Read(p []byte) (int, error) {
+	n, err := h.r.Read(p)
+	if n > 0 {
+		if h.n+int64(n) > h.limit {
+			h.tooBig = true
+			return 0, ErrEntityTooLarge
+		}
+		h.n += int64(n)
+		h.md5.Write(p[:n])
+		for _, s := range h.sums {
+			s.Write(p[:n])
+		}
+	}
+	return n, err
+}
+
+// writeData stores in.body as a new data set and returns its extent and the
+// collection entry it queued before writing, so that a crash or an error
+// leaves nothing behind for long (on error the data is queued due at once).
+// Once the caller has committed a row referencing the data it calls
+// committed(entry) to drop that entry.
+func (g *Gateway) writeData(ctx context.Context, in dataInput) (meta.Extent, meta.GCEntry, error) {
+	start := g.now()
+	if in.size > MaxPutSize {
+		return meta.Extent{}, meta.GCEntry{}, ErrEntityTooLarge
+	}
+	var wantMD5 []byte
+	if in.contentMD5 != "" {
+		b, err := base64.StdEncoding.DecodeString(in.contentMD5)
+		if err != nil || len(b) != md5.Size {
+			return meta.Extent{}, meta.GCEntry{}, ErrInvalidDigest
+		}
+		wantMD5 = b
+	}
+	hr := &hashingReader{r: in.body, limit: MaxPutSize, md5: md5.New(), sums: map[checksum.Algorithm]hash.Hash{}}
+	if a := in.checksum.Algorithm; a != "" {
+		hr.sums[a] = a.New()
+	}
+	if a := in.extra; a != "" {
+		hr.sums[a] = a.New()
+	}
+	dataID := g.newID()
+	entry := meta.GCEntry{
+		Due: start.Add(g.cfg.UploadGrace), DataID: dataID, Bucket: in.bucket, Key: in.key,
+		UploadID: in.uploadID, PartNumber: in.partNumber, ChunkSize: g.blobs.ChunkSize(),
+	}
+	if in.size > 0 {
+		entry.Size = in.size
+	}
+	if err := g.meta.Enqueue(ctx, entry); err != nil {
+		return meta.Extent{}, meta.GCEntry{}, mapMeta(err)
+	}
+	ext := meta.Extent{DataID: dataID, ChunkSize: g.blobs.ChunkSize(), PartNumber: in.partNumber}
+	fail := func(err error) (meta.Extent, meta.GCEntry, error) {
+		// Reclaim now rather than at the end of the grace period. Use a
+		// fresh context: the request's may be cancelled already.
+		e := entry
+		e.Due = g.now()
+		e.Size = hr.n
+		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if qerr := g.meta.Enqueue(qctx, e); qerr != nil {
+			g.log.Warn("queue failed upload data", "data_id", dataID, "err", qerr)
+		}
+		return meta.Extent{}, meta.GCEntry{}, err
+	}
+	n, err := g.blobs.Write(ctx, dataID, hr)
+	switch {
+	case hr.tooBig:
+		return fail(ErrEntityTooLarge)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return fail(ErrIncompleteBody)
+	case err != nil:
+		return fail(err)
+	}
+	if in.size >= 0 && n != in.size {
+		return fail(ErrIncompleteBody)
+	}
+	sum := hr.md5.Sum(nil)
+	if wantMD5 != nil && !bytesEqual(sum, wantMD5) {
+		return fail(ErrBadDigest)
+	}
+	ext.Size = n
+	ext.ETag = hexString(sum)
+	ext.Checksums = map[string]string{}
+	for a, h := range hr.sums {
+		ext.Checksums[string(a)] = checksum.Encode(h.Sum(nil))
+	}
+	if a := in.checksum.Algorithm; a != "" {
+		want := in.checksum.Value
+		if in.checksum.Trailer != nil {
+			if tv := in.checksum.Trailer(); tv != "" {
+				want = tv
+			}
+		}
+		if want != "" && want != ext.Checksums[string(a)] {
+			return fail(ErrChecksumMismatch)
+		}
+	}
+	if g.now().Sub(start) > g.cfg.UploadGrace*9/10 {
+		// The collector may already be reclaiming this data.
+		return fail(ErrRequestTimeout)
+	}
+	return ext, entry, nil
+}
+
+// reclaim queues data for deletion after ReclaimDelay (GETs already
+// streaming it keep working until then).
+func (g *Gateway) reclaim(ctx context.Context, bucket, key, uploadID string, exts []meta.Extent) {
+	for _, x := range exts {
+		e := meta.GCEntry{
+			Due: g.now().Add(g.cfg.ReclaimDelay), DataID: x.DataID, Bucket: bucket, Key: key,
+			UploadID: uploadID, PartNumber: x.PartNumber, Size: x.Size, ChunkSize: x.ChunkSize,
+		}
+		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		if err := g.meta.Enqueue(qctx, e); err != nil {
+			// The entry queued before the data was written still exists
+			// unless it was already processed; log so that an operator sees it.
+			g.log.Warn("queue replaced data", "data_id", x.DataID, "err", err)
+		}
+		cancel()
+	}
+}
+
+func bytesEqual(a, b []byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+const hexdigits = "0123456789abcdef"
+
+func hexString(b []byte) string {
+	out := make([]byte, len(b)*2)
+	for i, c := range b {
+		out[i*2] = hexdigits[c>>4]
+		out[i*2+1] = hexdigits[c&15]
+	}
+	return string(out)
+}
+
+// committed drops the pending collection entry of data that a committed row
+// now references. Failure is harmless: the collector finds the data
+// referenced and drops the entry itself.
+func (g *Gateway) committed(ctx context.Context, e meta.GCEntry) {
+	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := g.meta.Remove(qctx, e); err != nil {
+		g.log.Debug("drop pending gc entry", "data_id", e.DataID, "err", err)
+	}
+}

@@ -1,0 +1,235 @@
+package s3api
+
+import (
+	"encoding/base64"
+	"encoding/xml"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/dolium/dolium/gateway"
+	"github.com/dolium/dolium/s3api/s3err"
+)
+
+func init() {
+	handlers[OpListBuckets] = listBuckets
+	handlers[OpCreateBucket] = createBucket
+	handlers[OpHeadBucket] = headBucket
+	handlers[OpDeleteBucket] = deleteBucket
+	handlers[OpGetBucketLocation] = getBucketLocation
+	handlers[OpGetBucketVersioning] = getBucketVersioning
+	handlers[OpGetBucketAcl] = getBucketAcl
+	handlers[OpListObjects] = listObjects
+	handlers[OpListObjectsV2] = listObjects
+}
+
+// maxXMLBody bounds XML request documents (DeleteObjects with 1000 keys of
+// 1024 bytes is about 1.1 MB).
+const maxXMLBody = 4 << 20
+
+// readXML decodes a small XML request body into v. An empty body is
+// allowed when optional; anything unparsable is MalformedXML.
+func readXML(r *request, v any, optional bool) (bool, error) {
+	b, err := io.ReadAll(io.LimitReader(r.body, maxXMLBody+1))
+	if err != nil {
+		return false, err
+	}
+	if len(b) > maxXMLBody {
+		return false, s3err.MalformedXML
+	}
+	if err := verifySmallBody(r, b); err != nil {
+		return false, err
+	}
+	if len(b) == 0 {
+		if optional {
+			return false, nil
+		}
+		return false, s3err.MissingRequestBodyError
+	}
+	if err := xml.Unmarshal(b, v); err != nil {
+		return false, s3err.MalformedXML
+	}
+	return true, nil
+}
+
+func listBuckets(s *Server, r *request) (*response, error) {
+	bs, err := s.gw.ListBuckets(r.Context(), r.owner)
+	if err != nil {
+		return nil, err
+	}
+	res := listAllMyBucketsResult{Xmlns: xmlns, Owner: owner{r.owner, r.owner}}
+	res.Buckets.Bucket = []bucketEntry{}
+	for _, b := range bs {
+		res.Buckets.Bucket = append(res.Buckets.Bucket, bucketEntry{Name: b.Name, CreationDate: isoTime(b.Created), BucketRegion: b.Region})
+	}
+	return &response{xml: res}, nil
+}
+
+func createBucket(s *Server, r *request) (*response, error) {
+	var cfg createBucketConfiguration
+	has, err := readXML(r, &cfg, true)
+	if err != nil {
+		return nil, err
+	}
+	if has && cfg.LocationConstraint != "" && cfg.LocationConstraint != s.region {
+		return nil, s3err.InvalidLocationConstraint
+	}
+	if has && cfg.LocationConstraint == "us-east-1" {
+		// AWS rejects an explicit us-east-1 constraint.
+		return nil, s3err.InvalidLocationConstraint
+	}
+	if err := s.gw.CreateBucket(r.Context(), r.owner, r.op.Bucket); err != nil {
+		return nil, err
+	}
+	resp := &response{}
+	resp.set("Location", "/"+r.op.Bucket)
+	return resp, nil
+}
+
+func headBucket(s *Server, r *request) (*response, error) {
+	b, err := s.gw.Bucket(r.Context(), r.owner, r.op.Bucket)
+	if err != nil {
+		return nil, err
+	}
+	resp := &response{}
+	resp.set("x-amz-bucket-region", b.Region)
+	return resp, nil
+}
+
+func deleteBucket(s *Server, r *request) (*response, error) {
+	if err := s.gw.DeleteBucket(r.Context(), r.owner, r.op.Bucket); err != nil {
+		return nil, err
+	}
+	return &response{status: http.StatusNoContent}, nil
+}
+
+func getBucketLocation(s *Server, r *request) (*response, error) {
+	b, err := s.gw.Bucket(r.Context(), r.owner, r.op.Bucket)
+	if err != nil {
+		return nil, err
+	}
+	loc := b.Region
+	if loc == "us-east-1" {
+		loc = ""
+	}
+	return &response{xml: locationConstraint{Xmlns: xmlns, Value: loc}}, nil
+}
+
+func getBucketVersioning(s *Server, r *request) (*response, error) {
+	b, err := s.gw.Bucket(r.Context(), r.owner, r.op.Bucket)
+	if err != nil {
+		return nil, err
+	}
+	return &response{xml: versioningConfiguration{Xmlns: xmlns, Status: b.Versioning}}, nil
+}
+
+func ownerACL(id string) accessControlPolicy {
+	p := accessControlPolicy{Xmlns: xmlns, Owner: owner{id, id}}
+	var g grant
+	g.Grantee.XMLNS = "http://www.w3.org/2001/XMLSchema-instance"
+	g.Grantee.Type = "CanonicalUser"
+	g.Grantee.ID, g.Grantee.DisplayName = id, id
+	g.Permission = "FULL_CONTROL"
+	p.AccessControlList.Grant = []grant{g}
+	return p
+}
+
+func getBucketAcl(s *Server, r *request) (*response, error) {
+	b, err := s.gw.Bucket(r.Context(), r.owner, r.op.Bucket)
+	if err != nil {
+		return nil, err
+	}
+	return &response{xml: ownerACL(b.Owner)}, nil
+}
+
+// encodeList applies encoding-type=url to a listing value.
+func encodeList(enc bool, s string) string {
+	if !enc {
+		return s
+	}
+	return url.QueryEscape(s)
+}
+
+func listObjects(s *Server, r *request) (*response, error) {
+	q := r.URL.Query()
+	v2 := r.op.Name == OpListObjectsV2
+	enc := false
+	switch q.Get("encoding-type") {
+	case "":
+	case "url":
+		enc = true
+	default:
+		return nil, s3err.InvalidArgument.With("Invalid Encoding Method specified in Request")
+	}
+	maxKeys := gateway.DefaultMaxKeys
+	if v := q.Get("max-keys"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return nil, s3err.InvalidArgument.With("Provided max-keys not an integer or within integer range")
+		}
+		maxKeys = min(n, gateway.DefaultMaxKeys)
+	}
+	in := gateway.ListInput{Prefix: q.Get("prefix"), Delimiter: q.Get("delimiter"), MaxKeys: maxKeys}
+	res := listBucketResult{
+		Xmlns: xmlns, Name: r.op.Bucket, Prefix: encodeList(enc, in.Prefix), MaxKeys: maxKeys,
+		Delimiter: encodeList(enc, in.Delimiter),
+	}
+	if enc {
+		res.EncodingType = "url"
+	}
+	if v2 {
+		res.ContinuationToken = q.Get("continuation-token")
+		res.StartAfter = encodeList(enc, q.Get("start-after"))
+		if _, ok := q["continuation-token"]; ok {
+			b, err := base64.RawURLEncoding.DecodeString(res.ContinuationToken)
+			if err != nil || len(b) == 0 {
+				return nil, s3err.InvalidArgument.With("The continuation token provided is incorrect")
+			}
+			in.Marker = string(b)
+		} else {
+			in.Marker = q.Get("start-after")
+		}
+	} else {
+		m := q.Get("marker")
+		in.Marker = m
+		em := encodeList(enc, m)
+		res.Marker = &em
+	}
+	out, err := s.gw.ListObjects(r.Context(), r.owner, r.op.Bucket, in)
+	if err != nil {
+		if errors.Is(err, gateway.ErrInvalidArgument) {
+			return nil, s3err.InvalidArgument
+		}
+		return nil, err
+	}
+	fetchOwner := !v2 || q.Get("fetch-owner") == "true"
+	for _, o := range out.Objects {
+		e := object{
+			Key: encodeList(enc, o.Key), LastModified: isoTime(o.LastModified), ETag: `"` + o.ETag + `"`,
+			Size: o.Size, StorageClass: "STANDARD", ChecksumType: o.ChecksumType,
+		}
+		for a := range o.Checksums {
+			e.ChecksumAlgorithm = a
+		}
+		if fetchOwner {
+			e.Owner = &owner{o.Owner, o.Owner}
+		}
+		res.Contents = append(res.Contents, e)
+	}
+	for _, p := range out.CommonPrefixes {
+		res.CommonPrefixes = append(res.CommonPrefixes, commonPrefix{encodeList(enc, p)})
+	}
+	res.IsTruncated = out.IsTruncated
+	if v2 {
+		n := len(res.Contents) + len(res.CommonPrefixes)
+		res.KeyCount = &n
+		if out.IsTruncated {
+			res.NextContinuationToken = base64.RawURLEncoding.EncodeToString([]byte(out.NextMarker))
+		}
+	} else if out.IsTruncated && in.Delimiter != "" {
+		res.NextMarker = encodeList(enc, out.NextMarker)
+	}
+	return &response{xml: res}, nil
+}

@@ -1,0 +1,74 @@
+package s3api
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/dolium/dolium/gateway"
+	"github.com/dolium/dolium/s3api/s3err"
+	"github.com/dolium/dolium/s3api/sigv4"
+)
+
+var gatewayErrors = []struct {
+	kind error
+	s3   *s3err.Error
+}{
+	{gateway.ErrNoSuchBucket, s3err.NoSuchBucket},
+	{gateway.ErrNoSuchKey, s3err.NoSuchKey},
+	{gateway.ErrNoSuchUpload, s3err.NoSuchUpload},
+	{gateway.ErrBucketAlreadyExists, s3err.BucketAlreadyExists},
+	{gateway.ErrBucketAlreadyOwnedByYou, s3err.BucketAlreadyOwnedByYou},
+	{gateway.ErrBucketNotEmpty, s3err.BucketNotEmpty},
+	{gateway.ErrInvalidBucketName, s3err.InvalidBucketName},
+	{gateway.ErrKeyTooLong, s3err.KeyTooLongError},
+	{gateway.ErrAccessDenied, s3err.AccessDenied},
+	{gateway.ErrPreconditionFailed, s3err.PreconditionFailed},
+	{gateway.ErrNotModified, s3err.NotModified},
+	{gateway.ErrInvalidRange, s3err.InvalidRange},
+	{gateway.ErrBadDigest, s3err.BadDigest},
+	{gateway.ErrInvalidDigest, s3err.InvalidDigest},
+	{gateway.ErrChecksumMismatch, s3err.BadDigest.With("The checksum you specified did not match the calculated checksum.")},
+	{gateway.ErrInvalidChecksum, s3err.InvalidRequest.With("Value for x-amz-checksum header is invalid.")},
+	{gateway.ErrEntityTooSmall, s3err.EntityTooSmall},
+	{gateway.ErrEntityTooLarge, s3err.EntityTooLarge},
+	{gateway.ErrIncompleteBody, s3err.IncompleteBody},
+	{gateway.ErrInvalidPart, s3err.InvalidPart},
+	{gateway.ErrInvalidPartOrder, s3err.InvalidPartOrder},
+	{gateway.ErrInvalidPartNumber, s3err.InvalidPartNumber},
+	{gateway.ErrInvalidCopySource, s3err.InvalidRequest.With("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")},
+	{gateway.ErrInvalidArgument, s3err.InvalidArgument},
+	{gateway.ErrRequestTimeout, s3err.RequestTimeout},
+	{gateway.ErrUnavailable, s3err.ServiceUnavailable},
+	{gateway.ErrMalformedParts, s3err.MalformedXML},
+}
+
+// toS3 maps any error to the S3 error sent to the client. internal is true
+// when the error was not one S3 names: its text must be logged, not sent.
+func toS3(err error) (e *s3err.Error, internal bool) {
+	var se *s3err.Error
+	if errors.As(err, &se) {
+		return se, false
+	}
+	var ae *sigv4.Error
+	if errors.As(err, &ae) {
+		return &s3err.Error{Code: ae.Code, Status: ae.Status, Message: ae.Message}, false
+	}
+	for _, m := range gatewayErrors {
+		if errors.Is(err, m.kind) {
+			return m.s3, false
+		}
+	}
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return s3err.IncompleteBody, false
+	case errors.Is(err, context.Canceled):
+		return s3err.RequestTimeout, true
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return s3err.EntityTooLarge, false
+	}
+	return s3err.InternalError, true
+}

@@ -1,0 +1,247 @@
+package s3api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/dolium/dolium/checksum"
+	"github.com/dolium/dolium/gateway"
+	"github.com/dolium/dolium/meta"
+	"github.com/dolium/dolium/s3api/s3err"
+)
+
+func init() {
+	handlers[OpPutObject] = putObject
+	handlers[OpGetObject] = getObject
+	handlers[OpHeadObject] = getObject
+	handlers[OpDeleteObject] = deleteObject
+	handlers[OpDeleteObjects] = deleteObjects
+	handlers[OpCopyObject] = copyObject
+	handlers[OpGetObjectAcl] = getObjectAcl
+}
+
+func setChecksums(resp *response, sums map[string]string, typ string) {
+	for a, v := range sums {
+		if alg, ok := checksum.Parse(a); ok {
+			resp.set(alg.HeaderName(), v)
+		}
+	}
+	if len(sums) > 0 {
+		resp.set("x-amz-checksum-type", typ)
+	}
+}
+
+func putObject(s *Server, r *request) (*response, error) {
+	size, err := bodySize(r)
+	if err != nil {
+		return nil, err
+	}
+	if size > gateway.MaxPutSize {
+		return nil, s3err.EntityTooLarge
+	}
+	cs, err := checksumInput(r)
+	if err != nil {
+		return nil, err
+	}
+	hdrs, um, err := objectMetadata(r.Header)
+	if err != nil {
+		return nil, err
+	}
+	cond, err := writeCond(r.Header)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.gw.PutObject(r.Context(), gateway.PutInput{
+		Bucket: r.op.Bucket, Key: r.op.Key, Owner: r.owner, Body: r.body, Size: size,
+		Headers: hdrs, UserMeta: um, ContentMD5: r.Header.Get("Content-MD5"), Checksum: cs, Cond: cond,
+	})
+	if err != nil {
+		return nil, err
+	}
+	resp := &response{}
+	resp.set("ETag", `"`+o.ETag+`"`)
+	setChecksums(resp, o.Checksums, o.ChecksumType)
+	return resp, nil
+}
+
+// responseOverrides are the GetObject query parameters that set a response
+// header.
+var responseOverrides = map[string]string{
+	"response-content-type":        "Content-Type",
+	"response-content-language":    "Content-Language",
+	"response-expires":             "Expires",
+	"response-cache-control":       "Cache-Control",
+	"response-content-disposition": "Content-Disposition",
+	"response-content-encoding":    "Content-Encoding",
+}
+
+func objectHeaders(resp *response, o meta.Object) {
+	resp.set("Last-Modified", o.LastModified.UTC().Format(http.TimeFormat))
+	resp.set("ETag", `"`+o.ETag+`"`)
+	resp.set("Accept-Ranges", "bytes")
+	resp.set("Content-Type", "binary/octet-stream")
+	for k, v := range o.Headers {
+		resp.set(k, v)
+	}
+	for k, v := range o.UserMeta {
+		resp.header["X-Amz-Meta-"+k] = []string{v}
+	}
+}
+
+func getObject(s *Server, r *request) (*response, error) {
+	head := r.op.Name == OpHeadObject
+	q := r.URL.Query()
+	in := gateway.GetInput{Bucket: r.op.Bucket, Key: r.op.Key, Owner: r.owner, Cond: readCond(r.Header, "")}
+	if q.Has("partNumber") {
+		return nil, s3err.NotImplemented.With("GetObject by partNumber is not implemented.")
+	}
+	in.Range = parseRange(r.Header.Get("Range"))
+	out, err := s.gw.GetObject(r.Context(), in, head)
+	if err != nil {
+		if errors.Is(err, gateway.ErrNotModified) {
+			resp := &response{status: http.StatusNotModified}
+			objectHeaders(resp, out.Object)
+			resp.header.Del("Content-Type")
+			return resp, nil
+		}
+		if errors.Is(err, gateway.ErrInvalidRange) && out != nil {
+			// 416 carries the size the range was checked against.
+			return nil, s3err.InvalidRange.With(fmt.Sprintf("The requested range is not satisfiable (object size %d)", out.Object.Size))
+		}
+		return nil, err
+	}
+	o := out.Object
+	resp := &response{}
+	objectHeaders(resp, o)
+	if strings.EqualFold(r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") && !out.Partial {
+		setChecksums(resp, o.Checksums, o.ChecksumType)
+	}
+	for p, h := range responseOverrides {
+		if v := q.Get(p); v != "" {
+			resp.set(h, v)
+		}
+	}
+	if out.Partial {
+		resp.status = http.StatusPartialContent
+		resp.set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", out.Offset, out.Offset+out.Length-1, o.Size))
+	}
+	if head {
+		resp.set("Content-Length", strconv.FormatInt(out.Length, 10))
+		return resp, nil
+	}
+	resp.body, resp.length = out.Body, out.Length
+	return resp, nil
+}
+
+func deleteObject(s *Server, r *request) (*response, error) {
+	if err := s.gw.DeleteObject(r.Context(), r.owner, r.op.Bucket, r.op.Key); err != nil {
+		return nil, err
+	}
+	return &response{status: http.StatusNoContent}, nil
+}
+
+func deleteObjects(s *Server, r *request) (*response, error) {
+	var req deleteRequest
+	if _, err := readXML(r, &req, false); err != nil {
+		return nil, err
+	}
+	if len(req.Objects) > gateway.MaxDeleteObjects || len(req.Objects) == 0 {
+		return nil, s3err.MalformedXML
+	}
+	keys := make([]string, len(req.Objects))
+	for i, o := range req.Objects {
+		keys[i] = o.Key
+	}
+	results, err := s.gw.DeleteObjects(r.Context(), r.owner, r.op.Bucket, keys)
+	if err != nil {
+		return nil, err
+	}
+	res := deleteResult{Xmlns: xmlns}
+	for _, d := range results {
+		if d.Err != nil {
+			e, internal := toS3(d.Err)
+			if internal {
+				s.log.Error("delete object", "request_id", r.id, "bucket", r.op.Bucket, "key", d.Key, "err", d.Err)
+			}
+			res.Error = append(res.Error, deleteError{Key: d.Key, Code: e.Code, Message: e.Message})
+			continue
+		}
+		if !req.Quiet {
+			res.Deleted = append(res.Deleted, deletedEntry{Key: d.Key})
+		}
+	}
+	return &response{xml: res}, nil
+}
+
+// copySource parses x-amz-copy-source: "[/]bucket/key[?versionId=v]", URL-encoded.
+func copySource(h http.Header) (bucket, key string, err error) {
+	v := h.Get("X-Amz-Copy-Source")
+	path, query, _ := strings.Cut(v, "?")
+	if query != "" {
+		q, perr := url.ParseQuery(query)
+		if perr != nil || (q.Get("versionId") != "" && q.Get("versionId") != "null") {
+			return "", "", s3err.InvalidArgument.With("Invalid copy source version id")
+		}
+	}
+	p, uerr := url.PathUnescape(path)
+	if uerr != nil {
+		return "", "", s3err.InvalidArgument.With("Invalid copy source encoding")
+	}
+	p = strings.TrimPrefix(p, "/")
+	bucket, key, ok := strings.Cut(p, "/")
+	if !ok || bucket == "" || key == "" {
+		return "", "", s3err.InvalidArgument.With("Invalid copy source object key")
+	}
+	return bucket, key, nil
+}
+
+func copyObject(s *Server, r *request) (*response, error) {
+	sb, sk, err := copySource(r.Header)
+	if err != nil {
+		return nil, err
+	}
+	in := gateway.CopyInput{
+		SrcBucket: sb, SrcKey: sk, Bucket: r.op.Bucket, Key: r.op.Key, Owner: r.owner,
+		SrcCond: readCond(r.Header, "X-Amz-Copy-Source-"),
+	}
+	switch d := r.Header.Get("X-Amz-Metadata-Directive"); d {
+	case "", "COPY":
+	case "REPLACE":
+		in.Replace = true
+		if in.Headers, in.UserMeta, err = objectMetadata(r.Header); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, s3err.InvalidArgument.With("Unknown metadata directive.")
+	}
+	if in.Cond, err = writeCond(r.Header); err != nil {
+		return nil, err
+	}
+	if v := r.Header.Get("X-Amz-Checksum-Algorithm"); v != "" {
+		a, ok := checksum.Parse(v)
+		if !ok {
+			return nil, s3err.InvalidRequest.With("Checksum algorithm provided is unsupported.")
+		}
+		in.ChecksumAlgorithm = a
+	}
+	o, err := s.gw.CopyObject(r.Context(), in)
+	if err != nil {
+		return nil, err
+	}
+	return &response{xml: copyObjectResult{
+		Xmlns: xmlns, ETag: `"` + o.ETag + `"`, LastModified: isoTime(o.LastModified),
+		checksumFields: newChecksumFields(o.Checksums),
+	}}, nil
+}
+
+func getObjectAcl(s *Server, r *request) (*response, error) {
+	out, err := s.gw.GetObject(r.Context(), gateway.GetInput{Bucket: r.op.Bucket, Key: r.op.Key, Owner: r.owner}, true)
+	if err != nil {
+		return nil, err
+	}
+	return &response{xml: ownerACL(out.Object.Owner)}, nil
+}

@@ -1,0 +1,177 @@
+package s3api
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// OpName names an S3 operation as the S3 API Reference does.
+type OpName string
+
+// The operations dolium serves. Anything else routes to NotImplemented.
+const (
+	OpNotImplemented          OpName = "NotImplemented"
+	OpMethodNotAllowed        OpName = "MethodNotAllowed"
+	OpListBuckets             OpName = "ListBuckets"
+	OpCreateBucket            OpName = "CreateBucket"
+	OpHeadBucket              OpName = "HeadBucket"
+	OpDeleteBucket            OpName = "DeleteBucket"
+	OpGetBucketLocation       OpName = "GetBucketLocation"
+	OpGetBucketVersioning     OpName = "GetBucketVersioning"
+	OpGetBucketAcl            OpName = "GetBucketAcl"
+	OpListObjects             OpName = "ListObjects"
+	OpListObjectsV2           OpName = "ListObjectsV2"
+	OpListMultipartUploads    OpName = "ListMultipartUploads"
+	OpDeleteObjects           OpName = "DeleteObjects"
+	OpPutObject               OpName = "PutObject"
+	OpCopyObject              OpName = "CopyObject"
+	OpGetObject               OpName = "GetObject"
+	OpHeadObject              OpName = "HeadObject"
+	OpDeleteObject            OpName = "DeleteObject"
+	OpGetObjectAcl            OpName = "GetObjectAcl"
+	OpCreateMultipartUpload   OpName = "CreateMultipartUpload"
+	OpUploadPart              OpName = "UploadPart"
+	OpUploadPartCopy          OpName = "UploadPartCopy"
+	OpCompleteMultipartUpload OpName = "CompleteMultipartUpload"
+	OpAbortMultipartUpload    OpName = "AbortMultipartUpload"
+	OpListParts               OpName = "ListParts"
+)
+
+// Op is a routed request: the operation and its bucket and key (decoded).
+type Op struct {
+	Name   OpName
+	Bucket string
+	Key    string
+}
+
+// subresources are the query parameters that select another S3 operation
+// on the same path. A request naming one dolium does not handle must get
+// NotImplemented, never the plain operation's answer.
+var subresources = map[string]bool{
+	"accelerate": true, "acl": true, "analytics": true, "attributes": true, "cors": true,
+	"delete": true, "encryption": true, "intelligent-tiering": true, "inventory": true,
+	"legal-hold": true, "lifecycle": true, "location": true, "logging": true, "metadataTable": true,
+	"metrics": true, "notification": true, "object-lock": true, "ownershipControls": true,
+	"partNumber": true, "policy": true, "policyStatus": true, "publicAccessBlock": true,
+	"replication": true, "requestPayment": true, "restore": true, "retention": true,
+	"select": true, "session": true, "tagging": true, "torrent": true, "uploadId": true,
+	"uploads": true, "versionId": true, "versioning": true, "versions": true, "website": true,
+	"renameObject": true,
+}
+
+// Route maps a request (path-style addressing) to its operation. It is a
+// pure function of the method, the decoded path, the query and headers.
+func Route(method, path string, query url.Values, header http.Header) Op {
+	path = strings.TrimPrefix(path, "/")
+	bucket, key, _ := strings.Cut(path, "/")
+	op := Op{Bucket: bucket, Key: key}
+	var sub []string
+	for k := range query {
+		if subresources[k] {
+			sub = append(sub, k)
+		}
+	}
+	only := func(names ...string) bool {
+		if len(sub) != len(names) {
+			return false
+		}
+		for _, n := range names {
+			if _, ok := query[n]; !ok {
+				return false
+			}
+		}
+		return true
+	}
+	op.Name = OpNotImplemented
+	switch {
+	case bucket == "":
+		if method == http.MethodGet && len(sub) == 0 {
+			op.Name = OpListBuckets
+		} else if method != http.MethodGet {
+			op.Name = OpMethodNotAllowed
+		}
+	case key == "":
+		switch method {
+		case http.MethodGet:
+			switch {
+			case only():
+				op.Name = OpListObjects
+				if query.Get("list-type") == "2" {
+					op.Name = OpListObjectsV2
+				}
+			case only("location"):
+				op.Name = OpGetBucketLocation
+			case only("uploads"):
+				op.Name = OpListMultipartUploads
+			case only("versioning"):
+				op.Name = OpGetBucketVersioning
+			case only("acl"):
+				op.Name = OpGetBucketAcl
+			}
+		case http.MethodHead:
+			if only() {
+				op.Name = OpHeadBucket
+			}
+		case http.MethodPut:
+			if only() {
+				op.Name = OpCreateBucket
+			}
+		case http.MethodDelete:
+			if only() {
+				op.Name = OpDeleteBucket
+			}
+		case http.MethodPost:
+			if only("delete") {
+				op.Name = OpDeleteObjects
+			}
+		default:
+			op.Name = OpMethodNotAllowed
+		}
+	default:
+		copySource := header.Get("X-Amz-Copy-Source") != ""
+		switch method {
+		case http.MethodGet:
+			switch {
+			case only(), only("versionId") && query.Get("versionId") == "null":
+				op.Name = OpGetObject
+			case only("uploadId"):
+				op.Name = OpListParts
+			case only("acl"):
+				op.Name = OpGetObjectAcl
+			}
+		case http.MethodHead:
+			if only() || only("versionId") && query.Get("versionId") == "null" {
+				op.Name = OpHeadObject
+			}
+		case http.MethodPut:
+			switch {
+			case only() && copySource:
+				op.Name = OpCopyObject
+			case only():
+				op.Name = OpPutObject
+			case only("partNumber", "uploadId") && copySource:
+				op.Name = OpUploadPartCopy
+			case only("partNumber", "uploadId"):
+				op.Name = OpUploadPart
+			}
+		case http.MethodDelete:
+			switch {
+			case only(), only("versionId") && query.Get("versionId") == "null":
+				op.Name = OpDeleteObject
+			case only("uploadId"):
+				op.Name = OpAbortMultipartUpload
+			}
+		case http.MethodPost:
+			switch {
+			case only("uploads"):
+				op.Name = OpCreateMultipartUpload
+			case only("uploadId"):
+				op.Name = OpCompleteMultipartUpload
+			}
+		default:
+			op.Name = OpMethodNotAllowed
+		}
+	}
+	return op
+}

@@ -1,0 +1,81 @@
+package s3err
+
+import (
+	"encoding/xml"
+	"net/http"
+)
+
+// Error is an S3 error: a code, its HTTP status and a message safe to send
+// to clients.
+type Error struct {
+	Code    string
+	Status  int
+	Message string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Is matches any *Error with the same code.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code
+}
+
+// With returns a copy of e with another message.
+func (e *Error) With(msg string) *Error { return &Error{Code: e.Code, Status: e.Status, Message: msg} }
+
+func e(code string, status int, msg string) *Error { return &Error{code, status, msg} }
+
+// The codes.
+var (
+	AccessDenied                = e("AccessDenied", http.StatusForbidden, "Access Denied")
+	BadDigest                   = e("BadDigest", http.StatusBadRequest, "The Content-MD5 you specified did not match what we received.")
+	BucketAlreadyExists         = e("BucketAlreadyExists", http.StatusConflict, "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.")
+	BucketAlreadyOwnedByYou     = e("BucketAlreadyOwnedByYou", http.StatusConflict, "Your previous request to create the named bucket succeeded and you already own it.")
+	BucketNotEmpty              = e("BucketNotEmpty", http.StatusConflict, "The bucket you tried to delete is not empty")
+	EntityTooLarge              = e("EntityTooLarge", http.StatusBadRequest, "Your proposed upload exceeds the maximum allowed object size.")
+	EntityTooSmall              = e("EntityTooSmall", http.StatusBadRequest, "Your proposed upload is smaller than the minimum allowed object size.")
+	IncompleteBody              = e("IncompleteBody", http.StatusBadRequest, "You did not provide the number of bytes specified by the Content-Length HTTP header")
+	InternalError               = e("InternalError", http.StatusInternalServerError, "We encountered an internal error. Please try again.")
+	InvalidArgument             = e("InvalidArgument", http.StatusBadRequest, "Invalid Argument")
+	InvalidBucketName           = e("InvalidBucketName", http.StatusBadRequest, "The specified bucket is not valid.")
+	InvalidDigest               = e("InvalidDigest", http.StatusBadRequest, "The Content-MD5 you specified is not valid.")
+	InvalidLocationConstraint   = e("InvalidLocationConstraint", http.StatusBadRequest, "The specified location constraint is not valid.")
+	InvalidPart                 = e("InvalidPart", http.StatusBadRequest, "One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the part's entity tag.")
+	InvalidPartOrder            = e("InvalidPartOrder", http.StatusBadRequest, "The list of parts was not in ascending order. Parts list must be specified in order by part number.")
+	InvalidRange                = e("InvalidRange", http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable")
+	InvalidRequest              = e("InvalidRequest", http.StatusBadRequest, "Invalid Request")
+	KeyTooLongError             = e("KeyTooLongError", http.StatusBadRequest, "Your key is too long")
+	MalformedXML                = e("MalformedXML", http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema.")
+	MethodNotAllowed            = e("MethodNotAllowed", http.StatusMethodNotAllowed, "The specified method is not allowed against this resource.")
+	MissingContentLength        = e("MissingContentLength", http.StatusLengthRequired, "You must provide the Content-Length HTTP header.")
+	NoSuchBucket                = e("NoSuchBucket", http.StatusNotFound, "The specified bucket does not exist")
+	NoSuchKey                   = e("NoSuchKey", http.StatusNotFound, "The specified key does not exist.")
+	NoSuchUpload                = e("NoSuchUpload", http.StatusNotFound, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.")
+	NotImplemented              = e("NotImplemented", http.StatusNotImplemented, "A header or query you provided implies functionality that is not implemented.")
+	NotModified                 = e("NotModified", http.StatusNotModified, "Not Modified")
+	PreconditionFailed          = e("PreconditionFailed", http.StatusPreconditionFailed, "At least one of the pre-conditions you specified did not hold")
+	RequestTimeout              = e("RequestTimeout", http.StatusBadRequest, "Your socket connection to the server was not read from or written to within the timeout period.")
+	ServiceUnavailable          = e("ServiceUnavailable", http.StatusServiceUnavailable, "Service is unable to handle request.")
+	ConditionalRequestConflict  = e("ConditionalRequestConflict", http.StatusConflict, "A conflicting operation occurred. If using PutObject you can retry the request.")
+	InvalidObjectState          = e("InvalidObjectState", http.StatusForbidden, "The operation is not valid for the current state of the object.")
+	XAmzContentSHA256Mismatch   = e("XAmzContentSHA256Mismatch", http.StatusBadRequest, "The provided 'x-amz-content-sha256' header does not match what was computed.")
+	SignatureDoesNotMatch       = e("SignatureDoesNotMatch", http.StatusForbidden, "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
+	InvalidAccessKeyID          = e("InvalidAccessKeyId", http.StatusForbidden, "The AWS Access Key Id you provided does not exist in our records.")
+	InvalidPartNumber           = e("InvalidArgument", http.StatusBadRequest, "Part number must be an integer between 1 and 10000, inclusive")
+	UnexpectedContent           = e("UnexpectedContent", http.StatusBadRequest, "This request does not support content")
+	InvalidStorageClass         = e("InvalidStorageClass", http.StatusBadRequest, "The storage class you specified is not valid")
+	MissingRequestBodyError     = e("MissingRequestBodyError", http.StatusBadRequest, "Request Body is empty")
+)
+
+// Body is the XML error document.
+type Body struct {
+	XMLName    xml.Name `xml:"Error"`
+	Code       string
+	Message    string
+	Key        string `xml:",omitempty"`
+	BucketName string `xml:",omitempty"`
+	Resource   string
+	RequestID  string `xml:"RequestId"`
+	HostID     string `xml:"HostId"`
+}

@@ -1,0 +1,290 @@
+package s3api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/xml"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dolium/dolium/gateway"
+	"github.com/dolium/dolium/s3api/s3err"
+	"github.com/dolium/dolium/s3api/sigv4"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Options configure a Server.
+type Options struct {
+	Gateway *gateway.Gateway
+	Keys    sigv4.Credentials
+	Region  string
+	Logger  *slog.Logger
+	// Registerer receives the S3 metrics (nil: none).
+	Registerer prometheus.Registerer
+	// Now is the clock for signature checks (default time.Now).
+	Now func() time.Time
+}
+
+// Server is the S3 endpoint; it implements http.Handler.
+type Server struct {
+	gw      *gateway.Gateway
+	keys    sigv4.Credentials
+	region  string
+	log     *slog.Logger
+	now     func() time.Time
+	metrics *metrics
+}
+
+// New returns a Server.
+func New(o Options) *Server {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Region == "" {
+		o.Region = "us-east-1"
+	}
+	return &Server{gw: o.Gateway, keys: o.Keys, region: o.Region, log: o.Logger, now: o.Now, metrics: newMetrics(o.Registerer)}
+}
+
+// request is what a handler gets: the routed operation, the authenticated
+// owner and the verified body.
+type request struct {
+	*http.Request
+	op       Op
+	owner    string
+	body     io.Reader
+	id       string
+	trailers *trailers
+}
+
+// trailers collects the trailing headers of an aws-chunked body.
+type trailers struct {
+	mu sync.Mutex
+	h  map[string]string
+}
+
+func (t *trailers) set(name, value string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.h == nil {
+		t.h = map[string]string{}
+	}
+	t.h[strings.ToLower(name)] = value
+}
+
+func (t *trailers) get(name string) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.h[strings.ToLower(name)]
+}
+
+// response is what a handler returns; encode writes it.
+type response struct {
+	status int
+	header http.Header
+	xml    any           // XML document body, or
+	body   io.ReadCloser // a streamed body of length bytes
+	length int64
+}
+
+func (r *response) set(k, v string) {
+	if r.header == nil {
+		r.header = http.Header{}
+	}
+	if v != "" {
+		r.header.Set(k, v)
+	}
+}
+
+type handler func(s *Server, r *request) (*response, error)
+
+var handlers = map[OpName]handler{}
+
+func newRequestID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return strings.ToUpper(hex.EncodeToString(b[:]))
+}
+
+// ServeHTTP runs the request pipeline.
+func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
+	start := time.Now()
+	id := newRequestID()
+	cw := &countingWriter{ResponseWriter: w}
+	cw.Header().Set("x-amz-request-id", id)
+	cw.Header().Set("x-amz-id-2", id)
+	cw.Header().Set("Server", "dolium")
+	op := Route(hr.Method, hr.URL.Path, hr.URL.Query(), hr.Header)
+	cr := &countingReader{r: hr.Body}
+	hr.Body = cr
+	r := &request{Request: hr, op: op, id: id, trailers: &trailers{}}
+	resp, err := s.serve(r)
+	if err != nil {
+		s.writeError(cw, r, err)
+	} else {
+		s.encode(cw, r, resp)
+	}
+	s.metrics.observe(op.Name, cw.status(), time.Since(start), cr.n, cw.n)
+}
+
+func (s *Server) serve(r *request) (*response, error) {
+	switch r.op.Name {
+	case OpNotImplemented:
+		return nil, s3err.NotImplemented
+	case OpMethodNotAllowed:
+		return nil, s3err.MethodNotAllowed
+	}
+	auth, err := sigv4.Verify(r.Request, s.keys, s.region, s.now())
+	if err != nil {
+		return nil, err
+	}
+	if auth.Anonymous {
+		return nil, s3err.AccessDenied
+	}
+	r.owner = auth.Owner
+	body, err := sigv4.NewBodyReader(r.Request, auth, r.trailers.set)
+	if err != nil {
+		return nil, err
+	}
+	r.body = body
+	h := handlers[r.op.Name]
+	if h == nil {
+		return nil, s3err.NotImplemented
+	}
+	return h(s, r)
+}
+
+const xmlns = "http://s3.amazonaws.com/doc/2006-03-01/"
+
+func (s *Server) encode(w http.ResponseWriter, r *request, resp *response) {
+	for k, vs := range resp.header {
+		w.Header()[k] = vs
+	}
+	status := resp.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	switch {
+	case resp.xml != nil:
+		b, err := xml.Marshal(resp.xml)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/xml")
+		w.Header().Set("Content-Length", strconv.Itoa(len(xml.Header)+len(b)))
+		w.WriteHeader(status)
+		io.WriteString(w, xml.Header)
+		w.Write(b)
+	case resp.body != nil:
+		defer resp.body.Close()
+		w.Header().Set("Content-Length", strconv.FormatInt(resp.length, 10))
+		w.WriteHeader(status)
+		if r.Method == http.MethodHead {
+			return
+		}
+		n, err := io.Copy(w, resp.body)
+		if err != nil && !errors.Is(err, context.Canceled) {
+			// Headers are gone; all we can do is cut the connection so the
+			// client sees a short body rather than wrong bytes.
+			s.log.Error("streaming response failed", "request_id", r.id, "op", r.op.Name, "sent", n, "err", err)
+			panic(http.ErrAbortHandler)
+		}
+	default:
+		if _, ok := w.Header()["Content-Length"]; !ok && status != http.StatusNoContent && status != http.StatusNotModified {
+			w.Header().Set("Content-Length", "0")
+		}
+		w.WriteHeader(status)
+	}
+}
+
+func (s *Server) writeError(w http.ResponseWriter, r *request, err error) {
+	e, internal := toS3(err)
+	if internal {
+		s.log.Error("request failed", "request_id", r.id, "op", r.op.Name, "bucket", r.op.Bucket, "key", r.op.Key, "err", err)
+	} else {
+		s.log.Debug("request error", "request_id", r.id, "op", r.op.Name, "code", e.Code, "err", err)
+	}
+	h := w.Header()
+	if e.Status == http.StatusServiceUnavailable {
+		h.Set("Retry-After", "1")
+	}
+	if e.Status == http.StatusNotModified {
+		w.WriteHeader(e.Status)
+		return
+	}
+	resource := r.URL.Path
+	body := s3err.Body{Code: e.Code, Message: e.Message, Resource: resource, RequestID: r.id, HostID: r.id}
+	if r.op.Key != "" && (e == s3err.NoSuchKey || e.Code == "KeyTooLongError") {
+		body.Key = r.op.Key
+	}
+	if e == s3err.NoSuchBucket {
+		body.BucketName = r.op.Bucket
+	}
+	b, _ := xml.Marshal(body)
+	h.Set("Content-Type", "application/xml")
+	h.Set("Content-Length", strconv.Itoa(len(xml.Header)+len(b)))
+	if e.Status >= 400 && r.Method != http.MethodHead && r.Method != http.MethodGet && r.ContentLength != 0 {
+		// The body may not have been read; do not keep the connection.
+		h.Set("Connection", "close")
+	}
+	w.WriteHeader(e.Status)
+	io.WriteString(w, xml.Header)
+	w.Write(b)
+}
+
+// countingWriter records the status and bytes written, and passes Unwrap
+// through so http.ResponseController keeps working.
+type countingWriter struct {
+	http.ResponseWriter
+	code int
+	n    int64
+}
+
+func (c *countingWriter) WriteHeader(code int) {
+	if c.code == 0 {
+		c.code = code
+	}
+	c.ResponseWriter.WriteHeader(code)
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	if c.code == 0 {
+		c.code = http.StatusOK
+	}
+	n, err := c.ResponseWriter.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func (c *countingWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+
+func (c *countingWriter) status() int {
+	if c.code == 0 {
+		return http.StatusOK
+	}
+	return c.code
+}
+
+type countingReader struct {
+	r io.ReadCloser
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func (c *countingReader) Close() error { return c.r.Close() }
