@@ -477,7 +477,8 @@ func parseErrorBody(t *testing.T, what string, r rawResp) s3ErrorBody {
 func wantRawErr(t *testing.T, what string, r rawResp, status int, code string) {
 	t.Helper()
 	if r.Status != status {
-		t.Errorf("%s: got status %d, want %d; body %q", what, r.Status, status, truncate(r.Body))
+		t.Errorf("%s: got status %d, want %d %s; body %q", what, r.Status, status, code, truncate(r.Body))
+		return
 	}
 	e := parseErrorBody(t, what, r)
 	if e.Code != code {
@@ -485,11 +486,24 @@ func wantRawErr(t *testing.T, what string, r rawResp, status int, code string) {
 	}
 }
 
+// truncate shortens a response body for messages.
 func truncate(b []byte) string {
-	if len(b) > 600 {
-		return string(b[:600]) + "..."
+	if len(b) > 300 {
+		return fmt.Sprintf("%s... (%d bytes)", b[:300], len(b))
 	}
 	return string(b)
+}
+
+// shortKeys shortens very long keys for messages.
+func shortKeys(keys []string) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		if len(k) > 80 {
+			k = fmt.Sprintf("%s...(%d bytes)", k[:40], len(k))
+		}
+		out[i] = k
+	}
+	return out
 }
 
 func sortedCopy(s []string) []string {
