@@ -212,12 +212,13 @@ func (g *Gateway) CompleteMultipartUpload(ctx context.Context, in CompleteInput)
 	}
 	alg, _ := checksum.Parse(u.ChecksumAlgorithm)
 	var (
-		exts  []meta.Extent
-		md5s  []byte
-		size  int64
-		sums  []string
-		sizes []int64
-		used  = map[int]bool{}
+		exts     []meta.Extent
+		md5s     []byte
+		size     int64
+		sums     []string
+		sizes    []int64
+		used     = map[int]bool{}
+		tooSmall bool
 	)
 	for i, cp := range in.Parts {
 		if i > 0 && cp.PartNumber <= in.Parts[i-1].PartNumber {
@@ -233,7 +234,7 @@ func (g *Gateway) CompleteMultipartUpload(ctx context.Context, in CompleteInput)
 			}
 		}
 		if i < len(in.Parts)-1 && p.Extent.Size < MinPartSize {
-			return meta.Object{}, ErrEntityTooSmall
+			tooSmall = true // reported once every part is known to exist
 		}
 		b, err := hex.DecodeString(p.Extent.ETag)
 		if err != nil {
@@ -247,6 +248,9 @@ func (g *Gateway) CompleteMultipartUpload(ctx context.Context, in CompleteInput)
 			sums = append(sums, p.Extent.Checksums[string(alg)])
 			sizes = append(sizes, p.Extent.Size)
 		}
+	}
+	if tooSmall {
+		return meta.Object{}, ErrEntityTooSmall
 	}
 	sum := md5.Sum(md5s)
 	o := meta.Object{

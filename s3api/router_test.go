@@ -1,0 +1,78 @@
+package s3api
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+)
+
+// Request lines from the Amazon S3 API Reference ("Request Syntax" of each
+// operation), path-style.
+func TestRoute(t *testing.T) {
+	tests := []struct {
+		method, target string
+		header         http.Header
+		want           Op
+	}{
+		{"GET", "/", nil, Op{Name: OpListBuckets}},
+		{"PUT", "/", nil, Op{Name: OpMethodNotAllowed}},
+		{"PUT", "/bucket", nil, Op{OpCreateBucket, "bucket", ""}},
+		{"HEAD", "/bucket", nil, Op{OpHeadBucket, "bucket", ""}},
+		{"DELETE", "/bucket", nil, Op{OpDeleteBucket, "bucket", ""}},
+		{"GET", "/bucket?location", nil, Op{OpGetBucketLocation, "bucket", ""}},
+		{"GET", "/bucket?versioning", nil, Op{OpGetBucketVersioning, "bucket", ""}},
+		{"GET", "/bucket?acl", nil, Op{OpGetBucketAcl, "bucket", ""}},
+		{"GET", "/bucket", nil, Op{OpListObjects, "bucket", ""}},
+		{"GET", "/bucket/", nil, Op{OpListObjects, "bucket", ""}},
+		{"GET", "/bucket?delimiter=/&encoding-type=url&marker=a&max-keys=2&prefix=p", nil, Op{OpListObjects, "bucket", ""}},
+		{"GET", "/bucket?list-type=2&continuation-token=x&start-after=a&fetch-owner=true", nil, Op{OpListObjectsV2, "bucket", ""}},
+		{"GET", "/bucket?uploads&prefix=a", nil, Op{OpListMultipartUploads, "bucket", ""}},
+		{"POST", "/bucket?delete", nil, Op{OpDeleteObjects, "bucket", ""}},
+		{"PUT", "/bucket/key", nil, Op{OpPutObject, "bucket", "key"}},
+		{"PUT", "/bucket/a/b/c.txt", nil, Op{OpPutObject, "bucket", "a/b/c.txt"}},
+		{"PUT", "/bucket/dir/", nil, Op{OpPutObject, "bucket", "dir/"}},
+		{"PUT", "/bucket/a%20b%2Bc", nil, Op{OpPutObject, "bucket", "a b+c"}},
+		{"PUT", "/bucket/key", http.Header{"X-Amz-Copy-Source": {"/src/k"}}, Op{OpCopyObject, "bucket", "key"}},
+		{"GET", "/bucket/key", nil, Op{OpGetObject, "bucket", "key"}},
+		{"GET", "/bucket/key?response-content-type=text/plain&X-Amz-Signature=x", nil, Op{OpGetObject, "bucket", "key"}},
+		{"GET", "/bucket/key?versionId=null", nil, Op{OpGetObject, "bucket", "key"}},
+		{"GET", "/bucket/key?versionId=3HL4kqtJlcpXroDTDmJ", nil, Op{OpNotImplemented, "bucket", "key"}},
+		{"HEAD", "/bucket/key", nil, Op{OpHeadObject, "bucket", "key"}},
+		{"DELETE", "/bucket/key", nil, Op{OpDeleteObject, "bucket", "key"}},
+		{"GET", "/bucket/key?acl", nil, Op{OpGetObjectAcl, "bucket", "key"}},
+		{"POST", "/bucket/key?uploads", nil, Op{OpCreateMultipartUpload, "bucket", "key"}},
+		{"PUT", "/bucket/key?partNumber=1&uploadId=U", nil, Op{OpUploadPart, "bucket", "key"}},
+		{"PUT", "/bucket/key?partNumber=1&uploadId=U", http.Header{"X-Amz-Copy-Source": {"src/k"}}, Op{OpUploadPartCopy, "bucket", "key"}},
+		{"POST", "/bucket/key?uploadId=U", nil, Op{OpCompleteMultipartUpload, "bucket", "key"}},
+		{"DELETE", "/bucket/key?uploadId=U", nil, Op{OpAbortMultipartUpload, "bucket", "key"}},
+		{"GET", "/bucket/key?uploadId=U&max-parts=2", nil, Op{OpListParts, "bucket", "key"}},
+		// Operations dolium does not implement must never get another's answer.
+		{"GET", "/bucket?torrent", nil, Op{OpNotImplemented, "bucket", ""}},
+		{"PUT", "/bucket?accelerate", nil, Op{OpNotImplemented, "bucket", ""}},
+		{"PUT", "/bucket?versioning", nil, Op{OpNotImplemented, "bucket", ""}},
+		{"GET", "/bucket?policy", nil, Op{OpNotImplemented, "bucket", ""}},
+		{"GET", "/bucket?versions", nil, Op{OpNotImplemented, "bucket", ""}},
+		{"PUT", "/bucket/key?tagging", nil, Op{OpNotImplemented, "bucket", "key"}},
+		{"GET", "/bucket/key?tagging", nil, Op{OpNotImplemented, "bucket", "key"}},
+		{"POST", "/bucket/key?restore", nil, Op{OpNotImplemented, "bucket", "key"}},
+		{"POST", "/bucket/key?select&select-type=2", nil, Op{OpNotImplemented, "bucket", "key"}},
+		{"PUT", "/bucket/key?acl", nil, Op{OpNotImplemented, "bucket", "key"}},
+		{"PATCH", "/bucket/key", nil, Op{OpMethodNotAllowed, "bucket", "key"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.target, func(t *testing.T) {
+			u, err := url.ParseRequestURI(tt.target)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := tt.header
+			if h == nil {
+				h = http.Header{}
+			}
+			got := Route(tt.method, u.Path, u.Query(), h)
+			if got != tt.want {
+				t.Errorf("Route(%s %s) = %+v, want %+v", tt.method, tt.target, got, tt.want)
+			}
+		})
+	}
+}
