@@ -46,6 +46,7 @@ type hashingReader struct {
 	md5    hash.Hash
 	sums   map[checksum.Algorithm]hash.Hash
 	tooBig bool
+	err    error // the body's first error other than io.EOF
 }
 
 func (h *hashingReader) Read(p []byte) (int, error) {
@@ -60,6 +61,9 @@ func (h *hashingReader) Read(p []byte) (int, error) {
 		for _, s := range h.sums {
 			s.Write(p[:n])
 		}
+	}
+	if err != nil && err != io.EOF && h.err == nil {
+		h.err = err
 	}
 	return n, err
 }
@@ -115,6 +119,11 @@ func (g *Gateway) writeData(ctx context.Context, in dataInput) (meta.Extent, met
 		return meta.Extent{}, meta.GCEntry{}, err
 	}
 	n, err := g.blobs.Write(ctx, dataID, hr)
+	if err != nil && hr.err != nil {
+		// The body's failure (a short body, a bad chunk signature) explains
+		// the write's failure better than the cancellation it caused.
+		err = hr.err
+	}
 	switch {
 	case hr.tooBig:
 		return fail(ErrEntityTooLarge)
