@@ -1,0 +1,162 @@
+package s3api
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/xml"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/dolium/dolium/blobstore"
+	"github.com/dolium/dolium/blobstore/mem"
+	"github.com/dolium/dolium/gateway"
+	"github.com/dolium/dolium/identity"
+	"github.com/dolium/dolium/meta/pebble"
+	"github.com/dolium/dolium/s3api/s3err"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// brokenDriver fails every Put with an error whose text must never reach a
+// client.
+type brokenDriver struct{ blobstore.Driver }
+
+func (brokenDriver) Put(context.Context, blobstore.ChunkKey, []byte) error {
+	return errors.New("disk /secret/path exploded")
+}
+
+type testServer struct {
+	url  string
+	reg  *prometheus.Registry
+	logs *bytes.Buffer
+}
+
+func newTestServer(t *testing.T, drv blobstore.Driver) *testServer {
+	t.Helper()
+	ms, err := pebble.Open(t.TempDir(), pebble.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ms.Close() })
+	logs := &bytes.Buffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
+	gw := gateway.New(gateway.Config{Meta: ms, Blobs: blobstore.New(drv, blobstore.Options{}), Logger: log})
+	keys, _ := identity.NewKeystore([]identity.Key{{AccessKey: "AKTEST", SecretKey: "test-secret", Owner: "alice"}})
+	reg := prometheus.NewRegistry()
+	hs := httptest.NewServer(New(Options{Gateway: gw, Keys: keys, Logger: log, Registerer: reg}))
+	t.Cleanup(hs.Close)
+	return &testServer{url: hs.URL, reg: reg, logs: logs}
+}
+
+func (s *testServer) do(t *testing.T, method, path string, body []byte) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, s.url+path, bytes.NewReader(body))
+	sum := sha256.Sum256(body)
+	h := hex.EncodeToString(sum[:])
+	req.Header.Set("X-Amz-Content-Sha256", h)
+	err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: "AKTEST", SecretAccessKey: "test-secret"}, req, h, "s3", "us-east-1", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}
+
+func TestInternalErrorsAreNotLeaked(t *testing.T) {
+	s := newTestServer(t, brokenDriver{mem.New()})
+	if resp, _ := s.do(t, "PUT", "/bkt", nil); resp.StatusCode != 200 {
+		t.Fatalf("CreateBucket status = %d", resp.StatusCode)
+	}
+	resp, body := s.do(t, "PUT", "/bkt/key", []byte("hello"))
+	var e s3err.Body
+	if err := xml.Unmarshal(body, &e); err != nil {
+		t.Fatalf("error body %q is not XML: %v", body, err)
+	}
+	id := resp.Header.Get("x-amz-request-id")
+	if resp.StatusCode != 500 || e.Code != "InternalError" || e.RequestID != id || id == "" {
+		t.Errorf("got %d %s request id %q (header %q), want 500 InternalError with the header's id", resp.StatusCode, e.Code, e.RequestID, id)
+	}
+	if strings.Contains(string(body), "secret") || strings.Contains(string(body), "exploded") {
+		t.Errorf("client saw internal error text: %s", body)
+	}
+	if !strings.Contains(s.logs.String(), "exploded") || !strings.Contains(s.logs.String(), id) {
+		t.Errorf("log lacks the internal error with request id %s:\n%s", id, s.logs.String())
+	}
+	if resp, _ := s.do(t, "GET", "/bkt?list-type=2", nil); resp.StatusCode != 200 {
+		t.Errorf("listing after failed put = %d", resp.StatusCode)
+	}
+}
+
+func TestMetricsCountRequests(t *testing.T) {
+	s := newTestServer(t, mem.New())
+	s.do(t, "PUT", "/bkt", nil)
+	s.do(t, "PUT", "/bkt/k", []byte("12345"))
+	s.do(t, "GET", "/bkt/k", nil)
+	s.do(t, "GET", "/bkt/missing", nil)
+	mfs, err := s.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]float64{}
+	var rx, tx float64
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			switch mf.GetName() {
+			case "dolium_s3_requests_total":
+				counts[labels["op"]+" "+labels["status"]] += m.GetCounter().GetValue()
+			case "dolium_s3_received_bytes_total":
+				if labels["op"] == "PutObject" {
+					rx = m.GetCounter().GetValue()
+				}
+			case "dolium_s3_sent_bytes_total":
+				if labels["op"] == "GetObject" {
+					tx = m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	for _, k := range []string{"CreateBucket 200", "PutObject 200", "GetObject 200", "GetObject 404"} {
+		if counts[k] != 1 {
+			t.Errorf("requests_total{%s} = %v, want 1 (all: %v)", k, counts[k], counts)
+		}
+	}
+	if rx != 5 {
+		t.Errorf("received bytes for PutObject = %v, want 5", rx)
+	}
+	if tx < 5 {
+		t.Errorf("sent bytes for GetObject = %v, want >= 5", tx)
+	}
+}
+
+func TestAnonymousDenied(t *testing.T) {
+	s := newTestServer(t, mem.New())
+	for _, target := range []string{"/", "/bkt", "/bkt/key"} {
+		resp, err := http.Get(s.url + target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 403 || !strings.Contains(string(b), "<Code>AccessDenied</Code>") {
+			t.Errorf("anonymous GET %s = %d %s, want 403 AccessDenied", target, resp.StatusCode, b)
+		}
+	}
+}
