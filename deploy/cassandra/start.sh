@@ -350,7 +350,7 @@ started=$(date +%s)
 } >>"$LOG_DIR/stdout.log"
 cd "$NODE_DIR"
 # setsid: own session, so the node survives the caller's terminal/job control.
-setsid nohup "$JAVA" "${JVM_OPTS[@]}" -cp "$CONF_DIR:$CASS_LIB_DIR/*" \
+setsid nohup "$JAVA" "${JVM_OPTS[@]}" -cp "$CASS_LIB_DIR/*" \
   org.apache.cassandra.service.CassandraDaemon </dev/null >>"$LOG_DIR/stdout.log" 2>&1 &
 pid=$!
 echo "$pid" >"$PID_FILE"
