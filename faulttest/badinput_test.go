@@ -364,8 +364,9 @@ func (h *badInput) deleteObjects(t *testing.T, body []byte) rawResp {
 	return h.do(t, req)
 }
 
+// TestBadInput does not run in parallel with the crash test: some answers
+// (IncompleteBody) have been seen to change under load.
 func TestBadInput(t *testing.T) {
-	t.Parallel()
 	start := time.Now()
 	h := newBadInput(t)
 	h.checkUnchanged(t)
@@ -451,10 +452,19 @@ func TestBadInput(t *testing.T) {
 		{
 			name: "body shorter than Content-Length",
 			send: func(t *testing.T) rawResp {
-				req := h.request(t, http.MethodPut, h.url(h.bucket, "short", ""), nil)
-				req.ContentLength = 100
-				sign(t, req, h.root, unsignedPayload, time.Now())
-				return h.rawConn(t, req, 100, bytes.Repeat([]byte("s"), 50), true)
+				// The server's answer has been seen to depend on timing,
+				// so try a few times and report the first wrong answer.
+				var r rawResp
+				for range 5 {
+					req := h.request(t, http.MethodPut, h.url(h.bucket, "short", ""), nil)
+					req.ContentLength = 100
+					sign(t, req, h.root, unsignedPayload, time.Now())
+					r = h.rawConn(t, req, 100, bytes.Repeat([]byte("s"), 50), true)
+					if errCode(r.body) != "IncompleteBody" {
+						break
+					}
+				}
+				return r
 			},
 			status: http.StatusBadRequest, code: "IncompleteBody",
 		},

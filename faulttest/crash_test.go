@@ -267,7 +267,6 @@ func checkStore(t *testing.T, ctx context.Context, c *s3.Client, bucket string, 
 }
 
 func TestCrashDuringUploads(t *testing.T) {
-	t.Parallel()
 	start := time.Now()
 	root := RandomCredentials()
 	data := filepath.Join(t.TempDir(), "data")
