@@ -1,0 +1,215 @@
+package pebble
+
+import (
+	"bytes"
+	"encoding/gob"
+	"fmt"
+	"time"
+
+	"github.com/dolium/dolium/meta"
+)
+
+// formatV1 is the first byte of every value: the version of its encoding.
+// Version 1 is encoding/gob of the private record types below (gob, not
+// JSON, because JSON would silently replace invalid UTF-8 in header values
+// and keys). A later format gets a new number and decode keeps reading the
+// old ones.
+const formatV1 = 1
+
+// The record types are the storage format. They are separate from the meta
+// types so that a change to the Go API does not silently change the bytes
+// on disk.
+
+type bucketRec struct {
+	Name       string
+	Owner      string
+	Created    time.Time
+	Region     string
+	Versioning string
+	Placement  string
+	Shards     int
+}
+
+type extentRec struct {
+	DataID     string
+	Size       int64
+	ChunkSize  int64
+	PartNumber int
+	ETag       string
+	Checksums  map[string]string
+}
+
+type objectRec struct {
+	Bucket       string
+	Key          string
+	VersionID    string
+	Size         int64
+	ETag         string
+	LastModified time.Time
+	Owner        string
+	Headers      map[string]string
+	UserMeta     map[string]string
+	Checksums    map[string]string
+	ChecksumType string
+	Extents      []extentRec
+}
+
+type uploadRec struct {
+	Bucket            string
+	Key               string
+	UploadID          string
+	Initiated         time.Time
+	Owner             string
+	Headers           map[string]string
+	UserMeta          map[string]string
+	ChecksumAlgorithm string
+	ChecksumType      string
+}
+
+// uploadIDRec locates an upload from its id alone.
+type uploadIDRec struct {
+	Bucket string
+	Key    string
+}
+
+type partRec struct {
+	UploadID     string
+	PartNumber   int
+	LastModified time.Time
+	Extent       extentRec
+}
+
+type gcRec struct {
+	Due        time.Time
+	DataID     string
+	Bucket     string
+	Key        string
+	UploadID   string
+	PartNumber int
+	Size       int64
+	ChunkSize  int64
+}
+
+// encode returns the versioned encoding of rec.
+func encode(rec any) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteByte(formatV1)
+	if err := gob.NewEncoder(&buf).Encode(rec); err != nil {
+		return nil, fmt.Errorf("meta/pebble: encode %T: %w", rec, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// decode parses a value written by encode into rec.
+func decode(v []byte, rec any) error {
+	if len(v) == 0 {
+		return fmt.Errorf("meta/pebble: decode %T: empty value", rec)
+	}
+	if v[0] != formatV1 {
+		return fmt.Errorf("meta/pebble: decode %T: unknown format version %d", rec, v[0])
+	}
+	if err := gob.NewDecoder(bytes.NewReader(v[1:])).Decode(rec); err != nil {
+		return fmt.Errorf("meta/pebble: decode %T: %w", rec, err)
+	}
+	return nil
+}
+
+func utc(t time.Time) time.Time { return t.UTC() }
+
+func toBucketRec(b meta.Bucket) bucketRec {
+	return bucketRec{
+		Name: b.Name, Owner: b.Owner, Created: utc(b.Created), Region: b.Region,
+		Versioning: b.Versioning, Placement: b.Placement, Shards: b.Shards,
+	}
+}
+
+func (r bucketRec) bucket() meta.Bucket {
+	return meta.Bucket{
+		Name: r.Name, Owner: r.Owner, Created: utc(r.Created), Region: r.Region,
+		Versioning: r.Versioning, Placement: r.Placement, Shards: r.Shards,
+	}
+}
+
+func toExtentRec(e meta.Extent) extentRec {
+	return extentRec{
+		DataID: e.DataID, Size: e.Size, ChunkSize: e.ChunkSize,
+		PartNumber: e.PartNumber, ETag: e.ETag, Checksums: e.Checksums,
+	}
+}
+
+func (r extentRec) extent() meta.Extent {
+	return meta.Extent{
+		DataID: r.DataID, Size: r.Size, ChunkSize: r.ChunkSize,
+		PartNumber: r.PartNumber, ETag: r.ETag, Checksums: r.Checksums,
+	}
+}
+
+func toObjectRec(o meta.Object) objectRec {
+	r := objectRec{
+		Bucket: o.Bucket, Key: o.Key, VersionID: o.VersionID, Size: o.Size,
+		ETag: o.ETag, LastModified: utc(o.LastModified), Owner: o.Owner,
+		Headers: o.Headers, UserMeta: o.UserMeta, Checksums: o.Checksums,
+		ChecksumType: o.ChecksumType,
+	}
+	for _, e := range o.Extents {
+		r.Extents = append(r.Extents, toExtentRec(e))
+	}
+	return r
+}
+
+func (r objectRec) object() meta.Object {
+	o := meta.Object{
+		Bucket: r.Bucket, Key: r.Key, VersionID: r.VersionID, Size: r.Size,
+		ETag: r.ETag, LastModified: utc(r.LastModified), Owner: r.Owner,
+		Headers: r.Headers, UserMeta: r.UserMeta, Checksums: r.Checksums,
+		ChecksumType: r.ChecksumType,
+	}
+	for _, e := range r.Extents {
+		o.Extents = append(o.Extents, e.extent())
+	}
+	return o
+}
+
+func toUploadRec(u meta.Upload) uploadRec {
+	return uploadRec{
+		Bucket: u.Bucket, Key: u.Key, UploadID: u.UploadID, Initiated: utc(u.Initiated),
+		Owner: u.Owner, Headers: u.Headers, UserMeta: u.UserMeta,
+		ChecksumAlgorithm: u.ChecksumAlgorithm, ChecksumType: u.ChecksumType,
+	}
+}
+
+func (r uploadRec) upload() meta.Upload {
+	return meta.Upload{
+		Bucket: r.Bucket, Key: r.Key, UploadID: r.UploadID, Initiated: utc(r.Initiated),
+		Owner: r.Owner, Headers: r.Headers, UserMeta: r.UserMeta,
+		ChecksumAlgorithm: r.ChecksumAlgorithm, ChecksumType: r.ChecksumType,
+	}
+}
+
+func toPartRec(p meta.Part) partRec {
+	return partRec{
+		UploadID: p.UploadID, PartNumber: p.PartNumber,
+		LastModified: utc(p.LastModified), Extent: toExtentRec(p.Extent),
+	}
+}
+
+func (r partRec) part() meta.Part {
+	return meta.Part{
+		UploadID: r.UploadID, PartNumber: r.PartNumber,
+		LastModified: utc(r.LastModified), Extent: r.Extent.extent(),
+	}
+}
+
+func toGCRec(e meta.GCEntry) gcRec {
+	return gcRec{
+		Due: utc(e.Due), DataID: e.DataID, Bucket: e.Bucket, Key: e.Key,
+		UploadID: e.UploadID, PartNumber: e.PartNumber, Size: e.Size, ChunkSize: e.ChunkSize,
+	}
+}
+
+func (r gcRec) entry() meta.GCEntry {
+	return meta.GCEntry{
+		Due: utc(r.Due), DataID: r.DataID, Bucket: r.Bucket, Key: r.Key,
+		UploadID: r.UploadID, PartNumber: r.PartNumber, Size: r.Size, ChunkSize: r.ChunkSize,
+	}
+}

@@ -1,0 +1,99 @@
+package pebble
+
+import "encoding/binary"
+
+// Table tags: the first byte of every key names its table.
+const (
+	tagBucket   = 'b' // b | name                                  -> bucket
+	tagObject   = 'o' // o | esc(bucket) | key                     -> object
+	tagUpload   = 'u' // u | esc(bucket) | esc(key) | upload id    -> upload
+	tagUploadID = 'i' // i | upload id                             -> (bucket, key) of the upload
+	tagPart     = 'p' // p | esc(upload id) | part number (8 bytes) -> part
+	tagQueue    = 'q' // q | due (8 bytes) | data id               -> gc entry
+)
+
+// appendEscaped appends s as a self-delimiting, order-preserving component:
+// each 0x00 byte becomes 0x00 0xFF and the component ends with 0x00 0x01.
+// The terminator sorts below every escaped byte, so a string sorts before
+// each of its extensions ("b" < "b\x00" < "bb"), and no component is a
+// prefix of a different one: rows of bucket "b" and bucket "bb" never mix.
+func appendEscaped(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0x00 {
+			dst = append(dst, 0x00, 0xFF)
+			continue
+		}
+		dst = append(dst, s[i])
+	}
+	return append(dst, 0x00, 0x01)
+}
+
+// appendEscapedPrefix is appendEscaped without the terminator: every
+// component whose string starts with s starts with these bytes.
+func appendEscapedPrefix(dst []byte, s string) []byte {
+	dst = appendEscaped(dst, s)
+	return dst[:len(dst)-2]
+}
+
+// appendInt appends n as 8 big-endian bytes with the sign bit flipped, so
+// that byte order is numeric order for negative numbers too.
+func appendInt(dst []byte, n int64) []byte {
+	return binary.BigEndian.AppendUint64(dst, uint64(n)^(1<<63))
+}
+
+// successor returns the smallest key greater than every key that starts
+// with prefix, or nil if there is none (prefix is all 0xFF).
+func successor(prefix []byte) []byte {
+	for i := len(prefix) - 1; i >= 0; i-- {
+		if prefix[i] != 0xFF {
+			out := append([]byte(nil), prefix[:i+1]...)
+			out[i]++
+			return out
+		}
+	}
+	return nil
+}
+
+func bucketKey(name string) []byte {
+	return append([]byte{tagBucket}, name...)
+}
+
+// objectsPrefix is the key range prefix of a bucket's objects.
+func objectsPrefix(bucket string) []byte {
+	return appendEscaped([]byte{tagObject}, bucket)
+}
+
+func objectKey(bucket, key string) []byte {
+	return append(objectsPrefix(bucket), key...)
+}
+
+// uploadsPrefix is the key range prefix of a bucket's uploads.
+func uploadsPrefix(bucket string) []byte {
+	return appendEscaped([]byte{tagUpload}, bucket)
+}
+
+func uploadKey(bucket, key, uploadID string) []byte {
+	return append(appendEscaped(uploadsPrefix(bucket), key), uploadID...)
+}
+
+func uploadIDKey(uploadID string) []byte {
+	return append([]byte{tagUploadID}, uploadID...)
+}
+
+// partsPrefix is the key range prefix of an upload's parts.
+func partsPrefix(uploadID string) []byte {
+	return appendEscaped([]byte{tagPart}, uploadID)
+}
+
+func partKey(uploadID string, number int) []byte {
+	return appendInt(partsPrefix(uploadID), int64(number))
+}
+
+// queueDuePrefix is the prefix of every queue key due at unixNano.
+func queueDuePrefix(unixNano int64) []byte {
+	return appendInt([]byte{tagQueue}, unixNano)
+}
+
+func queueKey(unixNano int64, dataID string) []byte {
+	return append(queueDuePrefix(unixNano), dataID...)
+}
