@@ -213,5 +213,8 @@ func (g *Gateway) DeleteBucket(ctx context.Context, owner, name string) error {
 	if errors.Is(err, meta.ErrNotFound) {
 		return ErrNoSuchBucket
 	}
+	if errors.Is(err, meta.ErrConflict) {
+		return ErrBucketNotEmpty
+	}
 	return mapMeta(err)
 }

@@ -106,6 +106,9 @@ func (g *Gateway) putPart(ctx context.Context, u meta.Upload, p meta.Part, entry
 	replaced, err := g.meta.PutPart(ctx, p)
 	if err != nil {
 		g.reclaim(ctx, u.Bucket, u.Key, u.UploadID, []meta.Extent{p.Extent})
+		if errors.Is(err, meta.ErrNotFound) {
+			return meta.Part{}, ErrNoSuchUpload // aborted meanwhile
+		}
 		return meta.Part{}, mapMeta(err)
 	}
 	g.committed(ctx, entry)

@@ -95,7 +95,7 @@ func (g *Gateway) writeData(ctx context.Context, in dataInput) (meta.Extent, met
 	}
 	dataID := g.newID()
 	entry := meta.GCEntry{
-		Due: start.Add(g.cfg.UploadGrace), DataID: dataID, Bucket: in.bucket, Key: in.key,
+		Due: start.Add(g.cfg.UploadGrace).Truncate(time.Millisecond), DataID: dataID, Bucket: in.bucket, Key: in.key,
 		UploadID: in.uploadID, PartNumber: in.partNumber, ChunkSize: g.blobs.ChunkSize(),
 	}
 	if in.size > 0 {
@@ -109,7 +109,7 @@ func (g *Gateway) writeData(ctx context.Context, in dataInput) (meta.Extent, met
 		// Reclaim now rather than at the end of the grace period. Use a
 		// fresh context: the request's may be cancelled already.
 		e := entry
-		e.Due = g.now()
+		e.Due = g.now().Truncate(time.Millisecond)
 		e.Size = hr.n
 		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
@@ -168,7 +168,7 @@ func (g *Gateway) writeData(ctx context.Context, in dataInput) (meta.Extent, met
 func (g *Gateway) reclaim(ctx context.Context, bucket, key, uploadID string, exts []meta.Extent) {
 	for _, x := range exts {
 		e := meta.GCEntry{
-			Due: g.now().Add(g.cfg.ReclaimDelay), DataID: x.DataID, Bucket: bucket, Key: key,
+			Due: g.now().Add(g.cfg.ReclaimDelay).Truncate(time.Millisecond), DataID: x.DataID, Bucket: bucket, Key: key,
 			UploadID: uploadID, PartNumber: x.PartNumber, Size: x.Size, ChunkSize: x.ChunkSize,
 		}
 		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)

@@ -105,8 +105,9 @@ type Buckets interface {
 	GetBucket(ctx context.Context, name string) (Bucket, error)
 	// ListBuckets returns every bucket ordered by name.
 	ListBuckets(ctx context.Context) ([]Bucket, error)
-	// DeleteBucket removes the bucket row; ErrNotFound if absent. Callers
-	// check emptiness first (see Objects.ListObjects).
+	// DeleteBucket removes the bucket row; ErrNotFound if absent,
+	// ErrConflict if the backend sees objects in it (callers also check
+	// emptiness first, with Objects.ListObjects and Uploads.ListUploads).
 	DeleteBucket(ctx context.Context, name string) error
 }
 
@@ -167,9 +168,11 @@ type Uploads interface {
 	// ErrNotFound if absent.
 	DeleteUpload(ctx context.Context, bucket, key, uploadID string) error
 	// PutPart records p, replacing and returning any part with the same
-	// number (nil if none).
+	// number (nil if none). ErrNotFound if the upload does not exist.
+	// Upload ids are unique across all buckets and keys.
 	PutPart(ctx context.Context, p Part) (replaced *Part, err error)
-	// ListParts returns parts with number > after, ascending, at most limit.
+	// ListParts returns parts with number > after, ascending, at most limit
+	// (limit <= 0: no limit).
 	ListParts(ctx context.Context, uploadID string, after, limit int) ([]Part, error)
 }
 
@@ -177,6 +180,10 @@ type Uploads interface {
 // never commit, or replaced or deleted. When it is due, the collector deletes
 // the data unless the object (Bucket, Key) or the part (UploadID, PartNumber)
 // still references DataID.
+//
+// Times are kept at millisecond precision (Cassandra's): callers create
+// entries with Due truncated to the millisecond, so that Remove of an entry
+// they created matches what DueEntries returns.
 type GCEntry struct {
 	Due        time.Time
 	DataID     string
@@ -192,7 +199,8 @@ type GCEntry struct {
 type Queue interface {
 	// Enqueue adds e (idempotent for the same Due and DataID).
 	Enqueue(ctx context.Context, e GCEntry) error
-	// DueEntries returns up to limit entries with Due <= now, oldest first.
+	// DueEntries returns up to limit entries with Due <= now, oldest first
+	// (ties in DataID order).
 	DueEntries(ctx context.Context, now time.Time, limit int) ([]GCEntry, error)
 	// Remove deletes e (no error if absent).
 	Remove(ctx context.Context, e GCEntry) error
