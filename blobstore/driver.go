@@ -12,6 +12,10 @@ var ErrNotFound = errors.New("blobstore: chunk not found")
 // ErrCorrupt is returned when a chunk fails its checksum.
 var ErrCorrupt = errors.New("blobstore: chunk checksum mismatch")
 
+// ErrUnavailable is returned (wrapped) by drivers whose backend cannot be
+// reached now; the request may be retried. The S3 layer answers 503.
+var ErrUnavailable = errors.New("blobstore: backend unavailable")
+
 // IsNotFound reports whether err means a missing chunk.
 func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
 

@@ -53,7 +53,7 @@ func (g *Gateway) CollectOnce(ctx context.Context, limit int) (CollectStats, err
 		}
 		if !ref {
 			if err := g.blobs.Delete(ctx, e.DataID, e.Size, e.ChunkSize); err != nil {
-				return st, err
+				return st, mapMeta(err)
 			}
 			st.Deleted++
 		}

@@ -96,13 +96,15 @@ func (g *Gateway) newID() string {
 	return fmt.Sprintf("%016x%s", g.now().UnixNano(), hex.EncodeToString(b[:]))
 }
 
-// mapMeta turns backend error kinds into gateway kinds where they mean the
-// same thing to every caller; other errors pass through.
+// mapMeta turns backend error kinds (of either store) into gateway kinds
+// where they mean the same thing to every caller; other errors pass through.
 func mapMeta(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, meta.ErrUnavailable):
+	case errors.Is(err, ErrUnavailable):
+		return err
+	case errors.Is(err, meta.ErrUnavailable), errors.Is(err, blobstore.ErrUnavailable):
 		return fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
 	return err

@@ -299,7 +299,7 @@ func (r *extentReader) Read(p []byte) (int, error) {
 			n := min(x.Size-r.off, r.left)
 			rc, err := r.g.blobs.Open(r.ctx, x.DataID, x.Size, x.ChunkSize, r.off, n)
 			if err != nil {
-				return 0, err
+				return 0, mapMeta(err)
 			}
 			r.cur = rc
 			r.exts = r.exts[1:]

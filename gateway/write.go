@@ -130,7 +130,7 @@ func (g *Gateway) writeData(ctx context.Context, in dataInput) (meta.Extent, met
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return fail(ErrIncompleteBody)
 	case err != nil:
-		return fail(err)
+		return fail(mapMeta(err))
 	}
 	if in.size >= 0 && n != in.size {
 		return fail(ErrIncompleteBody)
