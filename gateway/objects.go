@@ -262,15 +262,27 @@ func (g *Gateway) GetObject(ctx context.Context, in GetInput, head bool) (*GetOu
 		out.Offset, out.Length, out.Partial = off, n, true
 	}
 	if !head {
-		out.Body = g.openObject(ctx, o, out.Offset, out.Length)
+		body, err := g.openObject(ctx, o, out.Offset, out.Length)
+		if err != nil {
+			return nil, err
+		}
+		out.Body = body
 	}
 	return out, nil
 }
 
 // openObject streams bytes [off, off+length) of o across its extents,
-// opening each extent's data only when the read reaches it.
-func (g *Gateway) openObject(ctx context.Context, o meta.Object, off, length int64) io.ReadCloser {
-	return &extentReader{ctx: ctx, g: g, exts: o.Extents, off: off, left: length}
+// opening each extent's data only when the read reaches it. The first
+// extent is opened (and its first chunk read) at once, so that a store
+// failure is reported before a response is under way.
+func (g *Gateway) openObject(ctx context.Context, o meta.Object, off, length int64) (io.ReadCloser, error) {
+	r := &extentReader{ctx: ctx, g: g, exts: o.Extents, off: off, left: length}
+	if length > 0 {
+		if err := r.next(); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
 }
 
 type extentReader struct {
@@ -282,28 +294,36 @@ type extentReader struct {
 	cur  io.ReadCloser
 }
 
+// next opens the extent holding the next byte.
+func (r *extentReader) next() error {
+	for len(r.exts) > 0 && r.off >= r.exts[0].Size {
+		r.off -= r.exts[0].Size
+		r.exts = r.exts[1:]
+	}
+	if len(r.exts) == 0 {
+		return io.ErrUnexpectedEOF
+	}
+	x := r.exts[0]
+	n := min(x.Size-r.off, r.left)
+	rc, err := r.g.blobs.Open(r.ctx, x.DataID, x.Size, x.ChunkSize, r.off, n)
+	if err != nil {
+		return mapMeta(err)
+	}
+	r.cur = rc
+	r.exts = r.exts[1:]
+	r.off = 0
+	return nil
+}
+
 func (r *extentReader) Read(p []byte) (int, error) {
 	for {
 		if r.left <= 0 {
 			return 0, io.EOF
 		}
 		if r.cur == nil {
-			for len(r.exts) > 0 && r.off >= r.exts[0].Size {
-				r.off -= r.exts[0].Size
-				r.exts = r.exts[1:]
+			if err := r.next(); err != nil {
+				return 0, err
 			}
-			if len(r.exts) == 0 {
-				return 0, io.ErrUnexpectedEOF
-			}
-			x := r.exts[0]
-			n := min(x.Size-r.off, r.left)
-			rc, err := r.g.blobs.Open(r.ctx, x.DataID, x.Size, x.ChunkSize, r.off, n)
-			if err != nil {
-				return 0, mapMeta(err)
-			}
-			r.cur = rc
-			r.exts = r.exts[1:]
-			r.off = 0
 		}
 		if int64(len(p)) > r.left {
 			p = p[:r.left]
@@ -428,7 +448,10 @@ func (g *Gateway) CopyObject(ctx context.Context, in CopyInput) (meta.Object, er
 			}
 		}
 	}
-	body := g.openObject(ctx, so, 0, so.Size)
+	body, err := g.openObject(ctx, so, 0, so.Size)
+	if err != nil {
+		return meta.Object{}, err
+	}
 	defer body.Close()
 	ext, entry, err := g.writeData(ctx, dataInput{
 		bucket: in.Bucket, key: in.Key, body: body, size: so.Size, extra: alg,
