@@ -359,7 +359,7 @@ func (g *Gateway) ListMultipartUploads(ctx context.Context, owner, bucket string
 	keyMarker, idMarker := in.KeyMarker, in.UploadIDMarker
 	if idMarker == "" && keyMarker != "" {
 		// S3: with only a key marker, uploads of that key are skipped.
-		idMarker = "\xff" // no upload id sorts after this
+		idMarker = "\xff" // every upload id sorts before this
 	}
 	count := 0
 	for {
