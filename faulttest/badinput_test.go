@@ -31,10 +31,10 @@ import (
 
 // Payload hash values of the x-amz-content-sha256 header.
 const (
-	unsignedPayload         = "UNSIGNED-PAYLOAD"
-	streamingSigned         = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
-	streamingUnsignedTrailr = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
-	emptySHA256             = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+	unsignedPayload          = "UNSIGNED-PAYLOAD"
+	streamingSigned          = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+	streamingUnsignedTrailer = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+	emptySHA256              = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 )
 
 // rawResp is an HTTP response read whole.
@@ -334,7 +334,7 @@ func (h *badInput) trailerPut(t *testing.T, key string, data []byte, crc string)
 	req.Header.Set("X-Amz-Decoded-Content-Length", strconv.Itoa(len(data)))
 	req.Header.Set("X-Amz-Trailer", "x-amz-checksum-crc32")
 	req.Header.Set("X-Amz-Sdk-Checksum-Algorithm", "CRC32")
-	sign(t, req, h.root, streamingUnsignedTrailr, time.Now())
+	sign(t, req, h.root, streamingUnsignedTrailer, time.Now())
 	return h.do(t, req)
 }
 

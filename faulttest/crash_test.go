@@ -62,14 +62,16 @@ type uploader struct {
 	mc     *minio.Client
 	sdk    *s3.Client
 
-	mu      sync.Mutex
-	uploads map[string]*upload
+	mu       sync.Mutex
+	uploads  map[string]*upload
+	firstAck chan struct{} // closed at the first acknowledged upload
+	ackOnce  sync.Once
 }
 
 func newUploader(t *testing.T, endpoint string, c Credentials, bucket string) *uploader {
 	return &uploader{
 		bucket: bucket, mc: minioClient(t, endpoint, c), sdk: sdkClient(endpoint, c),
-		uploads: map[string]*upload{},
+		uploads: map[string]*upload{}, firstAck: make(chan struct{}),
 	}
 }
 
@@ -83,6 +85,9 @@ func (up *uploader) send(ctx context.Context, u *upload, body *stallReader) erro
 	up.mu.Lock()
 	u.acked, u.err = err == nil, err
 	up.mu.Unlock()
+	if err == nil {
+		up.ackOnce.Do(func() { close(up.firstAck) })
+	}
 	return err
 }
 
@@ -199,39 +204,45 @@ func readBack(ctx context.Context, c *s3.Client, bucket, key string) (string, in
 	return hashReader(out.Body)
 }
 
-// pendingParts aborts every unfinished multipart upload of bucket and
-// returns how many parts they held.
-func abortPending(ctx context.Context, c *s3.Client, bucket string) (uploads, parts int, err error) {
+// pendingUpload is an unfinished multipart upload.
+type pendingUpload struct {
+	key, uploadID string
+	parts         int
+}
+
+// abortPending aborts every unfinished multipart upload of bucket and
+// returns them with the number of parts each held.
+func abortPending(ctx context.Context, c *s3.Client, bucket string) ([]pendingUpload, error) {
 	out, err := c.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(bucket)})
 	if err != nil {
-		return 0, 0, fmt.Errorf("ListMultipartUploads: %w", err)
+		return nil, fmt.Errorf("ListMultipartUploads: %w", err)
 	}
 	if aws.ToBool(out.IsTruncated) {
-		return 0, 0, errors.New("ListMultipartUploads: unexpectedly truncated")
+		return nil, errors.New("ListMultipartUploads: unexpectedly truncated")
 	}
+	var pending []pendingUpload
 	for _, u := range out.Uploads {
 		ps, err := c.ListParts(ctx, &s3.ListPartsInput{Bucket: aws.String(bucket), Key: u.Key, UploadId: u.UploadId})
 		if err != nil {
-			return 0, 0, fmt.Errorf("ListParts %s: %w", aws.ToString(u.Key), err)
+			return nil, fmt.Errorf("ListParts %s: %w", aws.ToString(u.Key), err)
 		}
-		parts += len(ps.Parts)
+		pending = append(pending, pendingUpload{key: aws.ToString(u.Key), uploadID: aws.ToString(u.UploadId), parts: len(ps.Parts)})
 		if _, err := c.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(bucket), Key: u.Key, UploadId: u.UploadId}); err != nil {
-			return 0, 0, fmt.Errorf("AbortMultipartUpload %s: %w", aws.ToString(u.Key), err)
+			return nil, fmt.Errorf("AbortMultipartUpload %s: %w", aws.ToString(u.Key), err)
 		}
 	}
-	return len(out.Uploads), parts, nil
+	return pending, nil
 }
 
 // checkStore verifies every listed object against the uploads that
 // produced it, and every acknowledged upload against the listing. It
-// returns the number of data sets the visible objects reference.
-func checkStore(t *testing.T, ctx context.Context, c *s3.Client, bucket string, uploads map[string]upload) int {
+// returns the listing.
+func checkStore(t *testing.T, ctx context.Context, c *s3.Client, bucket string, uploads map[string]upload) map[string]listed {
 	t.Helper()
 	objs, err := listAll(ctx, c, bucket)
 	if err != nil {
 		t.Fatalf("ListObjectsV2: %v", err)
 	}
-	refs := 0
 	keys := make([]string, 0, len(objs))
 	for k := range objs {
 		keys = append(keys, k)
@@ -239,7 +250,6 @@ func checkStore(t *testing.T, ctx context.Context, c *s3.Client, bucket string, 
 	sort.Strings(keys)
 	for _, key := range keys {
 		o := objs[key]
-		refs += o.parts()
 		u, ok := uploads[key]
 		if !ok {
 			t.Errorf("listing shows %q, which no writer sent", key)
@@ -263,7 +273,16 @@ func checkStore(t *testing.T, ctx context.Context, c *s3.Client, bucket string, 
 			t.Errorf("acknowledged %s (%s, %d bytes) is not listed", key, u.method, u.pat.size)
 		}
 	}
-	return refs
+	return objs
+}
+
+// refsOf is the number of data sets objs reference.
+func refsOf(objs map[string]listed) int {
+	n := 0
+	for _, o := range objs {
+		n += o.parts()
+	}
+	return n
 }
 
 func TestCrashDuringUploads(t *testing.T) {
@@ -277,43 +296,50 @@ func TestCrashDuringUploads(t *testing.T) {
 		t.Fatalf("MakeBucket: %v", err)
 	}
 
-	// Round 1: eight writers upload until the kill. Writer 0's first
-	// upload stalls after 4 MiB, so that at least one upload surely has
-	// data on disk and no commit when the process dies.
+	// Round 1: eight writers upload until the kill. Writer 0's only
+	// upload stalls after 4 MiB; the others start once its data is on
+	// disk, so at least one upload surely has data and no commit when the
+	// process dies.
 	up := newUploader(t, srv.Endpoint, root, bucket)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	stall := &stallReader{after: 4 << 20, reached: make(chan struct{}), release: make(chan struct{})}
-	uploadStart := time.Now()
 	var wg sync.WaitGroup
-	for w := range crashWorkers {
+	stalled := newUpload("r1/w0/000", minioPut)
+	stall := &stallReader{r: stalled.pat.reader(), after: 4 << 20, reached: make(chan struct{}), release: make(chan struct{})}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		up.send(ctx, stalled, stall)
+	}()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		n, err := ChunkDirs(data)
+		if err != nil {
+			t.Fatalf("count chunk dirs: %v", err)
+		}
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the stalled upload wrote no chunk within 30s")
+		}
+	}
+	uploadStart := time.Now()
+	for w := 1; w < crashWorkers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := 0; ctx.Err() == nil; i++ {
-				u := newUpload(fmt.Sprintf("r1/w%d/%03d", w, i), methods[(w+i)%len(methods)])
-				var body *stallReader
-				if w == 0 && i == 0 {
-					u.method = minioPut
-					stall.r = u.pat.reader()
-					body = stall
-				}
-				up.send(ctx, u, body)
+				up.send(ctx, newUpload(fmt.Sprintf("r1/w%d/%03d", w, i), methods[(w+i)%len(methods)]), nil)
 			}
 		}()
 	}
-	// Kill 2.5s into the uploads, and no sooner than 250ms after the
-	// stalled upload's data was sent, so the server has written it.
-	killAt := uploadStart.Add(2500 * time.Millisecond)
+	// Kill 2.5s into the uploads, and not before one was acknowledged.
 	select {
-	case <-stall.reached:
-		if at := time.Now().Add(250 * time.Millisecond); at.After(killAt) {
-			killAt = at
-		}
+	case <-up.firstAck:
 	case <-time.After(30 * time.Second):
-		t.Fatal("the stalled upload did not deliver its first 4 MiB within 30s")
+		t.Fatal("no upload was acknowledged within 30s")
 	}
-	time.Sleep(time.Until(killAt))
+	time.Sleep(time.Until(uploadStart.Add(2500 * time.Millisecond)))
 	killedAt := time.Now()
 	if err := srv.Kill(); err != nil {
 		t.Fatalf("kill dolium: %v", err)
@@ -329,9 +355,6 @@ func TestCrashDuringUploads(t *testing.T) {
 		}
 	}
 	t.Logf("round 1: %d uploads started, %d acknowledged, killed %v into the uploads", len(round1), acked, killedAt.Sub(uploadStart).Round(time.Millisecond))
-	if acked == 0 {
-		t.Errorf("no upload was acknowledged before the kill; the test proves little")
-	}
 
 	// The process is dead: the chunk directories are what a restart finds.
 	dirsAtRestart, err := ChunkDirs(data)
@@ -342,13 +365,24 @@ func TestCrashDuringUploads(t *testing.T) {
 	srv = startServer(t, data, root, args...)
 	sdk := sdkClient(srv.Endpoint, root)
 	vctx := testCtx(t, 60*time.Second)
-	refs := checkStore(t, vctx, sdk, bucket, round1)
-	pendingUploads, pendingParts, err := abortPending(vctx, sdk, bucket)
+	objs := checkStore(t, vctx, sdk, bucket, round1)
+	refs := refsOf(objs)
+	pending, err := abortPending(vctx, sdk, bucket)
 	if err != nil {
 		t.Fatalf("abort unfinished uploads: %v", err)
 	}
+	pendingParts := 0
+	for _, p := range pending {
+		if _, ok := objs[p.key]; ok {
+			// Its parts are the object's data: do not count them twice.
+			t.Errorf("ListMultipartUploads after restart: got upload %s of %s with %d parts, whose object is committed; want a completed upload no longer listed",
+				p.uploadID, p.key, p.parts)
+			continue
+		}
+		pendingParts += p.parts
+	}
 	t.Logf("after restart: %d data-id dirs; visible objects reference %d; %d unfinished multipart uploads held %d parts (aborted)",
-		dirsAtRestart, refs, pendingUploads, pendingParts)
+		dirsAtRestart, refs, len(pending), pendingParts)
 	if dirsAtRestart <= refs+pendingParts {
 		t.Errorf("data-id dirs at restart: got %d, want more than the %d referenced (%d by objects, %d by unfinished uploads): the kill should have left orphans",
 			dirsAtRestart, refs+pendingParts, refs, pendingParts)
@@ -395,7 +429,7 @@ func TestCrashDuringUploads(t *testing.T) {
 		}()
 	}
 	wg2.Wait()
-	refs = checkStore(t, vctx, sdk, bucket, up2.snapshot())
+	refs = refsOf(checkStore(t, vctx, sdk, bucket, up2.snapshot()))
 	if n, err := ChunkDirs(data); err != nil || n != refs {
 		t.Errorf("data-id dirs after round 2: got %d (%v), want %d", n, err, refs)
 	}
