@@ -34,7 +34,7 @@ const (
 // the cluster could not serve them now (replicas down, timeouts, no
 // connection, session closed): the request may be retried later, and the
 // gateway answers 503. The error also wraps gocql's error.
-var ErrUnavailable = errors.New("blobstore/cassandra: unavailable")
+var ErrUnavailable = fmt.Errorf("blobstore/cassandra: %w", blobstore.ErrUnavailable)
 
 // steps are the blobstore component's schema migrations; see doc.go for
 // the reasons behind each table option.

@@ -223,3 +223,9 @@ func BenchmarkPutGet(b *testing.B) {
 	b.Run("PutParallel", func(b *testing.B) { runParallel(b, put("bench-put-parallel")) })
 	b.Run("GetParallel", func(b *testing.B) { runParallel(b, get) })
 }
+
+func TestUnavailableIsTheBlobstoreKind(t *testing.T) {
+	if !errors.Is(ErrUnavailable, blobstore.ErrUnavailable) {
+		t.Error("ErrUnavailable does not wrap blobstore.ErrUnavailable: the gateway would answer 500, not 503")
+	}
+}
