@@ -225,7 +225,7 @@ func BenchmarkPutGet(b *testing.B) {
 }
 
 func TestUnavailableIsTheBlobstoreKind(t *testing.T) {
-	if !errors.Is(ErrUnavailable, blobstore.ErrUnavailable) {
+	if !errors.Is(cassandra.ErrUnavailable, blobstore.ErrUnavailable) {
 		t.Error("ErrUnavailable does not wrap blobstore.ErrUnavailable: the gateway would answer 500, not 503")
 	}
 }
