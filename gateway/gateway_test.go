@@ -445,3 +445,40 @@ func TestValidBucketName(t *testing.T) {
 		}
 	}
 }
+
+// A gateway that dies between committing a multipart object and deleting
+// its upload row leaves the row behind; it must not be listed or usable.
+func TestCompletedUploadRowLeftByCrash(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	u, _ := f.g.CreateMultipartUpload(ctx, CreateUploadInput{Bucket: "bkt", Key: "z", Owner: "alice"})
+	p, err := f.g.UploadPart(ctx, PartInput{Bucket: "bkt", Key: "z", Owner: "alice", UploadID: u.UploadID, PartNumber: 1, Body: strings.NewReader("zz"), Size: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.g.CompleteMultipartUpload(ctx, CompleteInput{Bucket: "bkt", Key: "z", Owner: "alice", UploadID: u.UploadID, Parts: []CompletedPart{{PartNumber: 1, ETag: p.Extent.ETag}}}); err != nil {
+		t.Fatal(err)
+	}
+	// Put the upload and its part back as the crash would have left them.
+	if err := f.ms.CreateUpload(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.ms.PutPart(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	out, err := f.g.ListMultipartUploads(ctx, "alice", "bkt", ListUploadsInput{MaxUploads: 10})
+	if err != nil || len(out.Uploads) != 0 {
+		t.Errorf("ListMultipartUploads = %d uploads, %v; want none", len(out.Uploads), err)
+	}
+	if _, err := f.ms.GetUpload(ctx, "bkt", "z", u.UploadID); !errors.Is(err, meta.ErrNotFound) {
+		t.Errorf("leftover upload row after listing: %v, want it deleted", err)
+	}
+	if _, _, _, err := f.g.ListParts(ctx, "alice", "bkt", "z", u.UploadID, 0, 10); !errors.Is(err, ErrNoSuchUpload) {
+		t.Errorf("ListParts of the completed upload = %v, want ErrNoSuchUpload", err)
+	}
+	f.clock.add(2 * time.Hour)
+	f.collectAll(t)
+	if got := f.read(t, "z"); string(got) != "zz" {
+		t.Errorf("object after cleanup and collection = %q, want zz", got)
+	}
+}

@@ -66,7 +66,33 @@ func (g *Gateway) upload(ctx context.Context, owner, bucket, key, uploadID strin
 	if errors.Is(err, meta.ErrNotFound) {
 		return u, ErrNoSuchUpload
 	}
-	return u, mapMeta(err)
+	if err != nil {
+		return u, mapMeta(err)
+	}
+	if g.completed(ctx, u) {
+		return u, ErrNoSuchUpload
+	}
+	return u, nil
+}
+
+// completed reports whether u was completed but its row survived (the
+// gateway died between committing the object and deleting the upload), and
+// if so deletes the row. The object's first extent is then one of u's parts.
+// Its data is safe either way: the collector never deletes referenced data.
+func (g *Gateway) completed(ctx context.Context, u meta.Upload) bool {
+	o, err := g.meta.GetObject(ctx, u.Bucket, u.Key)
+	if err != nil || len(o.Extents) == 0 || o.Extents[0].PartNumber == 0 {
+		return false
+	}
+	first := o.Extents[0]
+	ps, err := g.meta.ListParts(ctx, u.UploadID, first.PartNumber-1, 1)
+	if err != nil || len(ps) != 1 || ps[0].Extent.DataID != first.DataID {
+		return false
+	}
+	if err := g.meta.DeleteUpload(ctx, u.Bucket, u.Key, u.UploadID); err != nil && !errors.Is(err, meta.ErrNotFound) {
+		g.log.Warn("delete completed upload", "upload_id", u.UploadID, "err", err)
+	}
+	return true
 }
 
 // PartInput is an UploadPart request.
@@ -391,6 +417,10 @@ func (g *Gateway) ListMultipartUploads(ctx context.Context, owner, bucket string
 					skipped = true
 					break
 				}
+			}
+			if g.completed(ctx, u) {
+				keyMarker, idMarker = u.Key, u.UploadID
+				continue
 			}
 			if count == in.MaxUploads {
 				out.IsTruncated = true
