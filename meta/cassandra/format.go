@@ -1,0 +1,148 @@
+package cassandra
+
+import (
+	"bytes"
+	"encoding/gob"
+	"fmt"
+	"time"
+
+	"github.com/dolium/dolium/meta"
+)
+
+// formatV1 is the first byte of every blob: the version of its encoding.
+// Version 1 is encoding/gob of the private record types below (gob, not
+// JSON, because JSON would replace invalid UTF-8 in header values). A later
+// format gets a new number and decode keeps reading the old ones.
+const formatV1 = 1
+
+// The record types are the storage format, separate from the meta types so
+// that a change to the Go API does not silently change the stored bytes.
+// Bucket, key and ids are columns, not repeated here.
+
+type extentRec struct {
+	DataID     string
+	Size       int64
+	ChunkSize  int64
+	PartNumber int
+	ETag       string
+	Checksums  map[string]string
+}
+
+type objectRec struct {
+	Size         int64
+	ETag         string
+	LastModified time.Time
+	Owner        string
+	Headers      map[string]string
+	UserMeta     map[string]string
+	Checksums    map[string]string
+	ChecksumType string
+	Extents      []extentRec
+}
+
+type uploadRec struct {
+	Initiated         time.Time
+	Owner             string
+	Headers           map[string]string
+	UserMeta          map[string]string
+	ChecksumAlgorithm string
+	ChecksumType      string
+}
+
+type partRec struct {
+	LastModified time.Time
+	Extent       extentRec
+}
+
+func encode(v any) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte(formatV1)
+	if err := gob.NewEncoder(&b).Encode(v); err != nil {
+		return nil, fmt.Errorf("meta/cassandra: encode %T: %w", v, err)
+	}
+	return b.Bytes(), nil
+}
+
+func decode(data []byte, v any) error {
+	if len(data) == 0 {
+		return fmt.Errorf("meta/cassandra: decode %T: empty value", v)
+	}
+	if data[0] != formatV1 {
+		return fmt.Errorf("meta/cassandra: decode %T: unknown format version %d", v, data[0])
+	}
+	if err := gob.NewDecoder(bytes.NewReader(data[1:])).Decode(v); err != nil {
+		return fmt.Errorf("meta/cassandra: decode %T: %w", v, err)
+	}
+	return nil
+}
+
+func toExtentRec(e meta.Extent) extentRec {
+	return extentRec{DataID: e.DataID, Size: e.Size, ChunkSize: e.ChunkSize, PartNumber: e.PartNumber, ETag: e.ETag, Checksums: e.Checksums}
+}
+
+func (r extentRec) extent() meta.Extent {
+	return meta.Extent{DataID: r.DataID, Size: r.Size, ChunkSize: r.ChunkSize, PartNumber: r.PartNumber, ETag: r.ETag, Checksums: r.Checksums}
+}
+
+func encodeObject(o meta.Object) ([]byte, error) {
+	r := objectRec{
+		Size: o.Size, ETag: o.ETag, LastModified: o.LastModified.UTC(), Owner: o.Owner,
+		Headers: o.Headers, UserMeta: o.UserMeta, Checksums: o.Checksums, ChecksumType: o.ChecksumType,
+	}
+	for _, e := range o.Extents {
+		r.Extents = append(r.Extents, toExtentRec(e))
+	}
+	return encode(r)
+}
+
+// objectRow is one row of the objects table.
+type objectRow struct {
+	versionID string
+	data      []byte
+}
+
+func (r objectRow) object(bucket, key string) (meta.Object, error) {
+	var rec objectRec
+	if err := decode(r.data, &rec); err != nil {
+		return meta.Object{}, err
+	}
+	o := meta.Object{
+		Bucket: bucket, Key: key, VersionID: r.versionID,
+		Size: rec.Size, ETag: rec.ETag, LastModified: rec.LastModified, Owner: rec.Owner,
+		Headers: rec.Headers, UserMeta: rec.UserMeta, Checksums: rec.Checksums, ChecksumType: rec.ChecksumType,
+	}
+	for _, e := range rec.Extents {
+		o.Extents = append(o.Extents, e.extent())
+	}
+	return o, nil
+}
+
+func encodeUpload(u meta.Upload) ([]byte, error) {
+	return encode(uploadRec{
+		Initiated: u.Initiated.UTC(), Owner: u.Owner, Headers: u.Headers, UserMeta: u.UserMeta,
+		ChecksumAlgorithm: u.ChecksumAlgorithm, ChecksumType: u.ChecksumType,
+	})
+}
+
+func decodeUpload(data []byte, bucket, key, id string) (meta.Upload, error) {
+	var r uploadRec
+	if err := decode(data, &r); err != nil {
+		return meta.Upload{}, err
+	}
+	return meta.Upload{
+		Bucket: bucket, Key: key, UploadID: id, Initiated: r.Initiated, Owner: r.Owner,
+		Headers: r.Headers, UserMeta: r.UserMeta, ChecksumAlgorithm: r.ChecksumAlgorithm, ChecksumType: r.ChecksumType,
+	}, nil
+}
+
+func encodePart(p meta.Part) ([]byte, error) {
+	return encode(partRec{LastModified: p.LastModified.UTC(), Extent: toExtentRec(p.Extent)})
+}
+
+func decodePart(data []byte, uploadID string, n int) (meta.Part, error) {
+	var r partRec
+	if err := decode(data, &r); err != nil {
+		return meta.Part{}, err
+	}
+	return meta.Part{UploadID: uploadID, PartNumber: n, LastModified: r.LastModified, Extent: r.Extent.extent()}, nil
+}

@@ -1,0 +1,191 @@
+package cassandra
+
+import (
+	"container/heap"
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/dolium/dolium/meta"
+)
+
+// prefixEnd returns the smallest string greater than every string with
+// prefix p, and false if there is none (p is empty or all 0xff bytes).
+func prefixEnd(p string) (string, bool) {
+	b := []byte(p)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return string(b[:i+1]), true
+		}
+	}
+	return "", false
+}
+
+// keyRange is a range of keys: lower bound (inclusive or not, or none) and
+// exclusive upper bound (or none).
+type keyRange struct {
+	lower, upper       string
+	hasLower, hasUpper bool
+	inclusive          bool
+}
+
+// listRange is the range of keys that opts selects; false if it is empty.
+func listRange(opts meta.ListOptions) (keyRange, bool) {
+	var r keyRange
+	if opts.After != "" {
+		r.lower, r.hasLower = opts.After, true
+	}
+	if opts.Prefix != "" && opts.Prefix > opts.After {
+		r.lower, r.hasLower, r.inclusive = opts.Prefix, true, true
+	}
+	r.upper, r.hasUpper = prefixEnd(opts.Prefix)
+	if r.hasUpper && r.hasLower && r.lower >= r.upper {
+		return r, false
+	}
+	return r, true
+}
+
+// stmt is the CQL of one shard's slice of r; args are its values after
+// (bucket, shard).
+func (r keyRange) stmt() (string, []any) {
+	q := `SELECT key, version_id, data FROM objects WHERE bucket = ? AND shard = ?`
+	var args []any
+	if r.hasLower {
+		if r.inclusive {
+			q += ` AND key >= ?`
+		} else {
+			q += ` AND key > ?`
+		}
+		args = append(args, []byte(r.lower))
+	}
+	if r.hasUpper {
+		q += ` AND key < ?`
+		args = append(args, []byte(r.upper))
+	}
+	return q, args
+}
+
+type listRow struct {
+	key string
+	row objectRow
+}
+
+// cursor reads one shard's slice page by page.
+type cursor struct {
+	shard    int
+	rows     []listRow
+	state    []byte // paging state of the next page
+	done     bool   // no page left
+	pageSize int
+}
+
+// fill reads pages until c has a row or is done.
+func (c *cursor) fill(ctx context.Context, s *Store, bucket, stmt string, args []any) error {
+	for len(c.rows) == 0 && !c.done {
+		vals := append([]any{bucket, c.shard}, args...)
+		iter := s.q(ctx, stmt, vals...).Idempotent(true).PageSize(c.pageSize).PageState(c.state).Iter()
+		next := iter.PageState()
+		sc := iter.Scanner()
+		for sc.Next() {
+			var r listRow
+			var k []byte
+			if err := sc.Scan(&k, &r.row.versionID, &r.row.data); err != nil {
+				iter.Close()
+				return err
+			}
+			r.key = string(k)
+			c.rows = append(c.rows, r)
+		}
+		if err := sc.Err(); err != nil {
+			return err
+		}
+		c.state = append([]byte(nil), next...)
+		c.done = len(next) == 0
+		c.pageSize = min(c.pageSize*2, 5000)
+	}
+	return nil
+}
+
+// cursors is a min-heap of non-empty cursors by their first key.
+type cursors []*cursor
+
+func (h cursors) Len() int           { return len(h) }
+func (h cursors) Less(i, j int) bool { return h[i].rows[0].key < h[j].rows[0].key }
+func (h cursors) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *cursors) Push(x any)        { *h = append(*h, x.(*cursor)) }
+func (h *cursors) Pop() any {
+	old := *h
+	c := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return c
+}
+
+// ListObjects returns objects of bucket in ascending key order (byte
+// order: Cassandra orders blob clustering columns as unsigned bytes, as Go
+// compares strings). It reads the first page of every shard in parallel,
+// sized to about its share of the limit, and merges them, reading further
+// pages of a shard only when the merge exhausts it. A limit of zero or less
+// means no limit. A missing bucket is meta.ErrNotFound.
+func (s *Store) ListObjects(ctx context.Context, bucket string, opts meta.ListOptions) ([]meta.Object, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	op := fmt.Sprintf("list objects %q", bucket)
+	n, err := s.bucketShards(ctx, bucket)
+	if err != nil {
+		return nil, err
+	}
+	r, ok := listRange(opts)
+	if !ok {
+		return nil, nil
+	}
+	stmt, args := r.stmt()
+	pageSize := 1000
+	if opts.Limit > 0 {
+		// A shard's share of the first limit keys, with room for the
+		// unevenness of hashing (two standard deviations).
+		share := float64(opts.Limit) / float64(n)
+		pageSize = min(opts.Limit, int(share+2*math.Sqrt(share))+8)
+	}
+	cs := make([]*cursor, n)
+	err = forShards(ctx, n, func(ctx context.Context, shard int) error {
+		cs[shard] = &cursor{shard: shard, pageSize: pageSize}
+		return cs[shard].fill(ctx, s, bucket, stmt, args)
+	})
+	if err != nil {
+		return nil, s.wrap(op, err)
+	}
+	h := make(cursors, 0, n)
+	for _, c := range cs {
+		if len(c.rows) > 0 {
+			h = append(h, c)
+		}
+	}
+	heap.Init(&h)
+	var out []meta.Object
+	for len(h) > 0 && (opts.Limit <= 0 || len(out) < opts.Limit) {
+		c := h[0]
+		lr := c.rows[0]
+		c.rows = c.rows[1:]
+		o, err := lr.row.object(bucket, lr.key)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+		if len(c.rows) == 0 {
+			if opts.Limit > 0 && len(out) == opts.Limit {
+				break
+			}
+			if err := c.fill(ctx, s, bucket, stmt, args); err != nil {
+				return nil, s.wrap(op, err)
+			}
+		}
+		if len(c.rows) == 0 {
+			heap.Pop(&h)
+		} else {
+			heap.Fix(&h, 0)
+		}
+	}
+	return out, nil
+}

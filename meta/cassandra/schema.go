@@ -1,0 +1,73 @@
+package cassandra
+
+// migrations are the "meta" component's schema steps, run in order by
+// cqldb.DB.Migrate; step i moves the schema from version i to i+1. Never
+// edit a released step: append a new one. doc.go explains every choice.
+var migrations = []string{
+	// 1: buckets. Rows are never deleted: DeleteBucket sets deleted, so
+	// that index_shards stays fixed for the name forever.
+	`CREATE TABLE IF NOT EXISTS buckets (
+		name text PRIMARY KEY,
+		owner text,
+		created timestamp,
+		region text,
+		versioning text,
+		placement text,
+		shards int,
+		index_shards int,
+		deleted boolean
+	)`,
+	// 2: objects, one current row per key, sharded by hash(key).
+	`CREATE TABLE IF NOT EXISTS objects (
+		bucket text,
+		shard int,
+		key blob,
+		version_id text,
+		data blob,
+		PRIMARY KEY ((bucket, shard), key)
+	) WITH compaction = {'class': 'LeveledCompactionStrategy'}
+	  AND gc_grace_seconds = 864000`,
+	// 3: uploads, the listing index of multipart uploads per bucket.
+	`CREATE TABLE IF NOT EXISTS uploads (
+		bucket text,
+		key blob,
+		upload_id text,
+		upload blob,
+		PRIMARY KEY ((bucket), key, upload_id)
+	) WITH gc_grace_seconds = 86400`,
+	// 4: parts, one partition per upload id: the static columns claim the
+	// id and hold the upload; rows are its parts.
+	`CREATE TABLE IF NOT EXISTS parts (
+		upload_id text,
+		part_number int,
+		live boolean STATIC,
+		bucket text STATIC,
+		key blob STATIC,
+		upload blob STATIC,
+		data_id text,
+		data blob,
+		PRIMARY KEY ((upload_id), part_number)
+	) WITH compaction = {'class': 'LeveledCompactionStrategy'}
+	  AND gc_grace_seconds = 864000`,
+	// 5: gc_queue, partitioned by the hour its entries are due.
+	`CREATE TABLE IF NOT EXISTS gc_queue (
+		slot bigint,
+		due timestamp,
+		data_id text,
+		bucket text,
+		key blob,
+		upload_id text,
+		part_number int,
+		size bigint,
+		chunk_size bigint,
+		PRIMARY KEY ((slot), due, data_id)
+	) WITH compaction = {'class': 'SizeTieredCompactionStrategy',
+	                     'unchecked_tombstone_compaction': 'true',
+	                     'tombstone_threshold': '0.2'}
+	  AND gc_grace_seconds = 10800`,
+	// 6: gc_mark, the queue's low-water mark: no slot below it holds entries.
+	`CREATE TABLE IF NOT EXISTS gc_mark (
+		id text PRIMARY KEY,
+		slot bigint
+	)`,
+}
