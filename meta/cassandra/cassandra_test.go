@@ -281,7 +281,7 @@ func TestQueueMark(t *testing.T) {
 	if err := s.Remove(ctx, old); err != nil {
 		t.Fatalf("Remove: %v", err)
 	}
-	// This pass moves the mark to the hour before now.
+	// This pass moves the mark to an hour before now.
 	if got := ids(now); len(got) != 0 {
 		t.Fatalf("DueEntries after Remove: got %q, want none", got)
 	}

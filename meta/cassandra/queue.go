@@ -3,7 +3,6 @@ package cassandra
 import (
 	"context"
 	"errors"
-	"sync/atomic"
 	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
@@ -13,17 +12,24 @@ import (
 
 const (
 	// slotMillis is the width of a queue partition: entries due in the same
-	// hour share one.
-	slotMillis = int64(time.Hour / time.Millisecond)
-	// lenHorizon is how far past now Len looks for entries, in slots.
-	lenHorizon = 48
+	// ten minutes share one (doc.go explains the choice). Changing it
+	// changes the storage format.
+	slotMillis = int64(10 * time.Minute / time.Millisecond)
+	// skewSlots is the clock skew between gateways that the queue
+	// tolerates, in slots (one hour): the mark never passes the slot that
+	// far before the current one.
+	skewSlots = int64(time.Hour/time.Millisecond) / slotMillis
+	// lenHorizon is how far past now Len looks for entries, in slots (48 hours).
+	lenHorizon = int64(48*time.Hour/time.Millisecond) / slotMillis
 	// window is how many slots the queue reads at once.
 	window = 16
-	markID = "gc"
+	// lenBatch is how many slots one query of Len counts.
+	lenBatch = 200
+	markID   = "gc"
 
 	enqueue   = `INSERT INTO gc_queue (slot, due, data_id, bucket, key, upload_id, part_number, size, chunk_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	dueIn     = `SELECT due, data_id, bucket, key, upload_id, part_number, size, chunk_size FROM gc_queue WHERE slot = ? AND due <= ? LIMIT ?`
-	countIn   = `SELECT COUNT(*) FROM gc_queue WHERE slot = ?`
+	countIn   = `SELECT COUNT(*) FROM gc_queue WHERE slot IN ?`
 	remove    = `DELETE FROM gc_queue WHERE slot = ? AND due = ? AND data_id = ?`
 	initMark  = `INSERT INTO gc_mark (id, slot) VALUES (?, ?) IF NOT EXISTS`
 	readMark  = `SELECT slot FROM gc_mark WHERE id = ?`
@@ -41,10 +47,10 @@ func slotOf(t time.Time) int64 {
 	return s
 }
 
-// initQueueMark creates the low-water mark if it is missing, one slot
-// before the current one.
+// initQueueMark creates the low-water mark if it is missing, as high as a
+// collector could have moved it.
 func (s *Store) initQueueMark(ctx context.Context) error {
-	applied, cur, err := cas(s.lwt(ctx, initMark, markID, slotOf(timeNow())-1))
+	applied, cur, err := cas(s.lwt(ctx, initMark, markID, slotOf(timeNow())-skewSlots))
 	if err != nil {
 		return s.wrap("init gc mark", err)
 	}
@@ -81,10 +87,10 @@ func (s *Store) lower(ctx context.Context, slot int64) error {
 }
 
 // Enqueue adds e; the same Due and DataID is the same row. An entry due
-// before the current hour (by this gateway's clock) may land in a slot that
+// before the current slot (by this gateway's clock) may land in a slot that
 // a collector is about to pass over, so it also lowers the mark to its slot.
-// Later entries need no such step: the mark never passes the hour before
-// the current one (clocks are assumed to agree within an hour).
+// Later entries need no such step: the mark never passes the slot an hour
+// before the current one, and clocks are assumed to agree within an hour.
 func (s *Store) Enqueue(ctx context.Context, e meta.GCEntry) error {
 	if err := s.check(); err != nil {
 		return err
@@ -168,7 +174,7 @@ func (s *Store) DueEntries(ctx context.Context, now time.Time, limit int) ([]met
 		return nil, s.wrap("due entries", err)
 	}
 	// Every slot in [mark, newMark) was read whole and found empty.
-	newMark := min(next, nowSlot, slotOf(timeNow())-1)
+	newMark := min(next, nowSlot, slotOf(timeNow())-skewSlots)
 	if firstFull != -1<<63 {
 		newMark = min(newMark, firstFull)
 	}
@@ -230,7 +236,8 @@ func (s *Store) dueIn(ctx context.Context, slot int64, now time.Time, limit int)
 }
 
 // Len counts the entries in the slots from the mark to 48 hours past now:
-// entries due later are not counted. It is meant for metrics.
+// entries due later are not counted. It is meant for metrics. Each query
+// counts a run of lenBatch slots (an IN query the coordinator fans out).
 func (s *Store) Len(ctx context.Context) (int64, error) {
 	if err := s.check(); err != nil {
 		return 0, err
@@ -239,17 +246,23 @@ func (s *Store) Len(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	var total atomic.Int64
-	err = readSlots(ctx, mark, slotOf(timeNow())+lenHorizon, func(ctx context.Context, slot int64) (int64, error) {
+	last := slotOf(timeNow()) + lenHorizon
+	var total int64
+	batches := (last - mark + lenBatch) / lenBatch
+	err = readSlots(ctx, 0, batches-1, func(ctx context.Context, b int64) (int64, error) {
+		var slots []int64
+		for sl := mark + b*lenBatch; sl <= min(last, mark+(b+1)*lenBatch-1); sl++ {
+			slots = append(slots, sl)
+		}
 		var n int64
-		err := s.q(ctx, countIn, slot).Idempotent(true).Scan(&n)
+		err := s.q(ctx, countIn, slots).Idempotent(true).Scan(&n)
 		return n, err
 	}, func(_ int64, n int64) bool {
-		total.Add(n)
+		total += n
 		return true
 	})
 	if err != nil {
 		return 0, s.wrap("len", err)
 	}
-	return total.Load(), nil
+	return total, nil
 }

@@ -49,7 +49,7 @@ var migrations = []string{
 		PRIMARY KEY ((upload_id), part_number)
 	) WITH compaction = {'class': 'LeveledCompactionStrategy'}
 	  AND gc_grace_seconds = 864000`,
-	// 5: gc_queue, partitioned by the hour its entries are due.
+	// 5: gc_queue, partitioned by the ten minutes its entries are due in.
 	`CREATE TABLE IF NOT EXISTS gc_queue (
 		slot bigint,
 		due timestamp,
