@@ -21,6 +21,7 @@ type metrics struct {
 	bytesWritten     prometheus.Counter
 	bytesRead        prometheus.Counter
 	checksumFailures prometheus.Counter
+	budgetWaits      prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -47,8 +48,14 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "checksum_failures_total",
 			Help: "Chunks read that failed their checksum or framing check.",
 		}),
+		budgetWaits: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub,
+			Name: "write_budget_waits_total",
+			Help: "Chunk buffers a Write had to wait for because the write budget was spent.",
+		}),
 	}
 	m.opSeconds = register(reg, m.opSeconds)
+	m.budgetWaits = register(reg, m.budgetWaits)
 	m.bytesWritten = register(reg, m.bytesWritten)
 	m.bytesRead = register(reg, m.bytesRead)
 	m.checksumFailures = register(reg, m.checksumFailures)
@@ -97,5 +104,11 @@ func (m *metrics) addRead(n int) {
 func (m *metrics) checksumFailure() {
 	if m != nil {
 		m.checksumFailures.Inc()
+	}
+}
+
+func (m *metrics) budgetWait() {
+	if m != nil {
+		m.budgetWaits.Inc()
 	}
 }

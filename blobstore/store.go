@@ -31,6 +31,8 @@ const (
 	DefaultChunkSize   = 1 << 20
 	DefaultConcurrency = 4
 	DefaultPrefetch    = 2
+	// DefaultWriteBudget bounds the chunk buffers of all Writes of a Store.
+	DefaultWriteBudget = 64 << 20
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -40,6 +42,10 @@ type Options struct {
 	ChunkSize   int64 // bytes per chunk; default 1 MiB
 	Concurrency int   // chunk puts in flight per Write; default 4
 	Prefetch    int   // chunks read ahead per reader; default 2, negative for none
+	// WriteBudget bounds the bytes of chunk buffers held by all Writes of
+	// the Store together (default 64 MiB; at least one chunk). Writes beyond
+	// it wait for buffers, so memory stays flat however many uploads run.
+	WriteBudget int64
 
 	// Registerer receives the Store's metrics; nil means no metrics. Stores
 	// sharing a Registerer share their metrics.
@@ -53,8 +59,9 @@ type Store struct {
 	chunkSize   int64
 	concurrency int
 	prefetch    int
-	bufs        sync.Pool // *[]byte of cap chunkSize+trailerLen
-	m           *metrics  // nil when no Registerer
+	bufs        sync.Pool     // *[]byte of cap chunkSize+trailerLen
+	tokens      chan struct{} // one per chunk buffer the write budget allows
+	m           *metrics      // nil when no Registerer
 }
 
 // New returns a Store over d. Zero Options fields take their defaults.
@@ -72,6 +79,11 @@ func New(d Driver, o Options) *Store {
 	case s.prefetch < 0:
 		s.prefetch = 0
 	}
+	budget := o.WriteBudget
+	if budget <= 0 {
+		budget = DefaultWriteBudget
+	}
+	s.tokens = make(chan struct{}, max(1, budget/(s.chunkSize+trailerLen)))
 	s.bufs.New = func() any {
 		b := make([]byte, s.chunkSize+trailerLen)
 		return &b
@@ -158,22 +170,26 @@ loop:
 			fail(err)
 			break
 		}
-		bp := s.bufs.Get().(*[]byte)
+		bp, err := s.getBuf(ctx)
+		if err != nil {
+			fail(err)
+			break
+		}
 		n, err := io.ReadFull(r, (*bp)[:s.chunkSize])
 		total += int64(n)
 		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-			s.bufs.Put(bp)
+			s.putBuf(bp)
 			readErr = err
 			break loop
 		}
 		if n == 0 {
-			s.bufs.Put(bp)
+			s.putBuf(bp)
 			break loop
 		}
 		select {
 		case slots <- struct{}{}:
 		case <-ctx.Done():
-			s.bufs.Put(bp)
+			s.putBuf(bp)
 			fail(ctx.Err())
 			break loop
 		}
@@ -181,7 +197,7 @@ loop:
 		go func(index int, bp *[]byte, n int) {
 			defer wg.Done()
 			defer func() { <-slots }()
-			defer s.bufs.Put(bp)
+			defer s.putBuf(bp)
 			if err := s.put(ctx, ChunkKey{DataID: dataID, Index: index}, frame((*bp)[:n])); err != nil {
 				fail(err)
 			}
@@ -198,6 +214,27 @@ loop:
 		return total, readErr
 	}
 	return total, putErr
+}
+
+// getBuf takes a chunk buffer within the write budget, waiting for one if
+// the budget is spent.
+func (s *Store) getBuf(ctx context.Context) (*[]byte, error) {
+	select {
+	case s.tokens <- struct{}{}:
+	default:
+		s.m.budgetWait()
+		select {
+		case s.tokens <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return s.bufs.Get().(*[]byte), nil
+}
+
+func (s *Store) putBuf(bp *[]byte) {
+	s.bufs.Put(bp)
+	<-s.tokens
 }
 
 func (s *Store) put(ctx context.Context, k ChunkKey, blob []byte) error {
