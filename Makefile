@@ -5,7 +5,8 @@ LISTEN  ?= 127.0.0.1:9000
 DATA    ?= ./data
 PIP     ?= python3 -m pip
 
-.PHONY: build run test test-deps unit conformance fuzz bench vet clean
+.PHONY: build run run-cassandra test test-deps unit conformance conformance-cassandra fuzz bench vet clean \
+	cassandra-install cassandra-start cassandra-stop cassandra-status
 
 build:
 	$(GO) build -o $(BIN) ./cmd/dolium
@@ -14,24 +15,45 @@ build:
 run: build
 	$(BIN) serve --listen $(LISTEN) --data $(DATA)
 
+## run-cassandra: start a local Apache Cassandra (jars from Maven Central) and serve S3 on it
+run-cassandra: build cassandra-start
+	$(BIN) serve --listen $(LISTEN) --data $(DATA) --store cassandra --cassandra-hosts 127.0.0.1:9042
+
+## cassandra-*: a local one-node Apache Cassandra for tests and run-cassandra (deploy/cassandra)
+cassandra-install:
+	deploy/cassandra/install.sh
+cassandra-start:
+	deploy/cassandra/start.sh
+cassandra-stop:
+	deploy/cassandra/stop.sh --all
+cassandra-status:
+	deploy/cassandra/status.sh
+
 ## test-deps: everything the tests need (Go modules, the aws CLI)
 test-deps:
 	$(GO) mod download
+	deploy/cassandra/install.sh
 	@command -v aws >/dev/null 2>&1 || $(PIP) install --quiet awscli
 	@aws --version
 
 vet:
 	$(GO) vet ./...
 
-## unit: package tests with the race detector (fuzz seed corpora included)
-unit:
+## unit: package tests with the race detector (fuzz seed corpora included);
+## the Cassandra backends' tests run against the local Cassandra and fail without it
+unit: cassandra-start
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /conformance)
 
 ## conformance: the S3 conformance suite against a freshly started dolium
 conformance: build
 	DOLIUM_REQUIRE_CLI=1 $(GO) test -count=1 -timeout 15m ./conformance/
 
-test: test-deps vet unit conformance
+## conformance-cassandra: the same suite against dolium on Cassandra
+conformance-cassandra: build cassandra-start
+	DOLIUM_REQUIRE_CLI=1 DOLIUM_STORE=cassandra DOLIUM_CASSANDRA_HOSTS=127.0.0.1:9042 \
+	DOLIUM_CASSANDRA_KEYSPACE=conformance_$$(date +%s) $(GO) test -count=1 -timeout 15m ./conformance/
+
+test: test-deps vet unit conformance conformance-cassandra
 
 ## fuzz: run each fuzz target for FUZZTIME (default 30s)
 FUZZTIME ?= 30s

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/dolium/dolium/cqldb"
 	"github.com/dolium/dolium/identity"
 	"gopkg.in/yaml.v3"
 )
@@ -14,23 +16,33 @@ import (
 // config is everything `dolium serve` can be told. Precedence: flags, then
 // environment variables, then the YAML file (--config), then defaults.
 type config struct {
-	Listen       string         `yaml:"listen"`
-	Data         string         `yaml:"data"`
-	Region       string         `yaml:"region"`
-	LogLevel     string         `yaml:"log_level"`
-	LogFormat    string         `yaml:"log_format"`
-	ChunkSize    int64          `yaml:"chunk_size"`
-	GCInterval   time.Duration  `yaml:"gc_interval"`
-	UploadGrace  time.Duration  `yaml:"upload_grace"`
-	ReclaimDelay time.Duration  `yaml:"reclaim_delay"`
-	Root         identity.Key   `yaml:"root"`
-	Keys         []identity.Key `yaml:"keys"`
+	Listen       string        `yaml:"listen"`
+	Data         string        `yaml:"data"`
+	Region       string        `yaml:"region"`
+	LogLevel     string        `yaml:"log_level"`
+	LogFormat    string        `yaml:"log_format"`
+	ChunkSize    int64         `yaml:"chunk_size"`
+	GCInterval   time.Duration `yaml:"gc_interval"`
+	UploadGrace  time.Duration `yaml:"upload_grace"`
+	ReclaimDelay time.Duration `yaml:"reclaim_delay"`
+	// WriteBudget bounds the chunk buffers of all uploads together (bytes).
+	WriteBudget int64 `yaml:"write_budget"`
+	// MemoryLimit is the Go runtime's soft memory limit (bytes; 0: none).
+	// The GOMEMLIMIT environment variable, when set, wins.
+	MemoryLimit int64 `yaml:"memory_limit"`
+	// Store is "embedded" (Pebble metadata, chunk files under Data) or
+	// "cassandra" (metadata and chunks in the Cassandra cluster below).
+	Store     string         `yaml:"store"`
+	Cassandra cqldb.Config   `yaml:"cassandra"`
+	Root      identity.Key   `yaml:"root"`
+	Keys      []identity.Key `yaml:"keys"`
 }
 
 func defaults() config {
 	return config{
 		Listen: "127.0.0.1:9000", Data: "./data", Region: "us-east-1", LogLevel: "info", LogFormat: "text",
 		ChunkSize: 1 << 20, GCInterval: 30 * time.Second, UploadGrace: time.Hour, ReclaimDelay: time.Minute,
+		Store: "embedded", WriteBudget: 64 << 20, MemoryLimit: 192 << 20,
 	}
 }
 
@@ -48,6 +60,16 @@ var envVars = []struct {
 	{"DOLIUM_GC_INTERVAL", func(c *config, v string) (err error) { c.GCInterval, err = time.ParseDuration(v); return }},
 	{"DOLIUM_UPLOAD_GRACE", func(c *config, v string) (err error) { c.UploadGrace, err = time.ParseDuration(v); return }},
 	{"DOLIUM_RECLAIM_DELAY", func(c *config, v string) (err error) { c.ReclaimDelay, err = time.ParseDuration(v); return }},
+	{"DOLIUM_WRITE_BUDGET", func(c *config, v string) (err error) { c.WriteBudget, err = strconv.ParseInt(v, 10, 64); return }},
+	{"DOLIUM_MEMORY_LIMIT", func(c *config, v string) (err error) { c.MemoryLimit, err = strconv.ParseInt(v, 10, 64); return }},
+	{"DOLIUM_STORE", func(c *config, v string) error { c.Store = v; return nil }},
+	{"DOLIUM_CASSANDRA_HOSTS", func(c *config, v string) error { c.Cassandra.Hosts = splitList(v); return nil }},
+	{"DOLIUM_CASSANDRA_KEYSPACE", func(c *config, v string) error { c.Cassandra.Keyspace = v; return nil }},
+	{"DOLIUM_CASSANDRA_LOCAL_DC", func(c *config, v string) error { c.Cassandra.LocalDC = v; return nil }},
+	{"DOLIUM_CASSANDRA_REPLICATION", func(c *config, v string) error { c.Cassandra.Replication = v; return nil }},
+	{"DOLIUM_CASSANDRA_CONSISTENCY", func(c *config, v string) error { c.Cassandra.Consistency = v; return nil }},
+	{"DOLIUM_CASSANDRA_USERNAME", func(c *config, v string) error { c.Cassandra.Username = v; return nil }},
+	{"DOLIUM_CASSANDRA_PASSWORD", func(c *config, v string) error { c.Cassandra.Password = v; return nil }},
 	{"DOLIUM_ROOT_ACCESS_KEY", func(c *config, v string) error { c.Root.AccessKey = v; return nil }},
 	{"DOLIUM_ROOT_SECRET_KEY", func(c *config, v string) error { c.Root.SecretKey = v; return nil }},
 }
@@ -66,6 +88,14 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	gcInterval := fs.Duration("gc-interval", 0, "garbage collector period (env DOLIUM_GC_INTERVAL; default 30s)")
 	grace := fs.Duration("upload-grace", 0, "time after which an unfinished upload's data is collected (env DOLIUM_UPLOAD_GRACE; default 1h)")
 	reclaim := fs.Duration("reclaim-delay", 0, "how long replaced data stays readable (env DOLIUM_RECLAIM_DELAY; default 1m)")
+	budget := fs.Int64("write-budget", 0, "bytes of chunk buffers all uploads may hold together (env DOLIUM_WRITE_BUDGET; default 64 MiB)")
+	memLimit := fs.Int64("memory-limit", -1, "Go soft memory limit in bytes, 0 for none (env DOLIUM_MEMORY_LIMIT; default 192 MiB; GOMEMLIMIT wins)")
+	store := fs.String("store", "", "embedded or cassandra (env DOLIUM_STORE; default embedded)")
+	cHosts := fs.String("cassandra-hosts", "", "comma-separated Cassandra contact points host[:port] (env DOLIUM_CASSANDRA_HOSTS)")
+	cKeyspace := fs.String("cassandra-keyspace", "", "keyspace (env DOLIUM_CASSANDRA_KEYSPACE; default dolium)")
+	cDC := fs.String("cassandra-local-dc", "", "this gateway's data centre (env DOLIUM_CASSANDRA_LOCAL_DC)")
+	cRepl := fs.String("cassandra-replication", "", "keyspace replication when dolium creates it: SimpleStrategy:N or NetworkTopologyStrategy:dc1=N,dc2=M (env DOLIUM_CASSANDRA_REPLICATION)")
+	cCons := fs.String("cassandra-consistency", "", "read/write consistency (env DOLIUM_CASSANDRA_CONSISTENCY; default LOCAL_QUORUM)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -88,6 +118,15 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 			}
 		}
 	}
+	if *cHosts != "" {
+		c.Cassandra.Hosts = splitList(*cHosts)
+	}
+	for p, v := range map[*string]string{&c.Store: *store, &c.Cassandra.Keyspace: *cKeyspace, &c.Cassandra.LocalDC: *cDC,
+		&c.Cassandra.Replication: *cRepl, &c.Cassandra.Consistency: *cCons} {
+		if v != "" {
+			*p = v
+		}
+	}
 	for p, v := range map[*string]string{&c.Listen: *listen, &c.Data: *data, &c.Region: *region, &c.LogLevel: *logLevel, &c.LogFormat: *logFormat} {
 		if v != "" {
 			*p = v
@@ -105,11 +144,36 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	if *reclaim > 0 {
 		c.ReclaimDelay = *reclaim
 	}
+	if *budget > 0 {
+		c.WriteBudget = *budget
+	}
+	if *memLimit >= 0 {
+		c.MemoryLimit = *memLimit
+	}
 	if c.ChunkSize < 64<<10 || c.ChunkSize > 16<<20 {
 		return c, fmt.Errorf("chunk size %d out of range [64 KiB, 16 MiB]", c.ChunkSize)
+	}
+	switch c.Store {
+	case "embedded":
+	case "cassandra":
+		if len(c.Cassandra.Hosts) == 0 {
+			c.Cassandra.Hosts = []string{"127.0.0.1:9042"}
+		}
+	default:
+		return c, fmt.Errorf("store %q: want embedded or cassandra", c.Store)
 	}
 	if (c.Root.AccessKey == "") != (c.Root.SecretKey == "") {
 		return c, fmt.Errorf("set both DOLIUM_ROOT_ACCESS_KEY and DOLIUM_ROOT_SECRET_KEY, or neither")
 	}
 	return c, nil
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -12,15 +12,14 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/dolium/dolium/blobstore"
-	"github.com/dolium/dolium/blobstore/local"
 	"github.com/dolium/dolium/gateway"
 	"github.com/dolium/dolium/identity"
-	"github.com/dolium/dolium/meta/pebble"
 	"github.com/dolium/dolium/s3api"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -78,17 +77,15 @@ func serve(ctx context.Context, cfg config) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	ms, err := pebble.Open(filepath.Join(cfg.Data, "meta"), pebble.Options{})
+	ms, drv, closeStores, err := openStores(ctx, cfg, reg, log)
 	if err != nil {
-		return fmt.Errorf("metadata store: %w", err)
+		return err
 	}
-	defer ms.Close()
-	drv, err := local.Open(filepath.Join(cfg.Data, "chunks"))
-	if err != nil {
-		return fmt.Errorf("chunk store: %w", err)
+	defer closeStores()
+	if os.Getenv("GOMEMLIMIT") == "" && cfg.MemoryLimit > 0 {
+		debug.SetMemoryLimit(cfg.MemoryLimit)
 	}
-	defer drv.Close()
-	blobs := blobstore.New(drv, blobstore.Options{ChunkSize: cfg.ChunkSize, Registerer: reg})
+	blobs := blobstore.New(drv, blobstore.Options{ChunkSize: cfg.ChunkSize, WriteBudget: cfg.WriteBudget, Registerer: reg})
 	gw := gateway.New(gateway.Config{
 		Meta: ms, Blobs: blobs, Region: cfg.Region, UploadGrace: cfg.UploadGrace,
 		ReclaimDelay: cfg.ReclaimDelay, Logger: log,
@@ -109,7 +106,7 @@ func serve(ctx context.Context, cfg config) error {
 	go gw.RunCollector(ctx, cfg.GCInterval, gcm.observe)
 
 	printBanner(ln.Addr().String(), cfg, root, generated)
-	log.Info("serving S3", "listen", ln.Addr().String(), "data", cfg.Data, "region", cfg.Region, "keys", keys.Len())
+	log.Info("serving S3", "listen", ln.Addr().String(), "store", cfg.Store, "data", cfg.Data, "region", cfg.Region, "keys", keys.Len())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -158,7 +155,11 @@ func withOps(s3 http.Handler, gw *gateway.Gateway, metrics http.Handler) http.Ha
 func printBanner(addr string, cfg config, root identity.Key, generated bool) {
 	endpoint := "http://" + addr
 	var b strings.Builder
-	fmt.Fprintf(&b, "\ndolium is serving S3 at %s (region %s, data in %s)\n\n", endpoint, cfg.Region, cfg.Data)
+	where := "data in " + cfg.Data
+	if cfg.Store == "cassandra" {
+		where = fmt.Sprintf("Cassandra %s, keyspace %s", strings.Join(cfg.Cassandra.Hosts, ","), cfg.Cassandra.Keyspace)
+	}
+	fmt.Fprintf(&b, "\ndolium is serving S3 at %s (region %s, %s)\n\n", endpoint, cfg.Region, where)
 	if generated {
 		fmt.Fprintf(&b, "A root key pair was generated and saved in %s:\n", filepath.Join(cfg.Data, identity.RootFile))
 	}
