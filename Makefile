@@ -5,7 +5,7 @@ LISTEN  ?= 127.0.0.1:9000
 DATA    ?= ./data
 PIP     ?= python3 -m pip
 
-.PHONY: build run run-cassandra test test-deps unit conformance conformance-cassandra fuzz bench vet clean \
+.PHONY: build run run-cassandra test test-deps unit fault conformance conformance-cassandra fuzz bench vet clean \
 	cassandra-install cassandra-start cassandra-stop cassandra-status
 
 build:
@@ -42,7 +42,12 @@ vet:
 ## unit: package tests with the race detector (fuzz seed corpora included);
 ## the Cassandra backends' tests run against the local Cassandra and fail without it
 unit: cassandra-start
-	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /conformance)
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v -e /conformance -e /faulttest -e /clustertest)
+
+## fault: real-process tests, one package at a time: SIGKILL mid-upload, bad input
+## (faulttest); two gateways on Cassandra, GC rows, a Cassandra outage (clustertest)
+fault: build cassandra-start
+	$(GO) test -count=1 -p 1 -timeout 20m ./faulttest/ ./clustertest/
 
 ## conformance: the S3 conformance suite against a freshly started dolium
 conformance: build
@@ -53,7 +58,7 @@ conformance-cassandra: build cassandra-start
 	DOLIUM_REQUIRE_CLI=1 DOLIUM_STORE=cassandra DOLIUM_CASSANDRA_HOSTS=127.0.0.1:9042 \
 	DOLIUM_CASSANDRA_KEYSPACE=conformance_$$(date +%s) $(GO) test -count=1 -timeout 15m ./conformance/
 
-test: test-deps vet unit conformance conformance-cassandra
+test: test-deps vet unit fault conformance conformance-cassandra
 
 ## fuzz: run each fuzz target for FUZZTIME (default 30s)
 FUZZTIME ?= 30s
