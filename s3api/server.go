@@ -231,6 +231,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *request, err error) {
 	if e == s3err.NoSuchBucket {
 		body.BucketName = r.op.Bucket
 	}
+	if e.Code == "AuthorizationHeaderMalformed" {
+		body.Region = s.region
+	}
 	b, _ := xml.Marshal(body)
 	h.Set("Content-Type", "application/xml")
 	h.Set("Content-Length", strconv.Itoa(len(xml.Header)+len(b)))

@@ -160,3 +160,23 @@ func TestAnonymousDenied(t *testing.T) {
 		}
 	}
 }
+
+// A signature for another region gets AuthorizationHeaderMalformed with the
+// server's region in <Region>, which clients such as s3cmd retry with.
+func TestWrongRegionNamesTheRegion(t *testing.T) {
+	s := newTestServer(t, mem.New())
+	req, _ := http.NewRequest("GET", s.url+"/", nil)
+	req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+	v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: "AKTEST", SecretAccessKey: "test-secret"}, req, "UNSIGNED-PAYLOAD", "s3", "US", time.Now())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var e s3err.Body
+	xml.Unmarshal(b, &e)
+	if resp.StatusCode != 400 || e.Code != "AuthorizationHeaderMalformed" || e.Region != "us-east-1" {
+		t.Errorf("got %d %s region %q, want 400 AuthorizationHeaderMalformed region us-east-1", resp.StatusCode, e.Code, e.Region)
+	}
+}

@@ -76,6 +76,9 @@ type Body struct {
 	Key        string `xml:",omitempty"`
 	BucketName string `xml:",omitempty"`
 	Resource   string
-	RequestID  string `xml:"RequestId"`
-	HostID     string `xml:"HostId"`
+	// Region is set on AuthorizationHeaderMalformed for a wrong region, as
+	// AWS does; clients such as s3cmd retry with it.
+	Region    string `xml:",omitempty"`
+	RequestID string `xml:"RequestId"`
+	HostID    string `xml:"HostId"`
 }
