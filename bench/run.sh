@@ -12,6 +12,8 @@
 #   WARP_VERSION     warp version to install                        (default below)
 #   BENCH_DOLIUM     use this dolium binary instead of building ./cmd/dolium
 #   BENCH_SERVER_ENV extra VAR=value words for the server only, e.g. GOMEMLIMIT=200MiB
+#   BENCH_STORES     stores to measure throughput on: embedded, cassandra (default both;
+#                    cassandra starts the local node of deploy/cassandra, each scenario a fresh keyspace)
 #
 # Each scenario gets a fresh dolium (temporary data dir, random root keys,
 # free loopback port), so the peak RSS (VmHWM) reported is that scenario's.
@@ -32,6 +34,8 @@ BENCH_DURATION=${BENCH_DURATION:-20s}
 BENCH_MEM_DURATION=${BENCH_MEM_DURATION:-120s}
 BENCH_ONLY=${BENCH_ONLY:-}
 BENCH_SKIP_MEM=${BENCH_SKIP_MEM:-0}
+BENCH_STORES=${BENCH_STORES:-embedded cassandra}
+STORE=embedded
 TMPBASE=${BENCH_TMPDIR:-${TMPDIR:-/tmp}}
 
 BIN=$ROOT/bench/.bin
@@ -110,12 +114,17 @@ start_server() { # name
 	AK=bench$(randhex 8)
 	SK=$(randhex 20)
 	# shellcheck disable=SC2086 # BENCH_SERVER_ENV is a list of VAR=value words
-	env ${BENCH_SERVER_ENV:-} DOLIUM_ROOT_ACCESS_KEY="$AK" DOLIUM_ROOT_SECRET_KEY="$SK" \
+	local store_env="DOLIUM_STORE=$STORE"
+	if [[ $STORE == cassandra ]]; then
+		store_env+=" DOLIUM_CASSANDRA_HOSTS=127.0.0.1:9042 DOLIUM_CASSANDRA_KEYSPACE=bench_$(randhex 4)"
+	fi
+	# shellcheck disable=SC2086 # store_env is a list of VAR=value words
+	env ${BENCH_SERVER_ENV:-} $store_env DOLIUM_ROOT_ACCESS_KEY="$AK" DOLIUM_ROOT_SECRET_KEY="$SK" \
 		"$DOLIUM" serve --listen 127.0.0.1:0 --data "$SRV_DATA" >"$OUT/$name.server.log" 2>&1 &
 	SRV_PID=$!
 	SRV_ADDR=
 	local i
-	for i in $(seq 1 100); do
+	for i in $(seq 1 600); do
 		kill -0 "$SRV_PID" 2>/dev/null || { cat "$OUT/$name.server.log" >&2; die "dolium exited at start"; }
 		SRV_ADDR=$(sed -n 's/.*msg="serving S3" listen=\([^ ]*\).*/\1/p' "$OUT/$name.server.log" | head -n1)
 		if [[ -n $SRV_ADDR ]] && curl -fsS "http://$SRV_ADDR/healthz" >/dev/null 2>&1; then
@@ -219,7 +228,7 @@ want() { [[ -z $BENCH_ONLY || $1 =~ $BENCH_ONLY ]]; }
 # run_tp OP SIZE CONC: one throughput scenario (put or get).
 run_tp() {
 	local op=$1 size=$2 conc=$3
-	local name=$op-$size-c$conc
+	local name=$STORE-$op-$size-c$conc
 	want "$name" || return 0
 	local extra=()
 	if [[ $op == get ]]; then
@@ -257,7 +266,7 @@ run_tp() {
 	[[ -n $avg ]] || avg="n/a n/a"
 	stop_server
 	read -r mib objs <<<"$avg"
-	ROWS+=("| $OP | $size | $conc | $mib | $objs | $errs | $rss |")
+	ROWS+=("| $STORE | $OP | $size | $conc | $mib | $objs | $errs | $rss |")
 	printf '    %s: %s MiB/s, %s obj/s, %s errors, peak RSS %s MiB\n' "$name" "$mib" "$objs" "$errs" "$rss" >&2
 }
 
@@ -312,13 +321,19 @@ run_mem() {
 	printf '    %s: %s uploads completed, %s MiB/s, peak RSS %s MiB (%s)\n' "$name" "$ndone" "$mib" "$rss" "$verdict" >&2
 }
 
-for op in put get; do
-	for size in 4MiB 64KiB; do
-		for conc in 8 32; do
-			run_tp "$op" "$size" "$conc"
+for STORE in $BENCH_STORES; do
+	if [[ $STORE == cassandra ]]; then
+		"$ROOT/deploy/cassandra/start.sh" >&2
+	fi
+	for op in put get; do
+		for size in 4MiB 64KiB; do
+			for conc in 8 32; do
+				run_tp "$op" "$size" "$conc"
+			done
 		done
 	done
 done
+STORE=embedded
 if [[ $BENCH_SKIP_MEM != 1 ]]; then
 	run_mem multipart
 	run_mem single
@@ -345,8 +360,8 @@ fi
 		echo "Throughput (warp --duration $BENCH_DURATION per scenario; warp reports the steady part of the run)."
 		echo "Peak RSS is the server's VmHWM over the whole scenario (for GET this includes warp's PUT of the objects it reads)."
 		echo
-		echo "| op | object size | concurrency | MiB/s | obj/s | warp errors | server peak RSS (MiB) |"
-		echo "|---|---|---|---|---|---|---|"
+		echo "| store | op | object size | concurrency | MiB/s | obj/s | warp errors | server peak RSS (MiB) |"
+		echo "|---|---|---|---|---|---|---|---|"
 		printf '%s\n' "${ROWS[@]}"
 		echo
 	fi
