@@ -442,3 +442,15 @@ func (s *Store) Delete(ctx context.Context, dataID string, size, chunkSize int64
 	}
 	return nil
 }
+
+// CheckFrame verifies a chunk blob as Store writes it (payload, CRC32C,
+// format version) without knowing the payload's expected length. Placement
+// drivers use it to tell a good copy from a corrupt one; failures wrap
+// ErrCorrupt.
+func CheckFrame(blob []byte) error {
+	if len(blob) < trailerLen {
+		return fmt.Errorf("%w: blob of %d bytes is shorter than its trailer", ErrCorrupt, len(blob))
+	}
+	_, err := unframe(blob, int64(len(blob)-trailerLen))
+	return err
+}

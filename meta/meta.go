@@ -218,3 +218,33 @@ type Store interface {
 	Ping(ctx context.Context) error
 	Close() error
 }
+
+// RepairEntry names one copy or shard of a chunk that a zone of a placement
+// lacks or holds corrupt (Delete false), or a delete that a zone missed
+// because it was unreachable (Delete true: remove chunks 0..Index-1 of
+// DataID there, Index being the chunk count, -1 if unknown).
+//
+// Entries are identified by (Due, DataID, Index, Zone, Delete); Due is kept
+// at millisecond precision like GCEntry.Due.
+type RepairEntry struct {
+	Due       time.Time
+	Placement string // the placement policy's name
+	DataID    string
+	Index     int
+	Zone      int // the zone's position in the placement's zone list
+	Delete    bool
+	Attempts  int // failed attempts so far (for backoff)
+}
+
+// RepairQueue is the durable queue of repairs across zones. Several
+// gateways drain it at once; a repair is idempotent.
+type RepairQueue interface {
+	// EnqueueRepair adds e (idempotent for the same identity).
+	EnqueueRepair(ctx context.Context, e RepairEntry) error
+	// DueRepairs returns up to limit entries with Due <= now, oldest first.
+	DueRepairs(ctx context.Context, now time.Time, limit int) ([]RepairEntry, error)
+	// RemoveRepair deletes e (no error if absent).
+	RemoveRepair(ctx context.Context, e RepairEntry) error
+	// RepairLen counts entries (for metrics and the redundancy report).
+	RepairLen(ctx context.Context) (int64, error)
+}

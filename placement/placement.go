@@ -1,0 +1,68 @@
+package placement
+
+import (
+	"context"
+
+	"github.com/dolium/dolium/blobstore"
+)
+
+// Zone is one independent place chunks can be kept.
+type Zone struct {
+	Name   string
+	Driver blobstore.Driver
+}
+
+// Repair is something a zone lacks: the copy or shard of chunk Index of
+// DataID (Delete false), or a delete of chunks 0..Index-1 it missed
+// (Delete true; Index -1 when the count is unknown).
+type Repair struct {
+	DataID string
+	Index  int
+	Zone   int // position in the placement's zone list
+	Delete bool
+}
+
+// Recorder durably records repairs. Record must not fail silently: a
+// placement driver whose Record fails reports the error to its caller.
+type Recorder interface {
+	Record(ctx context.Context, r Repair) error
+}
+
+// State is a chunk's state in one zone.
+type State int
+
+const (
+	OK          State = iota // present and its checksum passes
+	Missing                  // the zone answered: not there
+	Corrupt                  // there, but its checksum fails
+	Unreachable              // the zone did not answer
+)
+
+func (s State) String() string {
+	return [...]string{"ok", "missing", "corrupt", "unreachable"}[s]
+}
+
+// Health is a chunk's state in each zone of its placement.
+type Health struct {
+	Zones []State
+	// Recoverable: enough good copies or shards remain to rebuild the chunk.
+	Recoverable bool
+}
+
+// Driver is what both schemes offer beyond blobstore.Driver.
+type Driver interface {
+	blobstore.Driver
+	// Name is the placement policy's name.
+	Name() string
+	// Zones names the zones in order.
+	Zones() []string
+	// Check reads the chunk's copy or shard in every zone and reports
+	// their states; it records nothing.
+	Check(ctx context.Context, k blobstore.ChunkKey) (Health, error)
+	// Repair rebuilds the chunk from the good copies or shards and writes it
+	// to the given zones. It fails (wrapping blobstore.ErrNotFound) if too
+	// few good copies or shards remain.
+	Repair(ctx context.Context, k blobstore.ChunkKey, zones []int) error
+	// DeleteZone deletes chunks 0..count-1 of dataID in one zone.
+	DeleteZone(ctx context.Context, dataID string, count int, zone int) error
+}
