@@ -8,11 +8,11 @@
 // batch is in the fsynced WAL, and concurrent writers share one fsync
 // (group commit), so many small conditional writes from parallel requests
 // cost few disk flushes. Keys are kept sorted, so object listings, upload
-// listings and the due part of the GC queue are range scans. It recovers
-// from a crash by replaying the WAL, and it is pure Go. bbolt, the obvious
-// alternative, is a copy-on-write B-tree with a single writer that fsyncs
-// every transaction: writers queue behind each other and pay one fsync
-// each.
+// listings and the due parts of the GC and repair queues are range scans.
+// It recovers from a crash by replaying the WAL, and it is pure Go. bbolt,
+// the obvious alternative, is a copy-on-write B-tree with a single writer
+// that fsyncs every transaction: writers queue behind each other and pay
+// one fsync each.
 //
 // # Guarantees
 //
@@ -38,14 +38,23 @@
 //	i | upload id                                      -> (bucket, key) of the upload
 //	p | esc(upload id) | part number (8 bytes)         -> part
 //	q | due (8 bytes) | data id                        -> GC entry
+//	r | due (8 bytes) | esc(data id) | index (8 bytes) | zone (8 bytes) | delete (1 byte)
+//	                                                   -> repair entry
 //
 // esc(s) writes s with each 0x00 byte as 0x00 0xFF and ends it with
 // 0x00 0x01. The terminator sorts below any byte of a longer string, so the
 // encoding preserves order ("b" < "b\x00" < "bb") and no bucket's range
 // holds another's rows: bucket "b" spans [o b 00 01, o b 00 02), which
 // excludes bucket "bb". The last component of a key needs no escaping.
-// Numbers are big-endian with the sign bit flipped; due times are Unix
-// nanoseconds, so the queue is ordered by (Due, DataID).
+// Numbers are big-endian with the sign bit flipped; GC due times are Unix
+// nanoseconds, so the GC queue is ordered by (Due, DataID). Repair due
+// times are Unix milliseconds (meta.RepairEntry identifies entries by Due
+// at millisecond precision: the key and the stored Due are truncated to
+// it), and delete is 0 or 1, so the repair queue is ordered by (Due,
+// DataID, Index, Zone, Delete) and an entry's key is its identity: enqueue
+// of the same identity overwrites the payload (Placement, Attempts). The
+// data id is escaped there because it is not the last component. Both
+// queues are drained by one range scan from the start of their table.
 //
 // Upload ids are one namespace: parts are keyed by upload id alone, because
 // ListParts names no bucket or key. The i row claims the id; CreateUpload,
@@ -57,5 +66,6 @@
 // Every value starts with a format version byte. Version 1 is encoding/gob
 // of private record types (not the meta types, so that the Go API can
 // change without changing the bytes on disk). Times are stored in UTC with
-// nanosecond precision. A reader rejects unknown versions.
+// nanosecond precision (a repair entry's Due, millisecond). A reader
+// rejects unknown versions.
 package pebble

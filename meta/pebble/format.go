@@ -90,6 +90,16 @@ type gcRec struct {
 	ChunkSize  int64
 }
 
+type repairRec struct {
+	Due       time.Time
+	Placement string
+	DataID    string
+	Index     int
+	Zone      int
+	Delete    bool
+	Attempts  int
+}
+
 // encode returns the versioned encoding of rec.
 func encode(rec any) ([]byte, error) {
 	var buf bytes.Buffer
@@ -211,5 +221,20 @@ func (r gcRec) entry() meta.GCEntry {
 	return meta.GCEntry{
 		Due: utc(r.Due), DataID: r.DataID, Bucket: r.Bucket, Key: r.Key,
 		UploadID: r.UploadID, PartNumber: r.PartNumber, Size: r.Size, ChunkSize: r.ChunkSize,
+	}
+}
+
+// toRepairRec keeps Due at millisecond precision, that of the entry's key.
+func toRepairRec(e meta.RepairEntry) repairRec {
+	return repairRec{
+		Due: utc(e.Due.Truncate(time.Millisecond)), Placement: e.Placement, DataID: e.DataID,
+		Index: e.Index, Zone: e.Zone, Delete: e.Delete, Attempts: e.Attempts,
+	}
+}
+
+func (r repairRec) entry() meta.RepairEntry {
+	return meta.RepairEntry{
+		Due: utc(r.Due), Placement: r.Placement, DataID: r.DataID,
+		Index: r.Index, Zone: r.Zone, Delete: r.Delete, Attempts: r.Attempts,
 	}
 }

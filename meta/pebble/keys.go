@@ -1,6 +1,11 @@
 package pebble
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"time"
+
+	"github.com/dolium/dolium/meta"
+)
 
 // Table tags: the first byte of every key names its table.
 const (
@@ -10,6 +15,7 @@ const (
 	tagUploadID = 'i' // i | upload id                             -> (bucket, key) of the upload
 	tagPart     = 'p' // p | esc(upload id) | part number (8 bytes) -> part
 	tagQueue    = 'q' // q | due (8 bytes) | data id               -> gc entry
+	tagRepair   = 'r' // r | due (8 bytes) | esc(data id) | index | zone | delete -> repair entry
 )
 
 // appendEscaped appends s as a self-delimiting, order-preserving component:
@@ -96,4 +102,22 @@ func queueDuePrefix(unixNano int64) []byte {
 
 func queueKey(unixNano int64, dataID string) []byte {
 	return append(queueDuePrefix(unixNano), dataID...)
+}
+
+// repairDuePrefix is the prefix of every repair queue key due at unixMilli.
+func repairDuePrefix(unixMilli int64) []byte {
+	return appendInt([]byte{tagRepair}, unixMilli)
+}
+
+// repairKey is the key of e's identity: Due at millisecond precision,
+// DataID (escaped, as it is not the last component), Index, Zone, then
+// Delete as one byte (0 or 1), so the order is that of the tuple.
+func repairKey(e meta.RepairEntry) []byte {
+	k := appendEscaped(repairDuePrefix(e.Due.Truncate(time.Millisecond).UnixMilli()), e.DataID)
+	k = appendInt(k, int64(e.Index))
+	k = appendInt(k, int64(e.Zone))
+	if e.Delete {
+		return append(k, 1)
+	}
+	return append(k, 0)
 }
