@@ -52,7 +52,11 @@ func (g *Gateway) CollectOnce(ctx context.Context, limit int) (CollectStats, err
 			return st, mapMeta(err)
 		}
 		if !ref {
-			if err := g.blobs.Delete(ctx, e.DataID, e.Size, e.ChunkSize); err != nil {
+			blobs, err := g.storeOf(e.DataID)
+			if err != nil {
+				return st, err
+			}
+			if err := blobs.Delete(ctx, e.DataID, e.Size, e.ChunkSize); err != nil {
 				return st, mapMeta(err)
 			}
 			st.Deleted++

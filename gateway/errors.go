@@ -35,3 +35,7 @@ var (
 
 // ErrMalformedParts: a CompleteMultipartUpload body with no parts.
 var ErrMalformedParts = errors.New("complete request lists no parts")
+
+// ErrNoSuchPlacement: a bucket was asked for a placement policy that is not
+// configured.
+var ErrNoSuchPlacement = errors.New("no such placement policy")

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -28,8 +29,17 @@ const (
 
 // Config wires a Gateway.
 type Config struct {
-	Meta  meta.Store
+	Meta meta.Store
+	// Blobs is the primary chunk store (local files or the Cassandra
+	// cluster's chunk table): placement "".
 	Blobs *blobstore.Store
+	// Placements are the named placement policies (data spread across
+	// zones), each a Store over a placement driver with its own chunk size.
+	Placements map[string]*blobstore.Store
+	// DefaultPlacement is given to buckets created without one ("" = Blobs).
+	DefaultPlacement string
+	// Repairs is the repair queue of the placements (nil: no placements).
+	Repairs meta.RepairQueue
 	// Region reported by GetBucketLocation and stored on new buckets.
 	Region string
 	// UploadGrace is how long an upload may take before its data may be
@@ -77,6 +87,50 @@ func New(cfg Config) *Gateway {
 		cfg.Now = time.Now
 	}
 	return &Gateway{meta: cfg.Meta, blobs: cfg.Blobs, cfg: cfg, log: cfg.Logger}
+}
+
+// A data id names its placement: "<hex>" for the primary store,
+// "<hex>.<placement>" for a named placement. Every component that meets a
+// data id (reads, the collector, repairs, the scrubber) finds its store from
+// the id alone, so no metadata row needs a placement column.
+func dataIDFor(id, placement string) string {
+	if placement == "" {
+		return id
+	}
+	return id + "." + placement
+}
+
+// PlacementOf returns the placement name a data id was written to.
+func PlacementOf(dataID string) string {
+	_, p, _ := strings.Cut(dataID, ".")
+	return p
+}
+
+// store returns the chunk store of a placement.
+func (g *Gateway) store(placement string) (*blobstore.Store, error) {
+	if placement == "" {
+		return g.blobs, nil
+	}
+	s, ok := g.cfg.Placements[placement]
+	if !ok {
+		return nil, fmt.Errorf("placement %q is not configured", placement)
+	}
+	return s, nil
+}
+
+// storeOf returns the chunk store holding a data id.
+func (g *Gateway) storeOf(dataID string) (*blobstore.Store, error) {
+	return g.store(PlacementOf(dataID))
+}
+
+// Placements names the configured placement policies.
+func (g *Gateway) Placements() []string {
+	names := make([]string, 0, len(g.cfg.Placements))
+	for n := range g.cfg.Placements {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
 }
 
 // Region is the gateway's region.
@@ -147,13 +201,21 @@ func ValidBucketName(name string) bool {
 	return true
 }
 
-// CreateBucket creates bucket name owned by owner.
-func (g *Gateway) CreateBucket(ctx context.Context, owner, name string) error {
+// CreateBucket creates bucket name owned by owner, its data placed by
+// placement ("" = the configured default).
+func (g *Gateway) CreateBucket(ctx context.Context, owner, name string, placement ...string) error {
 	if !ValidBucketName(name) {
 		return ErrInvalidBucketName
 	}
+	p := g.cfg.DefaultPlacement
+	if len(placement) > 0 && placement[0] != "" {
+		p = placement[0]
+	}
+	if _, err := g.store(p); err != nil {
+		return fmt.Errorf("%w: %v", ErrNoSuchPlacement, err)
+	}
 	err := g.meta.CreateBucket(ctx, meta.Bucket{
-		Name: name, Owner: owner, Created: g.now(), Region: g.cfg.Region, Shards: g.cfg.BucketShards,
+		Name: name, Owner: owner, Created: g.now(), Region: g.cfg.Region, Shards: g.cfg.BucketShards, Placement: p,
 	})
 	if errors.Is(err, meta.ErrConflict) {
 		b, gerr := g.meta.GetBucket(ctx, name)

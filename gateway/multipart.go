@@ -56,23 +56,30 @@ func (g *Gateway) CreateMultipartUpload(ctx context.Context, in CreateUploadInpu
 }
 
 func (g *Gateway) upload(ctx context.Context, owner, bucket, key, uploadID string) (meta.Upload, error) {
+	u, _, err := g.uploadIn(ctx, owner, bucket, key, uploadID)
+	return u, err
+}
+
+// uploadIn returns the upload and its bucket.
+func (g *Gateway) uploadIn(ctx context.Context, owner, bucket, key, uploadID string) (meta.Upload, meta.Bucket, error) {
 	if err := g.checkKey(key); err != nil {
-		return meta.Upload{}, err
+		return meta.Upload{}, meta.Bucket{}, err
 	}
-	if _, err := g.Bucket(ctx, owner, bucket); err != nil {
-		return meta.Upload{}, err
+	b, err := g.Bucket(ctx, owner, bucket)
+	if err != nil {
+		return meta.Upload{}, b, err
 	}
 	u, err := g.meta.GetUpload(ctx, bucket, key, uploadID)
 	if errors.Is(err, meta.ErrNotFound) {
-		return u, ErrNoSuchUpload
+		return u, b, ErrNoSuchUpload
 	}
 	if err != nil {
-		return u, mapMeta(err)
+		return u, b, mapMeta(err)
 	}
 	if g.completed(ctx, u) {
-		return u, ErrNoSuchUpload
+		return u, b, ErrNoSuchUpload
 	}
-	return u, nil
+	return u, b, nil
 }
 
 // completed reports whether u was completed but its row survived (the
@@ -110,7 +117,7 @@ func (g *Gateway) UploadPart(ctx context.Context, in PartInput) (meta.Part, erro
 	if in.PartNumber < 1 || in.PartNumber > MaxPartNumber {
 		return meta.Part{}, ErrInvalidPartNumber
 	}
-	u, err := g.upload(ctx, in.Owner, in.Bucket, in.Key, in.UploadID)
+	u, b, err := g.uploadIn(ctx, in.Owner, in.Bucket, in.Key, in.UploadID)
 	if err != nil {
 		return meta.Part{}, err
 	}
@@ -119,7 +126,7 @@ func (g *Gateway) UploadPart(ctx context.Context, in PartInput) (meta.Part, erro
 	}
 	extra, _ := checksum.Parse(u.ChecksumAlgorithm)
 	ext, entry, err := g.writeData(ctx, dataInput{
-		bucket: in.Bucket, key: in.Key, uploadID: in.UploadID, partNumber: in.PartNumber,
+		bucket: in.Bucket, key: in.Key, placement: b.Placement, uploadID: in.UploadID, partNumber: in.PartNumber,
 		body: in.Body, size: in.Size, contentMD5: in.ContentMD5, checksum: in.Checksum, extra: extra,
 	})
 	if err != nil {
@@ -164,7 +171,7 @@ func (g *Gateway) UploadPartCopy(ctx context.Context, in CopyPartInput) (meta.Pa
 	if in.PartNumber < 1 || in.PartNumber > MaxPartNumber {
 		return meta.Part{}, ErrInvalidPartNumber
 	}
-	u, err := g.upload(ctx, in.Owner, in.Bucket, in.Key, in.UploadID)
+	u, b, err := g.uploadIn(ctx, in.Owner, in.Bucket, in.Key, in.UploadID)
 	if err != nil {
 		return meta.Part{}, err
 	}
@@ -178,7 +185,7 @@ func (g *Gateway) UploadPartCopy(ctx context.Context, in CopyPartInput) (meta.Pa
 	defer src.Body.Close()
 	extra, _ := checksum.Parse(u.ChecksumAlgorithm)
 	ext, entry, err := g.writeData(ctx, dataInput{
-		bucket: in.Bucket, key: in.Key, uploadID: in.UploadID, partNumber: in.PartNumber,
+		bucket: in.Bucket, key: in.Key, placement: b.Placement, uploadID: in.UploadID, partNumber: in.PartNumber,
 		body: src.Body, size: src.Length, extra: extra,
 	})
 	if err != nil {

@@ -45,7 +45,8 @@ func (g *Gateway) PutObject(ctx context.Context, in PutInput) (meta.Object, erro
 	if err := g.checkKey(in.Key); err != nil {
 		return meta.Object{}, err
 	}
-	if _, err := g.Bucket(ctx, in.Owner, in.Bucket); err != nil {
+	b, err := g.Bucket(ctx, in.Owner, in.Bucket)
+	if err != nil {
 		return meta.Object{}, err
 	}
 	// Fail a write that cannot succeed before reading its body.
@@ -53,7 +54,7 @@ func (g *Gateway) PutObject(ctx context.Context, in PutInput) (meta.Object, erro
 		return meta.Object{}, err
 	}
 	ext, entry, err := g.writeData(ctx, dataInput{
-		bucket: in.Bucket, key: in.Key, body: in.Body, size: in.Size,
+		bucket: in.Bucket, key: in.Key, placement: b.Placement, body: in.Body, size: in.Size,
 		contentMD5: in.ContentMD5, checksum: in.Checksum,
 	})
 	if err != nil {
@@ -305,7 +306,11 @@ func (r *extentReader) next() error {
 	}
 	x := r.exts[0]
 	n := min(x.Size-r.off, r.left)
-	rc, err := r.g.blobs.Open(r.ctx, x.DataID, x.Size, x.ChunkSize, r.off, n)
+	blobs, err := r.g.storeOf(x.DataID)
+	if err != nil {
+		return err
+	}
+	rc, err := blobs.Open(r.ctx, x.DataID, x.Size, x.ChunkSize, r.off, n)
 	if err != nil {
 		return mapMeta(err)
 	}
@@ -423,7 +428,8 @@ func (g *Gateway) CopyObject(ctx context.Context, in CopyInput) (meta.Object, er
 	if err := g.checkKey(in.SrcKey); err != nil {
 		return meta.Object{}, err
 	}
-	if _, err := g.Bucket(ctx, in.Owner, in.Bucket); err != nil {
+	dst, err := g.Bucket(ctx, in.Owner, in.Bucket)
+	if err != nil {
 		return meta.Object{}, err
 	}
 	if in.SrcBucket == in.Bucket && in.SrcKey == in.Key && !in.Replace {
@@ -454,7 +460,7 @@ func (g *Gateway) CopyObject(ctx context.Context, in CopyInput) (meta.Object, er
 	}
 	defer body.Close()
 	ext, entry, err := g.writeData(ctx, dataInput{
-		bucket: in.Bucket, key: in.Key, body: body, size: so.Size, extra: alg,
+		bucket: in.Bucket, key: in.Key, placement: dst.Placement, body: body, size: so.Size, extra: alg,
 	})
 	if err != nil {
 		if errors.Is(err, ErrIncompleteBody) {

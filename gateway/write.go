@@ -27,6 +27,7 @@ type ChecksumInput struct {
 // dataInput is what every upload path (PUT, UploadPart, copy) writes.
 type dataInput struct {
 	bucket, key string
+	placement   string // the bucket's placement
 	uploadID    string
 	partNumber  int
 	body        io.Reader
@@ -93,10 +94,14 @@ func (g *Gateway) writeData(ctx context.Context, in dataInput) (meta.Extent, met
 	if a := in.extra; a != "" {
 		hr.sums[a] = a.New()
 	}
-	dataID := g.newID()
+	blobs, err := g.store(in.placement)
+	if err != nil {
+		return meta.Extent{}, meta.GCEntry{}, err
+	}
+	dataID := dataIDFor(g.newID(), in.placement)
 	entry := meta.GCEntry{
 		Due: start.Add(g.cfg.UploadGrace).Truncate(time.Millisecond), DataID: dataID, Bucket: in.bucket, Key: in.key,
-		UploadID: in.uploadID, PartNumber: in.partNumber, ChunkSize: g.blobs.ChunkSize(),
+		UploadID: in.uploadID, PartNumber: in.partNumber, ChunkSize: blobs.ChunkSize(),
 	}
 	if in.size > 0 {
 		entry.Size = in.size
@@ -104,7 +109,7 @@ func (g *Gateway) writeData(ctx context.Context, in dataInput) (meta.Extent, met
 	if err := g.meta.Enqueue(ctx, entry); err != nil {
 		return meta.Extent{}, meta.GCEntry{}, mapMeta(err)
 	}
-	ext := meta.Extent{DataID: dataID, ChunkSize: g.blobs.ChunkSize(), PartNumber: in.partNumber}
+	ext := meta.Extent{DataID: dataID, ChunkSize: blobs.ChunkSize(), PartNumber: in.partNumber}
 	fail := func(err error) (meta.Extent, meta.GCEntry, error) {
 		// Reclaim now rather than at the end of the grace period. Use a
 		// fresh context: the request's may be cancelled already.
@@ -118,7 +123,7 @@ func (g *Gateway) writeData(ctx context.Context, in dataInput) (meta.Extent, met
 		}
 		return meta.Extent{}, meta.GCEntry{}, err
 	}
-	n, err := g.blobs.Write(ctx, dataID, hr)
+	n, err := blobs.Write(ctx, dataID, hr)
 	if err != nil && hr.err != nil {
 		// The body's failure (a short body, a bad chunk signature) explains
 		// the write's failure better than the cancellation it caused.

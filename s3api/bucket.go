@@ -25,6 +25,10 @@ func init() {
 	handlers[OpListObjectsV2] = listObjects
 }
 
+// PlacementHeader on CreateBucket names the placement policy of the new
+// bucket's data.
+const PlacementHeader = "X-Dolium-Placement"
+
 // maxXMLBody bounds XML request documents (DeleteObjects with 1000 keys of
 // 1024 bytes is about 1.1 MB).
 const maxXMLBody = 4 << 20
@@ -80,7 +84,9 @@ func createBucket(s *Server, r *request) (*response, error) {
 		// AWS rejects an explicit us-east-1 constraint.
 		return nil, s3err.InvalidLocationConstraint
 	}
-	if err := s.gw.CreateBucket(r.Context(), r.owner, r.op.Bucket); err != nil {
+	// x-dolium-placement names the bucket's placement policy (dolium's own
+	// header; without it the configured default applies).
+	if err := s.gw.CreateBucket(r.Context(), r.owner, r.op.Bucket, r.Header.Get(PlacementHeader)); err != nil {
 		return nil, err
 	}
 	resp := &response{}

@@ -42,6 +42,7 @@ var gatewayErrors = []struct {
 	{gateway.ErrRequestTimeout, s3err.RequestTimeout},
 	{gateway.ErrUnavailable, s3err.ServiceUnavailable},
 	{gateway.ErrMalformedParts, s3err.MalformedXML},
+	{gateway.ErrNoSuchPlacement, s3err.InvalidArgument.With("The placement policy named in x-dolium-placement is not configured.")},
 }
 
 // toS3 maps any error to the S3 error sent to the client. internal is true

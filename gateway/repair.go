@@ -1,0 +1,372 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dolium/dolium/blobstore"
+	"github.com/dolium/dolium/meta"
+	"github.com/dolium/dolium/placement"
+)
+
+// RepairRecorder returns the placement.Recorder of a placement policy: it
+// puts what the policy's driver finds missing into the repair queue.
+func RepairRecorder(q meta.RepairQueue, placementName string, now func() time.Time) placement.Recorder {
+	if now == nil {
+		now = time.Now
+	}
+	return recorder{q: q, name: placementName, now: now}
+}
+
+type recorder struct {
+	q    meta.RepairQueue
+	name string
+	now  func() time.Time
+}
+
+func (r recorder) Record(ctx context.Context, rp placement.Repair) error {
+	// A fresh context: the request's may be ending, and a lost record is a
+	// chunk left degraded until the scrubber finds it.
+	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	return r.q.EnqueueRepair(qctx, meta.RepairEntry{
+		Due: r.now().UTC().Truncate(time.Millisecond), Placement: r.name,
+		DataID: rp.DataID, Index: rp.Index, Zone: rp.Zone, Delete: rp.Delete,
+	})
+}
+
+// placementDriver returns the driver of a named placement.
+func (g *Gateway) placementDriver(name string) (placement.Driver, error) {
+	s, err := g.store(name)
+	if err != nil {
+		return nil, err
+	}
+	d, ok := s.Driver().(placement.Driver)
+	if !ok {
+		return nil, fmt.Errorf("placement %q has no zones", name)
+	}
+	return d, nil
+}
+
+// RepairStats counts one repair pass.
+type RepairStats struct {
+	Processed     int // entries handled
+	Repaired      int // copies or shards rewritten, or missed deletes done
+	Unrecoverable int // chunks too few good copies or shards remain of
+	Retried       int // entries put back with backoff (zone still away)
+}
+
+// repairBackoff is the wait before attempt n+1 of a repair.
+func repairBackoff(attempts int) time.Duration {
+	d := time.Second << min(attempts, 9) // 1s .. ~8.5 min
+	return min(d, 10*time.Minute)
+}
+
+// RepairOnce handles up to limit due repairs. It is safe on every gateway
+// at once: a repair rewrites the same bytes, and removing an entry twice is
+// harmless.
+func (g *Gateway) RepairOnce(ctx context.Context, limit int) (RepairStats, error) {
+	var st RepairStats
+	q := g.cfg.Repairs
+	if q == nil {
+		return st, nil
+	}
+	es, err := q.DueRepairs(ctx, g.now(), limit)
+	if err != nil {
+		return st, mapMeta(err)
+	}
+	for _, e := range es {
+		err := g.repair(ctx, e)
+		switch {
+		case err == nil:
+			st.Repaired++
+		case errors.Is(err, blobstore.ErrNotFound):
+			// Nothing good is left to rebuild from: deleted data (the
+			// collector got there first) or a lost chunk.
+			st.Unrecoverable++
+			g.log.Warn("repair: chunk cannot be rebuilt", "placement", e.Placement, "data_id", e.DataID, "index", e.Index, "zone", e.Zone, "err", err)
+		default:
+			next := e
+			next.Attempts++
+			next.Due = g.now().Add(repairBackoff(e.Attempts)).Truncate(time.Millisecond)
+			if qerr := q.EnqueueRepair(ctx, next); qerr != nil {
+				return st, mapMeta(qerr)
+			}
+			st.Retried++
+		}
+		if err := q.RemoveRepair(ctx, e); err != nil {
+			return st, mapMeta(err)
+		}
+		st.Processed++
+	}
+	return st, nil
+}
+
+func (g *Gateway) repair(ctx context.Context, e meta.RepairEntry) error {
+	d, err := g.placementDriver(e.Placement)
+	if err != nil {
+		return fmt.Errorf("%w: %v", blobstore.ErrNotFound, err)
+	}
+	if e.Delete {
+		return d.DeleteZone(ctx, e.DataID, e.Index, e.Zone)
+	}
+	return d.Repair(ctx, blobstore.ChunkKey{DataID: e.DataID, Index: e.Index}, []int{e.Zone})
+}
+
+// RunRepairs runs RepairOnce every interval until ctx ends.
+func (g *Gateway) RunRepairs(ctx context.Context, interval time.Duration, onPass func(RepairStats, error)) {
+	runEvery(ctx, interval, func() bool {
+		st, err := g.RepairOnce(ctx, 200)
+		if onPass != nil {
+			onPass(st, err)
+		}
+		if err != nil && ctx.Err() == nil {
+			g.log.Warn("repair pass failed", "err", err)
+		}
+		return err == nil && st.Processed == 200
+	})
+}
+
+// runEvery calls pass at once and then every interval until ctx ends; while
+// pass reports more work, it is called again without waiting.
+func runEvery(ctx context.Context, interval time.Duration, pass func() (more bool)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		for pass() {
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// eachExtent calls fn for every extent of every object of bucket ("" = all
+// buckets), in key order.
+func (g *Gateway) eachExtent(ctx context.Context, bucket string, fn func(o meta.Object, x meta.Extent) error) error {
+	var buckets []string
+	if bucket != "" {
+		buckets = []string{bucket}
+	} else {
+		bs, err := g.meta.ListBuckets(ctx)
+		if err != nil {
+			return mapMeta(err)
+		}
+		for _, b := range bs {
+			buckets = append(buckets, b.Name)
+		}
+	}
+	for _, b := range buckets {
+		after := ""
+		for {
+			page, err := g.meta.ListObjects(ctx, b, meta.ListOptions{After: after, Limit: 500})
+			if err != nil {
+				return mapMeta(err)
+			}
+			for _, o := range page {
+				for _, x := range o.Extents {
+					if err := fn(o, x); err != nil {
+						return err
+					}
+				}
+				after = o.Key
+			}
+			if len(page) < 500 {
+				break
+			}
+		}
+	}
+	return nil
+}
+
+func chunks(x meta.Extent) int {
+	if x.Size == 0 || x.ChunkSize <= 0 {
+		return 0
+	}
+	return int((x.Size + x.ChunkSize - 1) / x.ChunkSize)
+}
+
+// ScrubStats counts one scrub pass.
+type ScrubStats struct {
+	Chunks   int // chunks checked in every zone
+	Problems int // missing or corrupt copies or shards queued for repair
+}
+
+// ScrubOnce re-reads every chunk of every placed object in every zone, at
+// most rate chunks per second (0: no limit), verifying checksums, and
+// queues what is missing or corrupt for repair. Unreachable zones are left
+// to the write path's records and the next pass.
+func (g *Gateway) ScrubOnce(ctx context.Context, rate float64) (ScrubStats, error) {
+	var st ScrubStats
+	var tick <-chan time.Time
+	if rate > 0 {
+		t := time.NewTicker(time.Duration(float64(time.Second) / rate))
+		defer t.Stop()
+		tick = t.C
+	}
+	err := g.eachExtent(ctx, "", func(o meta.Object, x meta.Extent) error {
+		name := PlacementOf(x.DataID)
+		if name == "" {
+			return nil
+		}
+		d, err := g.placementDriver(name)
+		if err != nil {
+			return nil // a placement no longer configured: nothing to check against
+		}
+		for i := range chunks(x) {
+			if tick != nil {
+				select {
+				case <-tick:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			h, err := d.Check(ctx, blobstore.ChunkKey{DataID: x.DataID, Index: i})
+			if err != nil {
+				return err
+			}
+			st.Chunks++
+			for z, s := range h.Zones {
+				if s != placement.Missing && s != placement.Corrupt {
+					continue
+				}
+				st.Problems++
+				if q := g.cfg.Repairs; q != nil {
+					rec := RepairRecorder(q, name, g.cfg.Now)
+					if err := rec.Record(ctx, placement.Repair{DataID: x.DataID, Index: i, Zone: z}); err != nil {
+						return mapMeta(err)
+					}
+				}
+			}
+		}
+		return nil
+	})
+	return st, err
+}
+
+// RunScrubber runs ScrubOnce every interval until ctx ends.
+func (g *Gateway) RunScrubber(ctx context.Context, interval time.Duration, rate float64, onPass func(ScrubStats, error)) {
+	runEvery(ctx, interval, func() bool {
+		st, err := g.ScrubOnce(ctx, rate)
+		if onPass != nil {
+			onPass(st, err)
+		}
+		if err != nil && ctx.Err() == nil {
+			g.log.Warn("scrub pass failed", "err", err)
+		}
+		return false
+	})
+}
+
+// Redundancy is the redundancy report of a bucket or of the whole system.
+type Redundancy struct {
+	Objects        int   `json:"objects"`
+	FullyRedundant int   `json:"fully_redundant"` // every chunk good in every zone
+	Degraded       int   `json:"degraded"`        // some copy or shard missing, corrupt or unreachable, all recoverable
+	Lost           int   `json:"lost"`            // some chunk can no longer be rebuilt
+	SingleStore    int   `json:"single_store"`    // kept in the primary store, not across zones
+	Chunks         int   `json:"chunks"`
+	ChunksDegraded int   `json:"chunks_degraded"`
+	ChunksLost     int   `json:"chunks_lost"`
+	RepairQueue    int64 `json:"repair_queue"`
+	// The first 100 degraded and lost objects, as bucket/key.
+	DegradedObjects []string `json:"degraded_objects,omitempty"`
+	LostObjects     []string `json:"lost_objects,omitempty"`
+}
+
+// RedundancyReport checks every chunk of every object of bucket ("" = all)
+// in every zone and classifies the objects by their worst chunk.
+func (g *Gateway) RedundancyReport(ctx context.Context, bucket string) (Redundancy, error) {
+	var r Redundancy
+	type state int // ordered: worse is greater
+	const (
+		full state = iota
+		degraded
+		lost
+	)
+	type objState struct {
+		id     string
+		placed bool
+		worst  state
+	}
+	var objs []*objState
+	byID := map[string]*objState{}
+	err := g.eachExtent(ctx, bucket, func(o meta.Object, x meta.Extent) error {
+		id := o.Bucket + "/" + o.Key
+		os, ok := byID[id]
+		if !ok {
+			os = &objState{id: id}
+			byID[id] = os
+			objs = append(objs, os)
+		}
+		name := PlacementOf(x.DataID)
+		if name == "" {
+			return nil
+		}
+		os.placed = true
+		d, err := g.placementDriver(name)
+		if err != nil {
+			os.worst = lost // its placement is no longer configured
+			return nil
+		}
+		for i := range chunks(x) {
+			h, err := d.Check(ctx, blobstore.ChunkKey{DataID: x.DataID, Index: i})
+			if err != nil {
+				return err
+			}
+			r.Chunks++
+			switch {
+			case !h.Recoverable:
+				r.ChunksLost++
+				os.worst = lost
+			case !allOK(h):
+				r.ChunksDegraded++
+				os.worst = max(os.worst, degraded)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return r, err
+	}
+	for _, os := range objs {
+		r.Objects++
+		switch {
+		case !os.placed:
+			r.SingleStore++
+		case os.worst == full:
+			r.FullyRedundant++
+		case os.worst == degraded:
+			r.Degraded++
+			if len(r.DegradedObjects) < 100 {
+				r.DegradedObjects = append(r.DegradedObjects, os.id)
+			}
+		default:
+			r.Lost++
+			if len(r.LostObjects) < 100 {
+				r.LostObjects = append(r.LostObjects, os.id)
+			}
+		}
+	}
+	if q := g.cfg.Repairs; q != nil {
+		n, err := q.RepairLen(ctx)
+		if err != nil {
+			return r, mapMeta(err)
+		}
+		r.RepairQueue = n
+	}
+	return r, nil
+}
+
+func allOK(h placement.Health) bool {
+	for _, s := range h.Zones {
+		if s != placement.OK {
+			return false
+		}
+	}
+	return true
+}
