@@ -214,6 +214,7 @@ type Store interface {
 	Objects
 	Uploads
 	Queue
+	RepairQueue
 	// Ping tells whether the backend answers now (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error

@@ -70,4 +70,20 @@ var migrations = []string{
 		id text PRIMARY KEY,
 		slot bigint
 	)`,
+	// 7: repair_queue, slotted like gc_queue; its low-water mark is the
+	// row 'repair' of gc_mark (Open creates it).
+	`CREATE TABLE IF NOT EXISTS repair_queue (
+		slot bigint,
+		due timestamp,
+		data_id text,
+		idx int,
+		zone int,
+		del boolean,
+		placement text,
+		attempts int,
+		PRIMARY KEY ((slot), due, data_id, idx, zone, del)
+	) WITH compaction = {'class': 'SizeTieredCompactionStrategy',
+	                     'unchecked_tombstone_compaction': 'true',
+	                     'tombstone_threshold': '0.2'}
+	  AND gc_grace_seconds = 10800`,
 }

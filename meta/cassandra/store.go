@@ -46,8 +46,9 @@ type Store struct {
 	shardsMu sync.RWMutex
 	shards   map[string]int
 
-	// queueMark caches the last GC queue low-water mark this store read.
-	queueMark atomic.Int64
+	// The GC queue and the repair queue (queue.go).
+	gcQueue     *slotQueue[meta.GCEntry]
+	repairQueue *slotQueue[meta.RepairEntry]
 
 	closed atomic.Bool
 }
@@ -72,7 +73,11 @@ func Open(ctx context.Context, db *cqldb.DB, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("meta/cassandra: %w", err)
 	}
 	s := &Store{db: db, opts: opts, shards: map[string]int{}}
-	if err := s.initQueueMark(ctx); err != nil {
+	s.gcQueue, s.repairQueue = newGCQueue(s), newRepairQueue(s)
+	if err := s.gcQueue.initMark(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.repairQueue.initMark(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil
