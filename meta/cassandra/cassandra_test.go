@@ -206,7 +206,9 @@ func TestClosed(t *testing.T) {
 	_, errGet := s.GetObject(ctx, "b", "k")
 	_, errPut := s.PutObject(ctx, meta.Object{Bucket: "b", Key: "k"}, meta.Cond{})
 	_, errDue := s.DueEntries(ctx, time.Now(), 1)
-	for i, err := range []error{s.Ping(ctx), errGet, errPut, errDue, s.CreateBucket(ctx, meta.Bucket{Name: "b"})} {
+	_, errRepairs := s.DueRepairs(ctx, time.Now(), 1)
+	errEnqueue := s.EnqueueRepair(ctx, meta.RepairEntry{Due: time.Now(), DataID: "d"})
+	for i, err := range []error{s.Ping(ctx), errGet, errPut, errDue, s.CreateBucket(ctx, meta.Bucket{Name: "b"}), errRepairs, errEnqueue} {
 		if !errors.Is(err, meta.ErrUnavailable) {
 			t.Errorf("call %d after Close: got error %v, want %v", i, err, meta.ErrUnavailable)
 		}
@@ -294,5 +296,57 @@ func TestQueueMark(t *testing.T) {
 	}
 	if n, err := s.Len(ctx); err != nil || n != 1 {
 		t.Errorf("Len: got %d, %v, want 1", n, err)
+	}
+}
+
+// TestRepairQueueMark: the repair queue's low-water mark is its own. A GC
+// pass that drains its queue does not move it, and the repair mark moves
+// past drained slots and comes down for an entry enqueued below it.
+func TestRepairQueueMark(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	now := time.Now().Truncate(time.Millisecond)
+	old := meta.RepairEntry{Due: now.Add(-72 * time.Hour), DataID: "old", Index: 3, Zone: 1, Placement: "p"}
+	if err := s.EnqueueRepair(ctx, old); err != nil {
+		t.Fatalf("EnqueueRepair: %v", err)
+	}
+	ids := func(when time.Time) []string {
+		t.Helper()
+		es, err := s.DueRepairs(ctx, when, 10)
+		if err != nil {
+			t.Fatalf("DueRepairs: %v", err)
+		}
+		var out []string
+		for _, e := range es {
+			out = append(out, e.DataID)
+		}
+		return out
+	}
+	// A GC pass over an empty GC queue moves the GC mark to an hour ago.
+	if es, err := s.DueEntries(ctx, now, 10); err != nil || len(es) != 0 {
+		t.Fatalf("DueEntries: got %+v, %v, want none", es, err)
+	}
+	if got := ids(now); !slices.Equal(got, []string{"old"}) {
+		t.Fatalf("DueRepairs after a GC pass: got %q, want [old]", got)
+	}
+	if err := s.RemoveRepair(ctx, old); err != nil {
+		t.Fatalf("RemoveRepair: %v", err)
+	}
+	// This pass moves the repair mark to an hour before now.
+	if got := ids(now); len(got) != 0 {
+		t.Fatalf("DueRepairs after RemoveRepair: got %q, want none", got)
+	}
+	older := meta.RepairEntry{Due: now.Add(-100 * time.Hour), DataID: "older", Delete: true, Index: -1}
+	if err := s.EnqueueRepair(ctx, older); err != nil {
+		t.Fatalf("EnqueueRepair: %v", err)
+	}
+	if got := ids(now); !slices.Equal(got, []string{"older"}) {
+		t.Fatalf("DueRepairs of an entry below the mark: got %q, want [older]", got)
+	}
+	if n, err := s.RepairLen(ctx); err != nil || n != 1 {
+		t.Errorf("RepairLen: got %d, %v, want 1", n, err)
+	}
+	if n, err := s.Len(ctx); err != nil || n != 0 {
+		t.Errorf("Len of the GC queue: got %d, %v, want 0", n, err)
 	}
 }

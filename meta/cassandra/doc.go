@@ -42,6 +42,8 @@
 //	gc_queue ((slot), due, data_id)     bucket, key, upload_id, part_number,
 //	                                    size, chunk_size
 //	gc_mark  (id) PRIMARY KEY           slot
+//	repair_queue ((slot), due, data_id, idx, zone, del)
+//	                                    placement, attempts
 //
 // Object keys are blob, not text: listings bound them by arbitrary bytes
 // (the end of a prefix range is the prefix with its last byte incremented,
@@ -122,6 +124,19 @@
 // the mark to 48 hours ahead (IN queries of 200 slots): entries due later
 // are not counted.
 //
+// repair_queue is a second queue of the same design, sharing its code
+// (slotQueue in queue.go: the table and the mark row are parameters). Its
+// clustering key is the whole identity of a meta.RepairEntry (Due at
+// millisecond precision, DataID, Index, Zone, Delete), so an EnqueueRepair
+// of a queued identity overwrites its placement and attempts, and a slot
+// reads oldest first, ties in (data_id, idx, zone, del) order (del false
+// first). Its low-water mark is its own row of gc_mark (id 'repair'; the
+// GC queue's is 'gc'), which Open creates like the GC one: the queues are
+// drained by different workers at different rates, so neither mark may
+// wait for the other. RepairLen, like Len, counts the entries due up to 48
+// hours ahead. The column is idx because INDEX is a reserved CQL word (del
+// is short for the same reason).
+//
 // Why ten-minute slots: the collector's reads of the current slot pass
 // over the tombstones of the entries already removed from it, and a read
 // fails at tombstone_failure_threshold (100,000). A slot of ten minutes
@@ -156,6 +171,18 @@
 //     row is harmless: the collector checks again that nothing references
 //     the data and deleting missing data is a no-op; 3 hours matches the
 //     default max_hint_window, since hints older than gc_grace are dropped.
+//   - repair_queue: the same as gc_queue, for the same reasons. Its rows
+//     are deleted, never expired (RemoveRepair; and as Due is part of the
+//     identity, a retry with backoff is an enqueue at a later due plus a
+//     remove), and read oldest first from a mark, so SSTables made mostly
+//     of tombstones must compact on their own, and TWCS would never purge
+//     the rows its deletes shadow. The tombstones of a slot being drained
+//     are bounded by the slot width as in gc_queue. 3 hours: a resurrected
+//     repair row is harmless, since repairs are idempotent
+//     (meta.RepairQueue): it costs one repeated repair, and a copy repair
+//     of data collected meanwhile is the case of any repair that was
+//     queued for data deleted before it ran, which the repair worker must
+//     handle anyway. 3 hours also matches max_hint_window, as for gc_queue.
 //   - buckets, gc_mark: defaults; they are never deleted (only updated).
 //
 // # Tombstone budget

@@ -14,4 +14,8 @@
 //   - Times come back Equal to what was written at millisecond precision
 //     (the precision of a Cassandra timestamp); their Location may differ.
 //   - nil and empty maps and slices are the same value.
+//   - A RepairEntry's Due is truncated to the millisecond: Dues within one
+//     millisecond name the same entry, which comes back due at the start
+//     of that millisecond. EnqueueRepair of a queued identity replaces its
+//     payload (Placement, Attempts). A DueRepairs limit <= 0 means no limit.
 package metatest

@@ -43,6 +43,7 @@ func TestReopen(t *testing.T) {
 		Extents:  []meta.Extent{{DataID: "d1", Size: 3, ChunkSize: 1 << 20}},
 	}
 	entry := meta.GCEntry{Due: due, DataID: "d0", Bucket: "b", Key: "dir/k"}
+	repair := meta.RepairEntry{Due: due, Placement: "p", DataID: "d1", Index: -1, Zone: 2, Delete: true, Attempts: 4}
 
 	s := open(t, dir)
 	if err := s.CreateBucket(ctx, meta.Bucket{Name: "b", Owner: "o", Created: due}); err != nil {
@@ -59,6 +60,9 @@ func TestReopen(t *testing.T) {
 	}
 	if err := s.Enqueue(ctx, entry); err != nil {
 		t.Fatalf("Enqueue: got error %v, want nil", err)
+	}
+	if err := s.EnqueueRepair(ctx, repair); err != nil {
+		t.Fatalf("EnqueueRepair: got error %v, want nil", err)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: got error %v, want nil", err)
@@ -90,5 +94,12 @@ func TestReopen(t *testing.T) {
 	}
 	if es, err := s.DueEntries(ctx, due, 10); err != nil || len(es) != 1 || es[0].DataID != "d0" {
 		t.Errorf("DueEntries after reopen: got %+v, %v, want [%+v]", es, err, entry)
+	}
+	rs, err := s.DueRepairs(ctx, due, 10)
+	if err != nil || len(rs) != 1 || !rs[0].Due.Equal(due) {
+		t.Fatalf("DueRepairs after reopen: got %+v, %v, want [%+v]", rs, err, repair)
+	}
+	if rs[0].Due = repair.Due; rs[0] != repair {
+		t.Errorf("DueRepairs after reopen: got %+v, %v, want [%+v]", rs, err, repair)
 	}
 }
