@@ -14,24 +14,27 @@ import (
 
 // Shard format (version 1). Each of the k+m shards of a blob is
 //
-//	header (16 bytes) || payload || CRC32C(header || payload), 4 bytes big-endian
+//	header (16 bytes) || payload || CRC32C(payload || header), 4 bytes big-endian
 //
-// and the header is
+// (the CRC covers the payload first so that the payload's own CRC, which the
+// blob sum below is made of, is computed once), and the header is
 //
 //	offset 0   format version (1)
 //	offset 1   shard index, 0..k+m-1
 //	offset 2   k, data shards
 //	offset 3   m, parity shards
 //	offset 4   length of the original blob, 8 bytes big-endian
-//	offset 12  CRC32C of the original blob, 4 bytes big-endian
+//	offset 12  blob sum, 4 bytes big-endian: CRC32C of the k data shard
+//	           payloads' CRC32Cs, each 4 bytes big-endian, in order
 //
 // The payload is ceil(length/k) bytes: shards 0..k-1 hold the blob in order,
 // the last of them padded with zeros, and shards k..k+m-1 hold Reed-Solomon
 // parity (github.com/klauspost/reedsolomon, its default Vandermonde-derived
 // systematic matrix). A shard is checked on its own by its trailing CRC. The
-// blob's length and CRC in every header tell shards of one blob from stale
+// blob's length and sum in every header tell shards of one blob from stale
 // shards of an earlier blob under the same key (a zone that missed an
-// overwrite), and let the decoded blob be verified end to end.
+// overwrite), and verify the decoded blob end to end without another pass
+// over it.
 const (
 	shardVersion   = 1
 	shardHeaderLen = 16
@@ -52,7 +55,7 @@ var ErrTooFewShards = errors.New("placement: too few good shards")
 type shardHeader struct {
 	index, k, m int
 	size        uint64 // length of the original blob
-	sum         uint32 // CRC32C of the original blob
+	sum         uint32 // the blob sum
 }
 
 // blobID says which blob a shard belongs to.
@@ -66,7 +69,17 @@ func (h shardHeader) blob() blobID { return blobID{h.size, h.sum} }
 // parsedShard is a shard whose CRC passed.
 type parsedShard struct {
 	shardHeader
-	payload []byte
+	payload    []byte
+	payloadSum uint32 // CRC32C(payload)
+}
+
+// blobSum is the blob sum of data shard payloads with the given CRC32Cs.
+func blobSum(payloadSums []uint32) uint32 {
+	var b [4 * MaxShards]byte
+	for i, s := range payloadSums {
+		binary.BigEndian.PutUint32(b[4*i:], s)
+	}
+	return crc32.Checksum(b[:4*len(payloadSums)], castagnoli)
 }
 
 func checkKM(k, m int) error {
@@ -139,15 +152,20 @@ func encodeShards(buf, blob []byte, k, m int) ([][]byte, []byte, error) {
 			return nil, nil, fmt.Errorf("placement: encoding %d+%d shards: %w", k, m, err)
 		}
 	}
-	sum := crc32.Checksum(blob, castagnoli)
+	sums := make([]uint32, n)
+	for i := range n {
+		sums[i] = crc32.Checksum(payloads[i], castagnoli)
+	}
+	sum := blobSum(sums[:k])
 	for i, s := range shards {
-		s[0] = shardVersion
-		s[1] = byte(i)
-		s[2] = byte(k)
-		s[3] = byte(m)
-		binary.BigEndian.PutUint64(s[4:12], uint64(len(blob)))
-		binary.BigEndian.PutUint32(s[12:16], sum)
-		binary.BigEndian.PutUint32(s[stride-shardCRCLen:], crc32.Checksum(s[:stride-shardCRCLen], castagnoli))
+		h := s[:shardHeaderLen]
+		h[0] = shardVersion
+		h[1] = byte(i)
+		h[2] = byte(k)
+		h[3] = byte(m)
+		binary.BigEndian.PutUint64(h[4:12], uint64(len(blob)))
+		binary.BigEndian.PutUint32(h[12:16], sum)
+		binary.BigEndian.PutUint32(s[stride-shardCRCLen:], crc32.Update(sums[i], castagnoli, h))
 	}
 	return shards, buf, nil
 }
@@ -159,7 +177,9 @@ func parseShard(b []byte, index, k, m int) (parsedShard, error) {
 		return parsedShard{}, fmt.Errorf("shard of %d bytes is shorter than its framing", len(b))
 	}
 	body := b[:len(b)-shardCRCLen]
-	if got, want := crc32.Checksum(body, castagnoli), binary.BigEndian.Uint32(b[len(body):]); got != want {
+	hdr, payload := body[:shardHeaderLen], body[shardHeaderLen:]
+	psum := crc32.Checksum(payload, castagnoli)
+	if got, want := crc32.Update(psum, castagnoli, hdr), binary.BigEndian.Uint32(b[len(body):]); got != want {
 		return parsedShard{}, fmt.Errorf("shard crc32c %08x, want %08x", got, want)
 	}
 	if b[0] != shardVersion {
@@ -173,11 +193,10 @@ func parseShard(b []byte, index, k, m int) (parsedShard, error) {
 	if h.index != index || h.k != k || h.m != m {
 		return parsedShard{}, fmt.Errorf("shard %d of %d+%d where shard %d of %d+%d belongs", h.index, h.k, h.m, index, k, m)
 	}
-	payload := body[shardHeaderLen:]
 	if h.size > uint64(k)*uint64(len(payload)) || len(payload) != shardSize(h.size, k) {
 		return parsedShard{}, fmt.Errorf("shard payload of %d bytes for a blob of %d bytes", len(payload), h.size)
 	}
-	return parsedShard{shardHeader: h, payload: payload}, nil
+	return parsedShard{shardHeader: h, payload: payload, payloadSum: psum}, nil
 }
 
 // DecodeShards rebuilds the blob from the k+m shards EncodeShards made.
@@ -235,43 +254,50 @@ func decodeParsed(parsed []*parsedShard, k, m int) ([]byte, blobID, error) {
 		return nil, id, fmt.Errorf("%w: %d good shards of one blob, want %d of %d+%d", ErrTooFewShards, count, k, k, m)
 	}
 	size := shardSize(id.size, k)
-	out := make([]byte, id.size)
-	dataOK := true
+	// Data shard i goes to out[i*size:], the padding past id.size included
+	// so that reconstructed shards are written in place.
+	out := make([]byte, k*size)
+	sums := make([]uint32, k)
+	var payloads [][]byte // for reconstruction, when a data shard is missing
 	for i := range k {
-		if p := parsed[i]; p == nil || p.blob() != id {
-			dataOK = false
-			break
+		dst := out[i*size : (i+1)*size]
+		if p := parsed[i]; p != nil && p.blob() == id {
+			copy(dst, p.payload)
+			sums[i] = p.payloadSum
+			continue
 		}
+		if payloads == nil {
+			payloads = make([][]byte, k+m)
+			for j, p := range parsed {
+				if p != nil && p.blob() == id {
+					payloads[j] = p.payload
+				}
+			}
+		}
+		payloads[i] = dst[:0] // missing: ReconstructData fills it in place
 	}
-	if dataOK || size == 0 {
-		// Systematic code: the data shards are the blob.
-		rest := out
-		for i := 0; i < k && len(rest) > 0; i++ {
-			rest = rest[copy(rest, parsed[i].payload):]
-		}
-	} else {
+	if payloads != nil && size > 0 {
 		enc, err := encoder(k, m)
 		if err != nil {
 			return nil, id, err
 		}
-		payloads := make([][]byte, k+m)
-		for i, p := range parsed {
-			if p != nil && p.blob() == id {
-				payloads[i] = p.payload
-			}
-		}
-		// ReconstructData fills only the nil entries, with new slices; the
-		// shards given are read, never written.
+		// ReconstructData writes only the missing shards, into their
+		// zero-length slices of out; the shards given are only read.
 		if err := enc.ReconstructData(payloads); err != nil {
 			return nil, id, fmt.Errorf("placement: reconstructing %d+%d shards: %w", k, m, err)
 		}
-		rest := out
-		for i := 0; i < k && len(rest) > 0; i++ {
-			rest = rest[copy(rest, payloads[i]):]
+		for i := range k {
+			if p := parsed[i]; p == nil || p.blob() != id {
+				if &payloads[i][0] != &out[i*size] { // not in place after all
+					copy(out[i*size:(i+1)*size], payloads[i])
+				}
+				sums[i] = crc32.Checksum(out[i*size:(i+1)*size], castagnoli)
+			}
 		}
 	}
-	if got := crc32.Checksum(out, castagnoli); got != id.sum {
-		return nil, id, fmt.Errorf("%w: placement: decoded blob crc32c %08x, want %08x", blobstore.ErrCorrupt, got, id.sum)
+	// (An empty blob has empty payloads, whose CRC32C is the zero in sums.)
+	if got := blobSum(sums); got != id.sum {
+		return nil, id, fmt.Errorf("%w: placement: decoded blob sum %08x, want %08x", blobstore.ErrCorrupt, got, id.sum)
 	}
-	return out, id, nil
+	return out[:id.size:id.size], id, nil
 }

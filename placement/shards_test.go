@@ -5,10 +5,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"math/rand/v2"
 	"slices"
 	"testing"
 
+	"github.com/dolium/dolium/blobstore"
 	"github.com/dolium/dolium/placement"
 )
 
@@ -98,8 +100,17 @@ func TestDecodeShards(t *testing.T) {
 	}
 }
 
+// reframe recomputes a shard's CRC: CRC32C(payload || header).
+func reframe(s []byte) {
+	body := s[:len(s)-4]
+	sum := crc32.Update(crc32.Checksum(body[16:], castagnoli), castagnoli, body[:16])
+	binary.BigEndian.PutUint32(s[len(body):], sum)
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
 // TestShardFormat pins the shard layout: header (version, index, k, m,
-// blob length, blob CRC), payload, CRC; data shards hold the blob in order.
+// blob length, blob sum), payload, CRC; data shards hold the blob in order.
 func TestShardFormat(t *testing.T) {
 	const k, m = 4, 2
 	blob := randBytes(1, 4001) // 1001 bytes per shard, the last data shard padded
@@ -107,7 +118,7 @@ func TestShardFormat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var data []byte
+	var data, sums []byte
 	for i, s := range shards {
 		if got, want := len(s), placement.ShardOverhead+1001; got != want {
 			t.Fatalf("shard %d is %d bytes, want %d", i, got, want)
@@ -118,8 +129,17 @@ func TestShardFormat(t *testing.T) {
 		if got := binary.BigEndian.Uint64(s[4:12]); got != uint64(len(blob)) {
 			t.Fatalf("shard %d blob length = %d, want %d", i, got, len(blob))
 		}
+		if got, want := binary.BigEndian.Uint32(s[len(s)-4:]), crc32.Update(crc32.Checksum(s[16:len(s)-4], castagnoli), castagnoli, s[:16]); got != want {
+			t.Fatalf("shard %d CRC = %08x, want CRC32C(payload || header) = %08x", i, got, want)
+		}
 		if i < k {
 			data = append(data, s[16:len(s)-4]...)
+			sums = binary.BigEndian.AppendUint32(sums, crc32.Checksum(s[16:len(s)-4], castagnoli))
+		}
+	}
+	for i, s := range shards {
+		if got, want := binary.BigEndian.Uint32(s[12:16]), crc32.Checksum(sums, castagnoli); got != want {
+			t.Fatalf("shard %d blob sum = %08x, want CRC32C of the data payload CRCs = %08x", i, got, want)
 		}
 	}
 	if !bytes.Equal(data[:len(blob)], blob) || !bytes.Equal(data[len(blob):], make([]byte, 4*1001-len(blob))) {
@@ -163,6 +183,24 @@ func TestDecodeShardsRejects(t *testing.T) {
 				t.Fatalf("DecodeShards() = %d bytes, %v; want %d bytes", len(got), err, len(tc.want))
 			}
 		})
+	}
+
+	// Shards that pass their own CRCs but whose blob sum does not match
+	// their payloads decode to an error, not to wrong data.
+	for _, missing := range [][]int{nil, {1, 4}} {
+		in := cloneShards(a)
+		for _, i := range missing {
+			in[i] = nil
+		}
+		for _, s := range in {
+			if s != nil {
+				s[12] ^= 1
+				reframe(s)
+			}
+		}
+		if got, err := placement.DecodeShards(in, k, m); !errors.Is(err, blobstore.ErrCorrupt) {
+			t.Errorf("DecodeShards(blob sum wrong, shards %v missing) = %d bytes, %v; want an error wrapping ErrCorrupt", missing, len(got), err)
+		}
 	}
 
 	for _, tc := range []struct {
