@@ -160,8 +160,9 @@ func (e *Erasure) get(ctx context.Context, k blobstore.ChunkKey) ([]byte, []Stat
 			pending--
 			states[res.zone], errs[res.zone], parsed[res.zone] = res.state, res.err, res.shard
 		case <-hedge.C:
-			launch()
-			hedge.Reset(e.hedgeDelay())
+			if launch() {
+				hedge.Reset(e.hedgeDelay())
+			}
 		case <-ctx.Done():
 			return nil, states, fmt.Errorf("placement %q: get %s/%d: %w", e.name, k.DataID, k.Index, ctx.Err())
 		}

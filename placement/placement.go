@@ -61,7 +61,9 @@ type Driver interface {
 	Check(ctx context.Context, k blobstore.ChunkKey) (Health, error)
 	// Repair rebuilds the chunk from the good copies or shards and writes it
 	// to the given zones. It fails (wrapping blobstore.ErrNotFound) if too
-	// few good copies or shards remain.
+	// few good copies or shards remain; when that may be because some zone
+	// did not answer, the error wraps blobstore.ErrUnavailable instead (try
+	// again later).
 	Repair(ctx context.Context, k blobstore.ChunkKey, zones []int) error
 	// DeleteZone deletes chunks 0..count-1 of dataID in one zone.
 	DeleteZone(ctx context.Context, dataID string, count int, zone int) error
