@@ -32,10 +32,18 @@ type config struct {
 	MemoryLimit int64 `yaml:"memory_limit"`
 	// Store is "embedded" (Pebble metadata, chunk files under Data) or
 	// "cassandra" (metadata and chunks in the Cassandra cluster below).
-	Store     string         `yaml:"store"`
-	Cassandra cqldb.Config   `yaml:"cassandra"`
-	Root      identity.Key   `yaml:"root"`
-	Keys      []identity.Key `yaml:"keys"`
+	Store     string       `yaml:"store"`
+	Cassandra cqldb.Config `yaml:"cassandra"`
+	// Zones and Placements spread data across clouds (YAML only);
+	// DefaultPlacement is given to new buckets ("" = the primary store).
+	Zones            []zoneConfig      `yaml:"zones"`
+	Placements       []placementConfig `yaml:"placements"`
+	DefaultPlacement string            `yaml:"default_placement"`
+	RepairInterval   time.Duration     `yaml:"repair_interval"`
+	ScrubInterval    time.Duration     `yaml:"scrub_interval"`
+	ScrubRate        float64           `yaml:"scrub_rate"` // chunks per second, 0 = unlimited
+	Root             identity.Key      `yaml:"root"`
+	Keys             []identity.Key    `yaml:"keys"`
 }
 
 func defaults() config {
@@ -43,6 +51,7 @@ func defaults() config {
 		Listen: "127.0.0.1:9000", Data: "./data", Region: "us-east-1", LogLevel: "info", LogFormat: "text",
 		ChunkSize: 1 << 20, GCInterval: 30 * time.Second, UploadGrace: time.Hour, ReclaimDelay: time.Minute,
 		Store: "embedded", WriteBudget: 64 << 20, MemoryLimit: 192 << 20,
+		RepairInterval: 5 * time.Second, ScrubInterval: 24 * time.Hour, ScrubRate: 50,
 	}
 }
 
@@ -62,6 +71,9 @@ var envVars = []struct {
 	{"DOLIUM_RECLAIM_DELAY", func(c *config, v string) (err error) { c.ReclaimDelay, err = time.ParseDuration(v); return }},
 	{"DOLIUM_WRITE_BUDGET", func(c *config, v string) (err error) { c.WriteBudget, err = strconv.ParseInt(v, 10, 64); return }},
 	{"DOLIUM_MEMORY_LIMIT", func(c *config, v string) (err error) { c.MemoryLimit, err = strconv.ParseInt(v, 10, 64); return }},
+	{"DOLIUM_DEFAULT_PLACEMENT", func(c *config, v string) error { c.DefaultPlacement = v; return nil }},
+	{"DOLIUM_REPAIR_INTERVAL", func(c *config, v string) (err error) { c.RepairInterval, err = time.ParseDuration(v); return }},
+	{"DOLIUM_SCRUB_INTERVAL", func(c *config, v string) (err error) { c.ScrubInterval, err = time.ParseDuration(v); return }},
 	{"DOLIUM_STORE", func(c *config, v string) error { c.Store = v; return nil }},
 	{"DOLIUM_CASSANDRA_HOSTS", func(c *config, v string) error { c.Cassandra.Hosts = splitList(v); return nil }},
 	{"DOLIUM_CASSANDRA_KEYSPACE", func(c *config, v string) error { c.Cassandra.Keyspace = v; return nil }},

@@ -15,9 +15,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dolium/dolium/admin"
 	"github.com/dolium/dolium/blobstore"
 	"github.com/dolium/dolium/gateway"
 	"github.com/dolium/dolium/identity"
+	"github.com/dolium/dolium/meta"
 	"github.com/dolium/dolium/s3api"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -25,8 +27,15 @@ import (
 )
 
 func main() {
+	if len(os.Args) >= 2 && os.Args[1] == "admin" {
+		if err := adminMain(os.Args[2:], os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "dolium admin:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) < 2 || os.Args[1] != "serve" {
-		fmt.Fprintln(os.Stderr, "usage: dolium serve [flags]   (dolium serve -h lists them)")
+		fmt.Fprintln(os.Stderr, "usage: dolium serve [flags]   (dolium serve -h lists them)\n       dolium admin ...         (dolium admin lists the commands)")
 		os.Exit(2)
 	}
 	cfg, err := loadConfig(os.Args[2:], os.Getenv)
@@ -84,9 +93,15 @@ func serve(ctx context.Context, cfg config) error {
 		debug.SetMemoryLimit(cfg.MemoryLimit)
 	}
 	blobs := blobstore.New(drv, blobstore.Options{ChunkSize: cfg.ChunkSize, WriteBudget: cfg.WriteBudget, Registerer: reg})
+	repairs, _ := ms.(meta.RepairQueue)
+	placements, closePlacements, err := openPlacements(ctx, cfg, repairs, reg)
+	if err != nil {
+		return err
+	}
+	defer closePlacements()
 	gw := gateway.New(gateway.Config{
-		Meta: ms, Blobs: blobs, Region: cfg.Region, UploadGrace: cfg.UploadGrace,
-		ReclaimDelay: cfg.ReclaimDelay, Logger: log,
+		Meta: ms, Blobs: blobs, Placements: placements, DefaultPlacement: cfg.DefaultPlacement, Repairs: repairs,
+		Region: cfg.Region, UploadGrace: cfg.UploadGrace, ReclaimDelay: cfg.ReclaimDelay, Logger: log,
 	})
 	gcm := newGCMetrics(reg, ms)
 	s3 := s3api.New(s3api.Options{Gateway: gw, Keys: keys, Region: cfg.Region, Logger: log, Registerer: reg})
@@ -96,12 +111,18 @@ func serve(ctx context.Context, cfg config) error {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           withOps(s3, gw, promhttp.HandlerFor(reg, promhttp.HandlerOpts{})),
+		Handler: withOps(s3, gw, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+			&admin.Handler{GW: gw, Keys: keys, Region: cfg.Region, Log: log}),
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	go gw.RunCollector(ctx, cfg.GCInterval, gcm.observe)
+	if len(placements) > 0 {
+		rm := newRepairMetrics(reg, repairs)
+		go gw.RunRepairs(ctx, cfg.RepairInterval, rm.observeRepair)
+		go gw.RunScrubber(ctx, cfg.ScrubInterval, cfg.ScrubRate, rm.observeScrub)
+	}
 
 	printBanner(ln.Addr().String(), cfg, root, generated)
 	log.Info("serving S3", "listen", ln.Addr().String(), "store", cfg.Store, "data", cfg.Data, "region", cfg.Region, "keys", keys.Len())
@@ -124,8 +145,12 @@ func serve(ctx context.Context, cfg config) error {
 // withOps serves /healthz, /readyz and /metrics to requests that carry no
 // S3 authentication (these are the only unauthenticated endpoints); every
 // other request, and any signed one, goes to S3.
-func withOps(s3 http.Handler, gw *gateway.Gateway, metrics http.Handler) http.Handler {
+func withOps(s3 http.Handler, gw *gateway.Gateway, metrics, adm http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, admin.Prefix) {
+			adm.ServeHTTP(w, r)
+			return
+		}
 		signed := r.Header.Get("Authorization") != "" || r.URL.Query().Has("X-Amz-Signature")
 		if !signed && r.Method == http.MethodGet {
 			switch r.URL.Path {

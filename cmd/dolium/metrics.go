@@ -46,3 +46,54 @@ func (m *gcMetrics) observe(st gateway.CollectStats, err error) {
 	m.passes.WithLabelValues("ok").Inc()
 	m.deleted.Add(float64(st.Deleted))
 }
+
+type repairMetrics struct {
+	repaired, unrecoverable, retried prometheus.Counter
+	scrubbed, scrubProblems          prometheus.Counter
+	scrubPasses                      *prometheus.CounterVec
+}
+
+func newRepairMetrics(reg prometheus.Registerer, q meta.RepairQueue) *repairMetrics {
+	c := func(name, help string) prometheus.Counter {
+		return prometheus.NewCounter(prometheus.CounterOpts{Namespace: "dolium", Subsystem: "repair", Name: name, Help: help})
+	}
+	m := &repairMetrics{
+		repaired:      c("repaired_total", "Copies or shards rewritten, and missed deletes done, by the repair worker."),
+		unrecoverable: c("unrecoverable_total", "Repairs abandoned because too few good copies or shards remain."),
+		retried:       c("retried_total", "Repairs put back with backoff because their zone still fails."),
+		scrubbed:      c("scrubbed_chunks_total", "Chunks the scrubber checked in every zone."),
+		scrubProblems: c("scrub_problems_total", "Missing or corrupt copies or shards the scrubber queued for repair."),
+		scrubPasses: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "dolium", Subsystem: "repair", Name: "scrub_passes_total", Help: "Scrub passes by result.",
+		}, []string{"result"}),
+	}
+	depth := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: "dolium", Subsystem: "repair", Name: "queue_depth", Help: "Entries in the repair queue.",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n, err := q.RepairLen(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	})
+	reg.MustRegister(m.repaired, m.unrecoverable, m.retried, m.scrubbed, m.scrubProblems, m.scrubPasses, depth)
+	return m
+}
+
+func (m *repairMetrics) observeRepair(st gateway.RepairStats, _ error) {
+	m.repaired.Add(float64(st.Repaired))
+	m.unrecoverable.Add(float64(st.Unrecoverable))
+	m.retried.Add(float64(st.Retried))
+}
+
+func (m *repairMetrics) observeScrub(st gateway.ScrubStats, err error) {
+	m.scrubbed.Add(float64(st.Chunks))
+	m.scrubProblems.Add(float64(st.Problems))
+	if err != nil {
+		m.scrubPasses.WithLabelValues("error").Inc()
+	} else {
+		m.scrubPasses.WithLabelValues("ok").Inc()
+	}
+}

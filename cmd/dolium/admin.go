@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/dolium/dolium/admin"
+	"github.com/dolium/dolium/gateway"
+	"github.com/dolium/dolium/s3api"
+)
+
+const adminUsage = `usage:
+  dolium admin redundancy [--bucket B] [--json]     objects fully redundant, degraded, lost
+  dolium admin placements                           configured placement policies
+  dolium admin create-bucket --placement P NAME     create a bucket with a placement policy
+common flags: --endpoint URL (env DOLIUM_ENDPOINT, default http://127.0.0.1:9000), --region;
+credentials of a root key from DOLIUM_ROOT_ACCESS_KEY/DOLIUM_ROOT_SECRET_KEY
+(or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY).`
+
+// adminMain runs `dolium admin ...` against a running gateway.
+func adminMain(args []string, stdout io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%s", adminUsage)
+	}
+	verb := args[0]
+	fs := flag.NewFlagSet("admin "+verb, flag.ContinueOnError)
+	endpoint := fs.String("endpoint", envOr("DOLIUM_ENDPOINT", "http://127.0.0.1:9000"), "gateway endpoint")
+	region := fs.String("region", envOr("DOLIUM_REGION", "us-east-1"), "region")
+	bucket := fs.String("bucket", "", "only this bucket (redundancy)")
+	asJSON := fs.Bool("json", false, "print JSON (redundancy)")
+	placementName := fs.String("placement", "", "placement policy (create-bucket)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	ak := envOr("DOLIUM_ROOT_ACCESS_KEY", os.Getenv("AWS_ACCESS_KEY_ID"))
+	sk := envOr("DOLIUM_ROOT_SECRET_KEY", os.Getenv("AWS_SECRET_ACCESS_KEY"))
+	if ak == "" || sk == "" {
+		return fmt.Errorf("no credentials: set DOLIUM_ROOT_ACCESS_KEY and DOLIUM_ROOT_SECRET_KEY")
+	}
+	c := adminClient{endpoint: strings.TrimRight(*endpoint, "/"), region: *region, creds: aws.Credentials{AccessKeyID: ak, SecretAccessKey: sk}}
+	switch verb {
+	case "redundancy":
+		q := url.Values{}
+		if *bucket != "" {
+			q.Set("bucket", *bucket)
+		}
+		body, err := c.do("GET", admin.Prefix+"redundancy", q, nil)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			_, err := stdout.Write(body)
+			return err
+		}
+		var r gateway.Redundancy
+		if err := json.Unmarshal(body, &r); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "objects          %d\nfully redundant  %d\ndegraded         %d\nlost             %d\nsingle store     %d\n", r.Objects, r.FullyRedundant, r.Degraded, r.Lost, r.SingleStore)
+		fmt.Fprintf(stdout, "chunks           %d (degraded %d, lost %d)\nrepair queue     %d\n", r.Chunks, r.ChunksDegraded, r.ChunksLost, r.RepairQueue)
+		for _, o := range r.LostObjects {
+			fmt.Fprintf(stdout, "LOST      %s\n", o)
+		}
+		for _, o := range r.DegradedObjects {
+			fmt.Fprintf(stdout, "degraded  %s\n", o)
+		}
+		return nil
+	case "placements":
+		body, err := c.do("GET", admin.Prefix+"placements", nil, nil)
+		if err == nil {
+			_, err = stdout.Write(body)
+		}
+		return err
+	case "create-bucket":
+		if fs.NArg() != 1 || *placementName == "" {
+			return fmt.Errorf("usage: dolium admin create-bucket --placement P NAME")
+		}
+		_, err := c.do("PUT", "/"+fs.Arg(0), nil, http.Header{s3api.PlacementHeader: {*placementName}})
+		if err == nil {
+			fmt.Fprintf(stdout, "created bucket %s with placement %s\n", fs.Arg(0), *placementName)
+		}
+		return err
+	}
+	return fmt.Errorf("unknown admin command %q\n%s", verb, adminUsage)
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+type adminClient struct {
+	endpoint, region string
+	creds            aws.Credentials
+}
+
+func (c adminClient) do(method, path string, q url.Values, h http.Header) ([]byte, error) {
+	u := c.endpoint + path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	req, err := http.NewRequest(method, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	for k, vs := range h {
+		req.Header[k] = vs
+	}
+	empty := sha256.Sum256(nil)
+	ph := hex.EncodeToString(empty[:])
+	req.Header.Set("X-Amz-Content-Sha256", ph)
+	if err := v4.NewSigner().SignHTTP(context.Background(), c.creds, req, ph, "s3", c.region, time.Now()); err != nil {
+		return nil, err
+	}
+	resp, err := (&http.Client{Timeout: 10 * time.Minute}).Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode/100 != 2 {
+		return nil, fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, strings.TrimSpace(string(body)))
+	}
+	return body, nil
+}
