@@ -34,10 +34,13 @@
 // context ends first, the error wraps the caller's context error.
 //
 // minio-go retries a failed request (connection errors, 5xx, throttling)
-// with exponential back-off, up to 10 times; the Timeout bounds each
-// request of a Put or a Get including those retries. Delete and
+// with exponential back-off, up to 10 times; the Timeout bounds a Put or
+// a Get including those retries and the transfer of the chunk, so it must
+// allow a whole chunk at the slowest bandwidth expected. Delete and
 // ListDataIDs make many requests; for them the Timeout bounds the time
-// without progress (no key listed, no delete answered). The Store's
+// without progress (no key listed, no delete answered), so it must also
+// exceed the provider's time for one multi-object DELETE of 1000 keys
+// (2-3 s on dolium's embedded store, which syncs each delete). The Store's
 // CRC32C frame protects chunk contents end to end, so the driver asks for
 // no provider checksums beyond what SigV4 and TLS give.
 //

@@ -242,12 +242,17 @@ func TestDeleteBatches(t *testing.T) {
 	z := sharedZone(t)
 	o := options(z)
 	d := open(t, o)
-	const n = 1005
+	// "listed" fills two listing pages; "counted" has chunks on both sides
+	// of each batch boundary of a count of 2500.
+	puts := map[string][]int{"counted": {0, 999, 1000, 1999, 2000, 2499}}
+	for i := range 1005 {
+		puts["listed"] = append(puts["listed"], i)
+	}
 	var wg sync.WaitGroup
-	errs := make(chan error, n)
+	errs := make(chan error, 1100)
 	sem := make(chan struct{}, 32)
-	for _, id := range []string{"counted", "listed"} {
-		for i := range n {
+	for id, indexes := range puts {
+		for _, i := range indexes {
 			wg.Go(func() {
 				sem <- struct{}{}
 				defer func() { <-sem }()
@@ -271,9 +276,9 @@ func TestDeleteBatches(t *testing.T) {
 		if err := d.Delete(t.Context(), tc.id, tc.count); err != nil {
 			t.Fatalf("Delete(%s, %d) = %v", tc.id, tc.count, err)
 		}
-		t.Logf("Delete(%s, %d) of %d chunks: %v", tc.id, tc.count, n, time.Since(t0))
+		t.Logf("Delete(%s, %d) of %d chunks: %v", tc.id, tc.count, len(puts[tc.id]), time.Since(t0))
 		if left := listKeys(t, raw, o.Prefix+tc.id+"/"); len(left) != 0 {
-			t.Fatalf("after Delete(%s, %d): %d keys left, want none", tc.id, tc.count, len(left))
+			t.Fatalf("after Delete(%s, %d): %d keys left (%q...), want none", tc.id, tc.count, len(left), left[0])
 		}
 	}
 }
