@@ -1,0 +1,185 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/dolium/dolium/blobstore"
+	"github.com/dolium/dolium/blobstore/mem"
+	"github.com/dolium/dolium/meta/pebble"
+	"github.com/dolium/dolium/placement"
+)
+
+// zone is a mem driver that can be taken down or made to corrupt reads.
+type zone struct {
+	*mem.Driver
+	down    atomic.Bool
+	corrupt atomic.Bool
+}
+
+var errZoneDown = fmt.Errorf("zone down: %w", blobstore.ErrUnavailable)
+
+func (z *zone) Put(ctx context.Context, k blobstore.ChunkKey, b []byte) error {
+	if z.down.Load() {
+		return errZoneDown
+	}
+	return z.Driver.Put(ctx, k, b)
+}
+
+func (z *zone) Get(ctx context.Context, k blobstore.ChunkKey) ([]byte, error) {
+	if z.down.Load() {
+		return nil, errZoneDown
+	}
+	b, err := z.Driver.Get(ctx, k)
+	if err == nil && z.corrupt.Load() && len(b) > 0 {
+		b[len(b)/2] ^= 0xff
+	}
+	return b, err
+}
+
+func (z *zone) Delete(ctx context.Context, id string, n int) error {
+	if z.down.Load() {
+		return errZoneDown
+	}
+	return z.Driver.Delete(ctx, id, n)
+}
+
+func TestPlacementRepairAndReport(t *testing.T) {
+	ctx := context.Background()
+	ms, err := pebble.Open(t.TempDir(), pebble.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ms.Close()
+	zs := []*zone{{Driver: mem.New()}, {Driver: mem.New()}, {Driver: mem.New()}}
+	var pz []placement.Zone
+	for i, z := range zs {
+		pz = append(pz, placement.Zone{Name: fmt.Sprintf("cloud%d", i), Driver: z})
+	}
+	ec, err := placement.NewErasure("ec21", pz, 2, 1, 2, RepairRecorder(ms, "ec21", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := New(Config{
+		Meta: ms, Blobs: blobstore.New(mem.New(), blobstore.Options{}), Repairs: ms,
+		Placements:       map[string]*blobstore.Store{"ec21": blobstore.New(ec, blobstore.Options{ChunkSize: 64 << 10})},
+		DefaultPlacement: "ec21",
+	})
+	if err := g.CreateBucket(ctx, "alice", "multi"); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.CreateBucket(ctx, "alice", "nowhere", "no-such-policy"); !errors.Is(err, ErrNoSuchPlacement) {
+		t.Errorf("bucket with an unknown placement = %v, want ErrNoSuchPlacement", err)
+	}
+	put := func(key string, data []byte) {
+		t.Helper()
+		if _, err := g.PutObject(ctx, PutInput{Bucket: "multi", Key: key, Owner: "alice", Body: bytes.NewReader(data), Size: int64(len(data))}); err != nil {
+			t.Fatalf("PutObject(%s): %v", key, err)
+		}
+	}
+	read := func(key string) []byte {
+		t.Helper()
+		out, err := g.GetObject(ctx, GetInput{Bucket: "multi", Key: key, Owner: "alice"}, false)
+		if err != nil {
+			t.Fatalf("GetObject(%s): %v", key, err)
+		}
+		defer out.Body.Close()
+		var b bytes.Buffer
+		if _, err := b.ReadFrom(out.Body); err != nil {
+			t.Fatalf("read %s: %v", key, err)
+		}
+		return b.Bytes()
+	}
+	report := func() Redundancy {
+		t.Helper()
+		r, err := g.RedundancyReport(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	a, b := randBytes(200<<10, 11), randBytes(10, 12) // 4 chunks, 1 chunk
+
+	// One cloud down during the writes: they succeed at the write quorum
+	// and the missing shards are queued.
+	zs[2].down.Store(true)
+	put("a", a)
+	put("b", b)
+	if n, _ := ms.RepairLen(ctx); n != 5 {
+		t.Errorf("repair queue after writes with a zone down = %d, want 5 (one per chunk)", n)
+	}
+	if got := read("a"); !bytes.Equal(got, a) {
+		t.Fatal("object a differs while a zone is down")
+	}
+	if r := report(); r.Degraded != 2 || r.FullyRedundant != 0 || r.Lost != 0 {
+		t.Errorf("report with a zone down = %+v, want 2 degraded", r)
+	}
+	// Repairs fail while the zone is away and are retried later.
+	st, err := g.RepairOnce(ctx, 100)
+	if err != nil || st.Retried != 5 || st.Repaired != 0 {
+		t.Errorf("RepairOnce with the zone still down = %+v, %v; want 5 retried", st, err)
+	}
+	// The zone returns; after the backoff the repairs run.
+	zs[2].down.Store(false)
+	g.cfg.Now = func() time.Time { return time.Now().Add(time.Hour) }
+	st, err = g.RepairOnce(ctx, 100)
+	if err != nil || st.Repaired != 5 {
+		t.Errorf("RepairOnce after the zone returned = %+v, %v; want 5 repaired", st, err)
+	}
+	if r := report(); r.FullyRedundant != 2 || r.Degraded != 0 || r.RepairQueue != 0 {
+		t.Errorf("report after repair = %+v, want 2 fully redundant and an empty queue", r)
+	}
+
+	// Bit rot in one cloud: reads still return the right bytes; the
+	// scrubber finds every bad shard and the repair heals them.
+	zs[0].corrupt.Store(true)
+	if got := read("a"); !bytes.Equal(got, a) {
+		t.Fatal("object a differs with a corrupt zone")
+	}
+	zs[0].corrupt.Store(false)
+	// Corrupt the stored shards for real (reads above only flipped copies).
+	for i := range 4 {
+		k := blobstore.ChunkKey{DataID: mustDataID(t, g, "a"), Index: i}
+		sh, err := zs[0].Driver.Get(ctx, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sh[len(sh)/3] ^= 1
+		zs[0].Driver.Put(ctx, k, sh)
+	}
+	sst, err := g.ScrubOnce(ctx, 0)
+	if err != nil || sst.Chunks != 5 || sst.Problems != 4 {
+		t.Errorf("ScrubOnce = %+v, %v; want 5 chunks checked, 4 problems", sst, err)
+	}
+	if r := report(); r.Degraded != 1 || r.FullyRedundant != 1 {
+		t.Errorf("report with rotten shards = %+v, want a degraded, b fully redundant", r)
+	}
+	g.RepairOnce(ctx, 100)
+	if r := report(); r.FullyRedundant != 2 {
+		t.Errorf("report after healing = %+v, want 2 fully redundant", r)
+	}
+
+	// Two of three clouds lost for good: the report says lost.
+	zs[0].down.Store(true)
+	zs[1].Driver.Delete(ctx, mustDataID(t, g, "b"), -1)
+	if r := report(); r.Lost != 1 || len(r.LostObjects) != 1 || r.LostObjects[0] != "multi/b" {
+		t.Errorf("report with b's shards gone from 2 of 3 zones = %+v, want multi/b lost", r)
+	}
+}
+
+func mustDataID(t *testing.T, g *Gateway, key string) string {
+	t.Helper()
+	o, err := g.meta.GetObject(context.Background(), "multi", key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if PlacementOf(o.Extents[0].DataID) != "ec21" {
+		t.Fatalf("data id %s does not name placement ec21", o.Extents[0].DataID)
+	}
+	return o.Extents[0].DataID
+}
