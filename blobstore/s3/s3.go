@@ -78,6 +78,10 @@ var (
 // endpoint, bad credentials or a missing bucket fail Open rather than the
 // first Put. An unreachable provider fails with an error wrapping
 // ErrUnavailable.
+//
+// If the provider cannot be reached, Open returns a usable driver together
+// with an error wrapping blobstore.ErrUnavailable; configuration errors
+// (bad endpoint, credentials, missing bucket) return no driver.
 func Open(ctx context.Context, o Options) (*Driver, error) {
 	if o.Bucket == "" {
 		return nil, errors.New("blobstore/s3: open: no bucket")
@@ -112,6 +116,12 @@ func Open(ctx context.Context, o Options) (*Driver, error) {
 		d.timeout = DefaultTimeout
 	}
 	if err := d.checkBucket(ctx, o.Region, o.CreateBucket); err != nil {
+		if errors.Is(err, blobstore.ErrUnavailable) {
+			// The provider is away, not misconfigured: the zone must not
+			// keep the gateway from starting (its data is elsewhere too).
+			// The driver works once the provider answers.
+			return d, err
+		}
 		tr.CloseIdleConnections()
 		return nil, err
 	}

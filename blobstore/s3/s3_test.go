@@ -307,6 +307,18 @@ func TestOpen(t *testing.T) {
 			t.Fatalf("Open(wrong secret key) = %v, want a configuration error", err)
 		}
 	})
+	t.Run("Unreachable", func(t *testing.T) {
+		o := options(z)
+		o.Endpoint = "http://127.0.0.1:1"
+		o.Timeout = time.Second
+		d, err := s3.Open(t.Context(), o)
+		if !errors.Is(err, blobstore.ErrUnavailable) || d == nil {
+			t.Fatalf("Open(unreachable) = %v, %v; want a driver and ErrUnavailable", d, err)
+		}
+		if _, err := d.Get(t.Context(), blobstore.ChunkKey{DataID: "x", Index: 0}); !errors.Is(err, blobstore.ErrUnavailable) {
+			t.Errorf("Get on the unreachable zone = %v, want ErrUnavailable", err)
+		}
+	})
 	for _, ep := range []string{"", "ftp://127.0.0.1:1", "http://", "http://127.0.0.1:1/path", "http://u:p@127.0.0.1:1"} {
 		t.Run("Endpoint="+ep, func(t *testing.T) {
 			o := options(z)

@@ -94,7 +94,7 @@ func serve(ctx context.Context, cfg config) error {
 	}
 	blobs := blobstore.New(drv, blobstore.Options{ChunkSize: cfg.ChunkSize, WriteBudget: cfg.WriteBudget, Registerer: reg})
 	repairs, _ := ms.(meta.RepairQueue)
-	placements, closePlacements, err := openPlacements(ctx, cfg, repairs, reg)
+	placements, closePlacements, err := openPlacements(ctx, cfg, repairs, reg, log)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/dolium/dolium/blobstore"
@@ -50,7 +51,7 @@ type placementConfig struct {
 }
 
 // openZone opens one zone's driver.
-func openZone(ctx context.Context, z zoneConfig, reg prometheus.Registerer) (blobstore.Driver, func(), error) {
+func openZone(ctx context.Context, z zoneConfig, log *slog.Logger) (blobstore.Driver, func(), error) {
 	switch {
 	case z.Local != nil:
 		d, err := local.Open(z.Local.Path)
@@ -64,8 +65,11 @@ func openZone(ctx context.Context, z zoneConfig, reg prometheus.Registerer) (blo
 			Endpoint: o.Endpoint, Region: o.Region, AccessKey: o.AccessKey, SecretKey: o.SecretKey,
 			Bucket: o.Bucket, Prefix: o.Prefix, PathStyle: o.PathStyle, CAFile: o.CAFile, CreateBucket: o.CreateBucket,
 		})
-		if err != nil {
+		if err != nil && d == nil {
 			return nil, nil, err
+		}
+		if err != nil {
+			log.Warn("zone unreachable at start; serving without it until it answers", "zone", z.Name, "err", err)
 		}
 		return d, func() { d.Close() }, nil
 	case z.Cassandra != nil:
@@ -85,7 +89,7 @@ func openZone(ctx context.Context, z zoneConfig, reg prometheus.Registerer) (blo
 
 // openPlacements builds every placement policy's Store. Their drivers
 // record what they find missing in q.
-func openPlacements(ctx context.Context, cfg config, q meta.RepairQueue, reg prometheus.Registerer) (map[string]*blobstore.Store, func(), error) {
+func openPlacements(ctx context.Context, cfg config, q meta.RepairQueue, reg prometheus.Registerer, log *slog.Logger) (map[string]*blobstore.Store, func(), error) {
 	stores := map[string]*blobstore.Store{}
 	var closers []func()
 	closeAll := func() {
@@ -107,7 +111,7 @@ func openPlacements(ctx context.Context, cfg config, q meta.RepairQueue, reg pro
 			closeAll()
 			return nil, nil, fmt.Errorf("zone name %q empty or given twice", z.Name)
 		}
-		d, c, err := openZone(octx, z, reg)
+		d, c, err := openZone(octx, z, log)
 		if err != nil {
 			closeAll()
 			return nil, nil, fmt.Errorf("zone %q: %w", z.Name, err)
