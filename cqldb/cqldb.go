@@ -131,6 +131,12 @@ func cluster(cfg Config, keyspace string, reg *Metrics) (*gocql.ClusterConfig, e
 	c.ReconnectInterval = 2 * time.Second
 	c.DisableInitialHostLookup = false
 	if cfg.LocalDC != "" {
+		// Only the local data centre's nodes: gocql's DC-aware policy would
+		// otherwise fall back to remote nodes, and LOCAL_QUORUM would then
+		// silently mean the remote DC (cross-cloud latency, and a gateway
+		// that claims its DC is up when it is not). With its DC down the
+		// gateway answers 503; clients use a gateway in another cloud.
+		c.HostFilter = gocql.DataCenterHostFilter(cfg.LocalDC)
 		c.PoolConfig.HostSelectionPolicy = gocql.TokenAwareHostPolicy(gocql.DCAwareRoundRobinPolicy(cfg.LocalDC))
 	} else {
 		c.PoolConfig.HostSelectionPolicy = gocql.TokenAwareHostPolicy(gocql.RoundRobinHostPolicy())
