@@ -66,6 +66,10 @@ type Driver struct {
 	bucket    string
 	prefix    string
 	timeout   time.Duration
+	// region and create: when set, a bucket found missing on a write is
+	// created again (a provider that lost or replaced the zone's bucket).
+	region string
+	create bool
 }
 
 var (
@@ -111,7 +115,8 @@ func Open(ctx context.Context, o Options) (*Driver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("blobstore/s3: open: %w", err)
 	}
-	d := &Driver{client: client, transport: tr, bucket: o.Bucket, prefix: o.Prefix, timeout: o.Timeout}
+	d := &Driver{client: client, transport: tr, bucket: o.Bucket, prefix: o.Prefix, timeout: o.Timeout,
+		region: o.Region, create: o.CreateBucket}
 	if d.timeout <= 0 {
 		d.timeout = DefaultTimeout
 	}
@@ -237,10 +242,21 @@ func (d *Driver) Put(ctx context.Context, k blobstore.ChunkKey, b []byte) error 
 	defer cancel()
 	// A bytes.Reader is seekable, so minio-go neither copies it nor loses
 	// it on a retry; DisableMultipart keeps any chunk size one request.
-	_, err := d.client.PutObject(rctx, d.bucket, key, bytes.NewReader(b), int64(len(b)), minio.PutObjectOptions{
-		ContentType:      "application/octet-stream",
-		DisableMultipart: true,
-	})
+	put := func() error {
+		_, err := d.client.PutObject(rctx, d.bucket, key, bytes.NewReader(b), int64(len(b)), minio.PutObjectOptions{
+			ContentType:      "application/octet-stream",
+			DisableMultipart: true,
+		})
+		return err
+	}
+	err := put()
+	if err != nil && d.create && errorCode(err) == "NoSuchBucket" {
+		// The zone came back empty (a replaced provider): make the bucket
+		// again so that repairs can refill it.
+		if cerr := d.checkBucket(rctx, d.region, true); cerr == nil {
+			err = put()
+		}
+	}
 	if err != nil {
 		return d.fail(rctx, err, "put %s", key)
 	}

@@ -307,6 +307,19 @@ func TestOpen(t *testing.T) {
 			t.Fatalf("Open(wrong secret key) = %v, want a configuration error", err)
 		}
 	})
+	t.Run("BucketRecreatedOnPut", func(t *testing.T) {
+		o := options(z)
+		o.Bucket = "again-" + randomHex(4)
+		d := open(t, o)
+		mc := rawClient(t, z)
+		if err := mc.RemoveBucket(t.Context(), o.Bucket); err != nil {
+			t.Fatalf("remove the zone's bucket: %v", err)
+		}
+		mustPut(t, d, key("a", 0), []byte("back"))
+		if got, err := d.Get(t.Context(), key("a", 0)); err != nil || string(got) != "back" {
+			t.Errorf("Get after the bucket was re-created = %q, %v", got, err)
+		}
+	})
 	t.Run("Unreachable", func(t *testing.T) {
 		o := options(z)
 		o.Endpoint = "http://127.0.0.1:1"
