@@ -12,8 +12,10 @@
 #   WARP_VERSION     warp version to install                        (default below)
 #   BENCH_DOLIUM     use this dolium binary instead of building ./cmd/dolium
 #   BENCH_SERVER_ENV extra VAR=value words for the server only, e.g. GOMEMLIMIT=200MiB
-#   BENCH_STORES     stores to measure throughput on: embedded, cassandra (default both;
-#                    cassandra starts the local node of deploy/cassandra, each scenario a fresh keyspace)
+#   BENCH_STORES     stores to measure throughput on (default all): embedded, cassandra (starts
+#                    the local node of deploy/cassandra, each scenario a fresh keyspace), rep3
+#                    (replicate 3, write quorum 2) and ec42 (erasure 4+2) over local-disk zones
+#   BENCH_SKIP_EC=1  skip the erasure coding micro-benchmark (ours vs raw reedsolomon)
 #
 # Each scenario gets a fresh dolium (temporary data dir, random root keys,
 # free loopback port), so the peak RSS (VmHWM) reported is that scenario's.
@@ -34,7 +36,8 @@ BENCH_DURATION=${BENCH_DURATION:-20s}
 BENCH_MEM_DURATION=${BENCH_MEM_DURATION:-120s}
 BENCH_ONLY=${BENCH_ONLY:-}
 BENCH_SKIP_MEM=${BENCH_SKIP_MEM:-0}
-BENCH_STORES=${BENCH_STORES:-embedded cassandra}
+BENCH_STORES=${BENCH_STORES:-embedded cassandra rep3 ec42}
+BENCH_SKIP_EC=${BENCH_SKIP_EC:-0}
 STORE=embedded
 TMPBASE=${BENCH_TMPDIR:-${TMPDIR:-/tmp}}
 
@@ -114,13 +117,31 @@ start_server() { # name
 	AK=bench$(randhex 8)
 	SK=$(randhex 20)
 	# shellcheck disable=SC2086 # BENCH_SERVER_ENV is a list of VAR=value words
-	local store_env="DOLIUM_STORE=$STORE"
-	if [[ $STORE == cassandra ]]; then
-		store_env+=" DOLIUM_CASSANDRA_HOSTS=127.0.0.1:9042 DOLIUM_CASSANDRA_KEYSPACE=bench_$(randhex 4)"
-	fi
+	local store_env="DOLIUM_STORE=embedded" cfg_args=()
+	case $STORE in
+	cassandra)
+		store_env="DOLIUM_STORE=cassandra DOLIUM_CASSANDRA_HOSTS=127.0.0.1:9042 DOLIUM_CASSANDRA_KEYSPACE=bench_$(randhex 4)"
+		;;
+	rep3 | ec42)
+		# Zones are directories on the same disk: this measures dolium's
+		# placement path (fan-out, coding, checksums), not clouds.
+		local cfg=$SRV_DATA/placement.yaml
+		{
+			echo "zones:"
+			for z in 1 2 3 4 5 6; do
+				printf '  - name: z%d\n    local: {path: %s/zone%d}\n' "$z" "$SRV_DATA" "$z"
+			done
+			echo "placements:"
+			echo "  - {name: rep3, scheme: replicate, write_quorum: 2, zones: [z1, z2, z3]}"
+			echo "  - {name: ec42, scheme: erasure, data: 4, parity: 2, zones: [z1, z2, z3, z4, z5, z6]}"
+			echo "default_placement: $STORE"
+		} >"$cfg"
+		cfg_args=(--config "$cfg")
+		;;
+	esac
 	# shellcheck disable=SC2086 # store_env is a list of VAR=value words
 	env ${BENCH_SERVER_ENV:-} $store_env DOLIUM_ROOT_ACCESS_KEY="$AK" DOLIUM_ROOT_SECRET_KEY="$SK" \
-		"$DOLIUM" serve --listen 127.0.0.1:0 --data "$SRV_DATA" >"$OUT/$name.server.log" 2>&1 &
+		"$DOLIUM" serve --listen 127.0.0.1:0 --data "$SRV_DATA" "${cfg_args[@]}" >"$OUT/$name.server.log" 2>&1 &
 	SRV_PID=$!
 	SRV_ADDR=
 	local i
@@ -334,6 +355,19 @@ for STORE in $BENCH_STORES; do
 	done
 done
 STORE=embedded
+ECROWS=()
+if [[ $BENCH_SKIP_EC != 1 ]]; then
+	echo "==> erasure coding: ours vs raw klauspost/reedsolomon (go test -bench)" >&2
+	go test -run '^$' -bench 'EncodeShards|DecodeShards|RawReedSolomon' -benchtime 2s ./placement/ >"$OUT/ec-bench.txt" 2>&1 || PROBLEMS+=("erasure micro-benchmark failed; see ec-bench.txt")
+	# Lines: BenchmarkX/size-N  iters  ns/op  MB/s ...
+	mbs() { awk -v pat="$1" '$1 ~ pat { for (i = 1; i <= NF; i++) if ($(i+1) == "MB/s") print $i }' "$OUT/ec-bench.txt" | head -n1; }
+	for size in 1MiB 4MiB; do
+		ours_e=$(mbs "^BenchmarkEncodeShards/.*$size") raw_e=$(mbs "^BenchmarkRawReedSolomon/Encode.*$size")
+		ours_d=$(mbs "^BenchmarkDecodeShards/.*$size") raw_d=$(mbs "^BenchmarkRawReedSolomon/ReconstructData.*$size")
+		ECROWS+=("| encode 4+2 | $size | ${ours_e:-n/a} | ${raw_e:-n/a} | $(awk -v a="${ours_e:-0}" -v b="${raw_e:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }') |")
+		ECROWS+=("| decode 4+2, 2 data shards missing | $size | ${ours_d:-n/a} | ${raw_d:-n/a} | $(awk -v a="${ours_d:-0}" -v b="${raw_d:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }') |")
+	done
+fi
 if [[ $BENCH_SKIP_MEM != 1 ]]; then
 	run_mem multipart
 	run_mem single
@@ -363,6 +397,14 @@ fi
 		echo "| store | op | object size | concurrency | MiB/s | obj/s | warp errors | server peak RSS (MiB) |"
 		echo "|---|---|---|---|---|---|---|---|"
 		printf '%s\n' "${ROWS[@]}"
+		echo
+	fi
+	if ((${#ECROWS[@]})); then
+		echo "Erasure coding throughput on this machine (go test -bench, MB/s of blob data): dolium's shard coding (headers, CRC32C, self-contained shards) against klauspost/reedsolomon alone."
+		echo
+		echo "| operation | blob size | dolium MB/s | raw reedsolomon MB/s | ratio |"
+		echo "|---|---|---|---|---|"
+		printf '%s\n' "${ECROWS[@]}"
 		echo
 	fi
 	if ((${#MEMROWS[@]})); then
