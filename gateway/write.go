@@ -1,9 +1,11 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"hash"
 	"io"
@@ -141,11 +143,11 @@ func (g *Gateway) writeData(ctx context.Context, in dataInput) (meta.Extent, met
 		return fail(ErrIncompleteBody)
 	}
 	sum := hr.md5.Sum(nil)
-	if wantMD5 != nil && !bytesEqual(sum, wantMD5) {
+	if wantMD5 != nil && !bytes.Equal(sum, wantMD5) {
 		return fail(ErrBadDigest)
 	}
 	ext.Size = n
-	ext.ETag = hexString(sum)
+	ext.ETag = hex.EncodeToString(sum)
 	ext.Checksums = map[string]string{}
 	for a, h := range hr.sums {
 		ext.Checksums[string(a)] = checksum.Encode(h.Sum(nil))
@@ -184,29 +186,6 @@ func (g *Gateway) reclaim(ctx context.Context, bucket, key, uploadID string, ext
 		}
 		cancel()
 	}
-}
-
-func bytesEqual(a, b []byte) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-const hexdigits = "0123456789abcdef"
-
-func hexString(b []byte) string {
-	out := make([]byte, len(b)*2)
-	for i, c := range b {
-		out[i*2] = hexdigits[c>>4]
-		out[i*2+1] = hexdigits[c&15]
-	}
-	return string(out)
 }
 
 // committed drops the pending collection entry of data that a committed row

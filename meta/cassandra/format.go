@@ -1,19 +1,15 @@
 package cassandra
 
 import (
-	"bytes"
-	"encoding/gob"
 	"fmt"
 	"time"
 
 	"github.com/dolium/dolium/meta"
+	"github.com/dolium/dolium/meta/internal/record"
 )
 
-// formatV1 is the first byte of every blob: the version of its encoding.
-// Version 1 is encoding/gob of the private record types below (gob, not
-// JSON, because JSON would replace invalid UTF-8 in header values). A later
-// format gets a new number and decode keeps reading the old ones.
-const formatV1 = 1
+// Values are encoded by meta/internal/record: a format-version byte, then
+// gob of the private record types below (gob keeps invalid UTF-8 intact).
 
 // The record types are the storage format, separate from the meta types so
 // that a change to the Go API does not silently change the stored bytes.
@@ -54,24 +50,18 @@ type partRec struct {
 	Extent       extentRec
 }
 
+// encode and decode are the shared versioned encoding (meta/internal/record).
 func encode(v any) ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte(formatV1)
-	if err := gob.NewEncoder(&b).Encode(v); err != nil {
-		return nil, fmt.Errorf("meta/cassandra: encode %T: %w", v, err)
+	b, err := record.Encode(v)
+	if err != nil {
+		return nil, fmt.Errorf("meta/cassandra: %w", err)
 	}
-	return b.Bytes(), nil
+	return b, nil
 }
 
-func decode(data []byte, v any) error {
-	if len(data) == 0 {
-		return fmt.Errorf("meta/cassandra: decode %T: empty value", v)
-	}
-	if data[0] != formatV1 {
-		return fmt.Errorf("meta/cassandra: decode %T: unknown format version %d", v, data[0])
-	}
-	if err := gob.NewDecoder(bytes.NewReader(data[1:])).Decode(v); err != nil {
-		return fmt.Errorf("meta/cassandra: decode %T: %w", v, err)
+func decode(b []byte, v any) error {
+	if err := record.Decode(b, v); err != nil {
+		return fmt.Errorf("meta/cassandra: %w", err)
 	}
 	return nil
 }

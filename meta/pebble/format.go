@@ -1,20 +1,15 @@
 package pebble
 
 import (
-	"bytes"
-	"encoding/gob"
 	"fmt"
 	"time"
 
 	"github.com/dolium/dolium/meta"
+	"github.com/dolium/dolium/meta/internal/record"
 )
 
-// formatV1 is the first byte of every value: the version of its encoding.
-// Version 1 is encoding/gob of the private record types below (gob, not
-// JSON, because JSON would silently replace invalid UTF-8 in header values
-// and keys). A later format gets a new number and decode keeps reading the
-// old ones.
-const formatV1 = 1
+// Values are encoded by meta/internal/record: a format-version byte, then
+// gob of the private record types below (gob keeps invalid UTF-8 intact).
 
 // The record types are the storage format. They are separate from the meta
 // types so that a change to the Go API does not silently change the bytes
@@ -100,26 +95,18 @@ type repairRec struct {
 	Attempts  int
 }
 
-// encode returns the versioned encoding of rec.
-func encode(rec any) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.WriteByte(formatV1)
-	if err := gob.NewEncoder(&buf).Encode(rec); err != nil {
-		return nil, fmt.Errorf("meta/pebble: encode %T: %w", rec, err)
+// encode and decode are the shared versioned encoding (meta/internal/record).
+func encode(v any) ([]byte, error) {
+	b, err := record.Encode(v)
+	if err != nil {
+		return nil, fmt.Errorf("meta/pebble: %w", err)
 	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
-// decode parses a value written by encode into rec.
-func decode(v []byte, rec any) error {
-	if len(v) == 0 {
-		return fmt.Errorf("meta/pebble: decode %T: empty value", rec)
-	}
-	if v[0] != formatV1 {
-		return fmt.Errorf("meta/pebble: decode %T: unknown format version %d", rec, v[0])
-	}
-	if err := gob.NewDecoder(bytes.NewReader(v[1:])).Decode(rec); err != nil {
-		return fmt.Errorf("meta/pebble: decode %T: %w", rec, err)
+func decode(b []byte, v any) error {
+	if err := record.Decode(b, v); err != nil {
+		return fmt.Errorf("meta/pebble: %w", err)
 	}
 	return nil
 }
