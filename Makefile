@@ -45,9 +45,10 @@ unit: cassandra-start
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v -e /conformance -e /faulttest -e /clustertest)
 
 ## fault: real-process tests, one package at a time: SIGKILL mid-upload, bad input
-## (faulttest); two gateways on Cassandra, GC rows, a Cassandra outage (clustertest)
+## (faulttest); two gateways on Cassandra, GC rows, a Cassandra outage, two data centres
+## (clustertest); zones behind fault proxies: down, corrupt, repair, gateway killed (cloudtest)
 fault: build cassandra-start
-	$(GO) test -count=1 -p 1 -timeout 20m ./faulttest/ ./clustertest/
+	$(GO) test -count=1 -p 1 -timeout 20m ./faulttest/ ./clustertest/ ./cloudtest/
 
 ## conformance: the S3 conformance suite against a freshly started dolium
 conformance: build
