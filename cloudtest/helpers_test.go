@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -44,6 +45,15 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	// The scenarios mostly wait (zone timeouts, minio-go's retries against
+	// a refusing zone, repair intervals), so run them all at once rather
+	// than GOMAXPROCS at a time, unless -parallel is given.
+	flag.Parse()
+	parallelSet := false
+	flag.Visit(func(f *flag.Flag) { parallelSet = parallelSet || f.Name == "test.parallel" })
+	if !parallelSet {
+		flag.Set("test.parallel", "16")
+	}
 	dir, err := os.MkdirTemp("", "dolium-cloudtest-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "cloudtest:", err)

@@ -15,6 +15,7 @@ import (
 // report counts the objects degraded, not lost. Once the zones are back
 // the report is fully redundant again.
 func TestMZonesDownReads(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		zones int
 		p     placementYAML

@@ -18,6 +18,7 @@ var ec21 = placementYAML{name: "ec21", scheme: "erasure", data: 2, parity: 1, wr
 // degraded; once z2 is back the repair worker makes all of them fully
 // redundant within 30 s, and every object reads back byte-identical.
 func TestZoneDownDuringWrites(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []faultproxy.Mode{faultproxy.Refuse, faultproxy.Blackhole} {
 		t.Run(mode.String(), func(t *testing.T) {
 			t.Parallel()
