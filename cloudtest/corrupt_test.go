@@ -2,8 +2,13 @@ package cloudtest
 
 import (
 	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
 	"testing"
 	"time"
+
+	"github.com/dolium/dolium/gateway"
 )
 
 // TestCorruptShard damages shards in place in a zone's bucket (GET the
@@ -113,4 +118,19 @@ func TestCorruptShard(t *testing.T) {
 	t.Logf("phase 2: the scrubber found the damaged parity shard %s in zone %s and it was rewritten", keyB, clouds[2].name)
 	g.waitFullyRedundant(t, objs, 15*time.Second)
 	verifyAll(t, ctx, g.client, objs)
+
+	// The operator's view, `dolium admin redundancy --json`, agrees.
+	cmd := exec.CommandContext(ctx, doliumBin, "admin", "redundancy", "--json", "--endpoint", g.srv.Endpoint)
+	cmd.Env = append(os.Environ(), "DOLIUM_ROOT_ACCESS_KEY="+g.root.AccessKey, "DOLIUM_ROOT_SECRET_KEY="+g.root.SecretKey)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("dolium admin redundancy --json: %v", err)
+	}
+	var cli gateway.Redundancy
+	if err := json.Unmarshal(out, &cli); err != nil {
+		t.Fatalf("dolium admin redundancy --json: %v: %s", err, out)
+	}
+	if !fullyRedundant(cli, objs) {
+		t.Errorf("dolium admin redundancy --json: %s", fmtReport(cli))
+	}
 }
