@@ -47,6 +47,7 @@ func NewErasure(name string, zones []Zone, k, m, writeQuorum int, rec Recorder) 
 	}
 	e := &Erasure{zoneSet: zs, k: k, m: m, w: writeQuorum}
 	e.opts = &e.Options
+	e.withBreakers()
 	return e, nil
 }
 

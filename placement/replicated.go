@@ -37,6 +37,7 @@ func NewReplicated(name string, zones []Zone, writeQuorum int, rec Recorder) (*R
 	}
 	r := &Replicated{zoneSet: zs, w: writeQuorum}
 	r.opts = &r.Options
+	r.withBreakers()
 	return r, nil
 }
 

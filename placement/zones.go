@@ -27,6 +27,9 @@ type Options struct {
 	// HedgeDelay is how long a Get waits on the zones asked so far before
 	// also asking the next one (default 200ms).
 	HedgeDelay time.Duration
+	// BreakerCooldown is how long a zone that failed to answer is skipped
+	// (calls fail at once) before it is tried again; 0 turns this off.
+	BreakerCooldown time.Duration
 }
 
 func (o *Options) zoneTimeout() time.Duration {

@@ -111,6 +111,10 @@ func Open(ctx context.Context, o Options) (*Driver, error) {
 		Transport:    tr,
 		Region:       o.Region,
 		BucketLookup: lookup,
+		// A zone is one of several: the placement above has other copies
+		// or shards and a repair queue, so a few quick retries beat
+		// minio-go's default of 10 with back-off (seconds per refused call).
+		MaxRetries: 3,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("blobstore/s3: open: %w", err)

@@ -42,8 +42,12 @@ type config struct {
 	RepairInterval   time.Duration     `yaml:"repair_interval"`
 	ScrubInterval    time.Duration     `yaml:"scrub_interval"`
 	ScrubRate        float64           `yaml:"scrub_rate"` // chunks per second, 0 = unlimited
-	Root             identity.Key      `yaml:"root"`
-	Keys             []identity.Key    `yaml:"keys"`
+	// ZoneTimeout bounds one call to one zone; ZoneBreaker is how long a
+	// zone that did not answer is skipped before it is tried again.
+	ZoneTimeout time.Duration  `yaml:"zone_timeout"`
+	ZoneBreaker time.Duration  `yaml:"zone_breaker"`
+	Root        identity.Key   `yaml:"root"`
+	Keys        []identity.Key `yaml:"keys"`
 }
 
 func defaults() config {
@@ -52,6 +56,7 @@ func defaults() config {
 		ChunkSize: 1 << 20, GCInterval: 30 * time.Second, UploadGrace: time.Hour, ReclaimDelay: time.Minute,
 		Store: "embedded", WriteBudget: 64 << 20, MemoryLimit: 192 << 20,
 		RepairInterval: 5 * time.Second, ScrubInterval: 24 * time.Hour, ScrubRate: 50,
+		ZoneTimeout: 10 * time.Second, ZoneBreaker: 5 * time.Second,
 	}
 }
 

@@ -147,6 +147,13 @@ func openPlacements(ctx context.Context, cfg config, q meta.RepairQueue, reg pro
 			closeAll()
 			return nil, nil, fmt.Errorf("placement %q: %w", p.Name, err)
 		}
+		opts := placement.Options{ZoneTimeout: cfg.ZoneTimeout, BreakerCooldown: cfg.ZoneBreaker}
+		switch x := d.(type) {
+		case *placement.Replicated:
+			x.Options = opts
+		case *placement.Erasure:
+			x.Options = opts
+		}
 		stores[p.Name] = blobstore.New(d, blobstore.Options{ChunkSize: p.ChunkSize, WriteBudget: cfg.WriteBudget, Registerer: reg})
 	}
 	if cfg.DefaultPlacement != "" {
