@@ -42,7 +42,7 @@ vet:
 ## unit: package tests with the race detector (fuzz seed corpora included);
 ## the Cassandra backends' tests run against the local Cassandra and fail without it
 unit: cassandra-start
-	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v -e /conformance -e /faulttest -e /clustertest)
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v -e /conformance -e /faulttest -e /clustertest -e /cloudtest)
 
 ## fault: real-process tests, one package at a time: SIGKILL mid-upload, bad input
 ## (faulttest); two gateways on Cassandra, GC rows, a Cassandra outage, two data centres

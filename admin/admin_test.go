@@ -1,0 +1,67 @@
+package admin
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/dolium/dolium/blobstore"
+	"github.com/dolium/dolium/blobstore/mem"
+	"github.com/dolium/dolium/gateway"
+	"github.com/dolium/dolium/identity"
+	"github.com/dolium/dolium/meta/pebble"
+)
+
+func TestAdminNeedsRootAndReports(t *testing.T) {
+	ms, err := pebble.Open(t.TempDir(), pebble.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ms.Close()
+	gw := gateway.New(gateway.Config{Meta: ms, Blobs: blobstore.New(mem.New(), blobstore.Options{}), Repairs: ms})
+	ctx := context.Background()
+	gw.CreateBucket(ctx, identity.RootOwner, "bkt")
+	gw.PutObject(ctx, gateway.PutInput{Bucket: "bkt", Key: "k", Owner: identity.RootOwner, Body: strings.NewReader("x"), Size: 1})
+	keys, _ := identity.NewKeystore([]identity.Key{
+		{AccessKey: "ROOTKEY", SecretKey: "root-secret", Owner: identity.RootOwner},
+		{AccessKey: "ALICEKEY", SecretKey: "alice-secret", Owner: "alice"},
+	})
+	srv := httptest.NewServer(&Handler{GW: gw, Keys: keys, Region: "us-east-1", Log: slog.Default()})
+	defer srv.Close()
+	get := func(ak, sk, path string) (int, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		if ak != "" {
+			req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+			v4.NewSigner().SignHTTP(ctx, aws.Credentials{AccessKeyID: ak, SecretAccessKey: sk}, req, "UNSIGNED-PAYLOAD", "s3", "us-east-1", time.Now())
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	for name, c := range map[string][2]string{"anonymous": {"", ""}, "another owner": {"ALICEKEY", "alice-secret"}, "wrong secret": {"ROOTKEY", "nope-nope"}} {
+		if code, _ := get(c[0], c[1], Prefix+"redundancy"); code != http.StatusForbidden {
+			t.Errorf("%s: status %d, want 403", name, code)
+		}
+	}
+	code, body := get("ROOTKEY", "root-secret", Prefix+"redundancy?bucket=bkt")
+	var r gateway.Redundancy
+	if code != 200 || json.Unmarshal(body, &r) != nil || r.Objects != 1 || r.SingleStore != 1 {
+		t.Errorf("root report = %d %s, want 200 with 1 object in the single store", code, body)
+	}
+	if code, _ := get("ROOTKEY", "root-secret", Prefix+"nothing"); code != http.StatusNotFound {
+		t.Errorf("unknown endpoint = %d, want 404", code)
+	}
+}
