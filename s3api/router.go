@@ -1,6 +1,7 @@
 package s3api
 
 import (
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -174,4 +175,21 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 		}
 	}
 	return op
+}
+
+// BucketFromHost returns the bucket named by a virtual-host-style Host
+// header ("bucket.s3.example.com" for domain "s3.example.com"), and false
+// when host is not a subdomain of any of domains (path-style then applies).
+func BucketFromHost(host string, domains []string) (string, bool) {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	for _, d := range domains {
+		d = strings.ToLower(strings.TrimSuffix(d, "."))
+		if b, ok := strings.CutSuffix(host, "."+d); ok && b != "" {
+			return b, true
+		}
+	}
+	return "", false
 }

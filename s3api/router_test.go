@@ -76,3 +76,27 @@ func TestRoute(t *testing.T) {
 		})
 	}
 }
+
+func TestBucketFromHost(t *testing.T) {
+	domains := []string{"s3.example.com", "localhost"}
+	for _, tt := range []struct {
+		host, bucket string
+		ok           bool
+	}{
+		{"photos.s3.example.com", "photos", true},
+		{"photos.s3.example.com:9000", "photos", true},
+		{"my.dotted.bucket.s3.example.com", "my.dotted.bucket", true},
+		{"Photos.S3.Example.Com.", "photos", true},
+		{"bkt.localhost:9000", "bkt", true},
+		{"s3.example.com", "", false},
+		{"s3.example.com:9000", "", false},
+		{"127.0.0.1:9000", "", false},
+		{"evil-s3.example.com", "", false},
+		{"photos.s3.example.org", "", false},
+	} {
+		b, ok := BucketFromHost(tt.host, domains)
+		if b != tt.bucket || ok != tt.ok {
+			t.Errorf("BucketFromHost(%q) = %q, %v; want %q, %v", tt.host, b, ok, tt.bucket, tt.ok)
+		}
+	}
+}

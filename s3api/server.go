@@ -30,6 +30,9 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Now is the clock for signature checks (default time.Now).
 	Now func() time.Time
+	// Domains enable virtual-host-style addressing: a request to
+	// bucket.<domain> addresses bucket. Path-style always works.
+	Domains []string
 }
 
 // Server is the S3 endpoint; it implements http.Handler.
@@ -39,6 +42,7 @@ type Server struct {
 	region  string
 	log     *slog.Logger
 	now     func() time.Time
+	domains []string
 	metrics *metrics
 }
 
@@ -53,7 +57,7 @@ func New(o Options) *Server {
 	if o.Region == "" {
 		o.Region = "us-east-1"
 	}
-	return &Server{gw: o.Gateway, keys: o.Keys, region: o.Region, log: o.Logger, now: o.Now, metrics: newMetrics(o.Registerer)}
+	return &Server{gw: o.Gateway, keys: o.Keys, region: o.Region, log: o.Logger, now: o.Now, domains: o.Domains, metrics: newMetrics(o.Registerer)}
 }
 
 // request is what a handler gets: the routed operation, the authenticated
@@ -124,7 +128,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	cw.Header().Set("x-amz-request-id", id)
 	cw.Header().Set("x-amz-id-2", id)
 	cw.Header().Set("Server", "dolium")
-	op := Route(hr.Method, hr.URL.Path, hr.URL.Query(), hr.Header)
+	path := hr.URL.Path
+	if b, ok := BucketFromHost(hr.Host, s.domains); ok {
+		path = "/" + b + path // virtual-host style: the bucket is in the Host
+	}
+	op := Route(hr.Method, path, hr.URL.Query(), hr.Header)
 	cr := &countingReader{r: hr.Body}
 	hr.Body = cr
 	r := &request{Request: hr, op: op, id: id, trailers: &trailers{}}

@@ -38,6 +38,8 @@ type testServer struct {
 	url  string
 	reg  *prometheus.Registry
 	logs *bytes.Buffer
+	gw   *gateway.Gateway
+	keys *identity.Keystore
 }
 
 func newTestServer(t *testing.T, drv blobstore.Driver) *testServer {
@@ -54,7 +56,7 @@ func newTestServer(t *testing.T, drv blobstore.Driver) *testServer {
 	reg := prometheus.NewRegistry()
 	hs := httptest.NewServer(New(Options{Gateway: gw, Keys: keys, Logger: log, Registerer: reg}))
 	t.Cleanup(hs.Close)
-	return &testServer{url: hs.URL, reg: reg, logs: logs}
+	return &testServer{url: hs.URL, reg: reg, logs: logs, gw: gw, keys: keys}
 }
 
 func (s *testServer) do(t *testing.T, method, path string, body []byte) (*http.Response, []byte) {
@@ -178,5 +180,28 @@ func TestWrongRegionNamesTheRegion(t *testing.T) {
 	xml.Unmarshal(b, &e)
 	if resp.StatusCode != 400 || e.Code != "AuthorizationHeaderMalformed" || e.Region != "us-east-1" {
 		t.Errorf("got %d %s region %q, want 400 AuthorizationHeaderMalformed region us-east-1", resp.StatusCode, e.Code, e.Region)
+	}
+}
+
+// Virtual-host style: the bucket comes from the Host; the signature covers
+// the request as sent.
+func TestVirtualHostStyle(t *testing.T) {
+	s := newTestServer(t, mem.New())
+	s.do(t, "PUT", "/vh-bucket", nil)
+	s.do(t, "PUT", "/vh-bucket/a/b.txt", []byte("hello"))
+	hs := httptest.NewServer(New(Options{Gateway: s.gw, Keys: s.keys, Domains: []string{"s3.test"}}))
+	defer hs.Close()
+	req, _ := http.NewRequest("GET", hs.URL+"/a/b.txt", nil)
+	req.Host = "vh-bucket.s3.test"
+	req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+	v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: "AKTEST", SecretAccessKey: "test-secret"}, req, "UNSIGNED-PAYLOAD", "s3", "us-east-1", time.Now())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(b) != "hello" {
+		t.Errorf("virtual-host GET = %d %q, want 200 hello", resp.StatusCode, b)
 	}
 }

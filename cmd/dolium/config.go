@@ -16,9 +16,11 @@ import (
 // config is everything `dolium serve` can be told. Precedence: flags, then
 // environment variables, then the YAML file (--config), then defaults.
 type config struct {
-	Listen       string        `yaml:"listen"`
-	Data         string        `yaml:"data"`
-	Region       string        `yaml:"region"`
+	Listen string `yaml:"listen"`
+	Data   string `yaml:"data"`
+	Region string `yaml:"region"`
+	// Domains enable virtual-host-style requests (bucket.<domain>).
+	Domains      []string      `yaml:"domains"`
 	LogLevel     string        `yaml:"log_level"`
 	LogFormat    string        `yaml:"log_format"`
 	ChunkSize    int64         `yaml:"chunk_size"`
@@ -68,6 +70,7 @@ var envVars = []struct {
 	{"DOLIUM_LISTEN", func(c *config, v string) error { c.Listen = v; return nil }},
 	{"DOLIUM_DATA", func(c *config, v string) error { c.Data = v; return nil }},
 	{"DOLIUM_REGION", func(c *config, v string) error { c.Region = v; return nil }},
+	{"DOLIUM_DOMAINS", func(c *config, v string) error { c.Domains = splitList(v); return nil }},
 	{"DOLIUM_LOG_LEVEL", func(c *config, v string) error { c.LogLevel = v; return nil }},
 	{"DOLIUM_LOG_FORMAT", func(c *config, v string) error { c.LogFormat = v; return nil }},
 	{"DOLIUM_CHUNK_SIZE", func(c *config, v string) (err error) { c.ChunkSize, err = strconv.ParseInt(v, 10, 64); return }},
@@ -107,6 +110,7 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	reclaim := fs.Duration("reclaim-delay", 0, "how long replaced data stays readable (env DOLIUM_RECLAIM_DELAY; default 1m)")
 	budget := fs.Int64("write-budget", 0, "bytes of chunk buffers all uploads may hold together (env DOLIUM_WRITE_BUDGET; default 64 MiB)")
 	memLimit := fs.Int64("memory-limit", -1, "Go soft memory limit in bytes, 0 for none (env DOLIUM_MEMORY_LIMIT; default 192 MiB; GOMEMLIMIT wins)")
+	domains := fs.String("domains", "", "comma-separated domains for virtual-host-style requests, bucket.<domain> (env DOLIUM_DOMAINS)")
 	store := fs.String("store", "", "embedded or cassandra (env DOLIUM_STORE; default embedded)")
 	cHosts := fs.String("cassandra-hosts", "", "comma-separated Cassandra contact points host[:port] (env DOLIUM_CASSANDRA_HOSTS)")
 	cKeyspace := fs.String("cassandra-keyspace", "", "keyspace (env DOLIUM_CASSANDRA_KEYSPACE; default dolium)")
@@ -134,6 +138,9 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 				return c, fmt.Errorf("%s: %w", e.name, err)
 			}
 		}
+	}
+	if *domains != "" {
+		c.Domains = splitList(*domains)
 	}
 	if *cHosts != "" {
 		c.Cassandra.Hosts = splitList(*cHosts)

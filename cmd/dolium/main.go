@@ -104,7 +104,7 @@ func serve(ctx context.Context, cfg config) error {
 		Region: cfg.Region, UploadGrace: cfg.UploadGrace, ReclaimDelay: cfg.ReclaimDelay, Logger: log,
 	})
 	gcm := newGCMetrics(reg, ms)
-	s3 := s3api.New(s3api.Options{Gateway: gw, Keys: keys, Region: cfg.Region, Logger: log, Registerer: reg})
+	s3 := s3api.New(s3api.Options{Gateway: gw, Keys: keys, Region: cfg.Region, Logger: log, Registerer: reg, Domains: cfg.Domains})
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
