@@ -1,20 +1,15 @@
 package conformance
 
 import (
-	"bufio"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/dolium/dolium/faulttest"
 )
 
 // Credentials is one access key pair.
@@ -78,12 +73,9 @@ func TargetFromEnv() (t *Target, ok bool, err error) {
 
 // Server is a dolium process started by StartLocal.
 type Server struct {
-	Target  *Target
-	Dir     string // temporary directory holding binary, data, config and log
-	LogPath string
-	cmd     *exec.Cmd
-	exited  chan struct{}
-	waitErr error
+	Target *Target
+	Dir    string // temporary directory holding binary, data and config
+	srv    *faulttest.Server
 }
 
 // RandomHex returns n random bytes, hex encoded.
@@ -95,18 +87,8 @@ func RandomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// freePort asks the kernel for a free loopback TCP port.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// StartLocal builds ./cmd/dolium from moduleRoot, starts it with a fresh data
-// directory, a config file declaring the "alt" tenant, and random root
+// StartLocal builds ./cmd/dolium of the module at moduleRoot into a temporary
+// directory, starts it on a free loopback port with random root and alt
 // credentials, and waits up to healthTimeout for GET /healthz to return 200.
 // On failure the returned error includes the tail of the server's log.
 func StartLocal(moduleRoot string, healthTimeout time.Duration) (*Server, error) {
@@ -114,124 +96,48 @@ func StartLocal(moduleRoot string, healthTimeout time.Duration) (*Server, error)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Dir: dir, LogPath: filepath.Join(dir, "dolium.log"), exited: make(chan struct{})}
-
+	s := &Server{Dir: dir}
 	bin := filepath.Join(dir, "dolium")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/dolium")
-	build.Dir = moduleRoot
-	if out, err := build.CombinedOutput(); err != nil {
-		return s, fmt.Errorf("go build ./cmd/dolium: %v\n%s", err, out)
-	}
-
-	port, err := freePort()
-	if err != nil {
+	if err := faulttest.Build(moduleRoot, bin); err != nil {
 		return s, err
 	}
 	t := &Target{
-		Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port),
-		Region:   DefaultRegion,
-		Root:     Credentials{"ROOT" + strings.ToUpper(RandomHex(8)), RandomHex(20)},
-		Alt:      Credentials{"ALT" + strings.ToUpper(RandomHex(8)), RandomHex(20)},
+		Region: DefaultRegion,
+		Root:   Credentials{"ROOT" + strings.ToUpper(RandomHex(8)), RandomHex(20)},
+		Alt:    Credentials{"ALT" + strings.ToUpper(RandomHex(8)), RandomHex(20)},
 	}
 	s.Target = t
-
 	cfgPath := filepath.Join(dir, "dolium.yaml")
 	cfg := fmt.Sprintf("keys:\n  - access_key: %s\n    secret_key: %s\n    owner: alt\n", t.Alt.AccessKey, t.Alt.SecretKey)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		return s, err
 	}
-	logf, err := os.Create(s.LogPath)
+	s.srv, err = faulttest.Start(faulttest.Options{
+		Binary: bin, DataDir: filepath.Join(dir, "data"), HealthTimeout: healthTimeout,
+		Root: faulttest.Credentials{AccessKey: t.Root.AccessKey, SecretKey: t.Root.SecretKey},
+		Args: []string{"--config", cfgPath},
+	})
 	if err != nil {
 		return s, err
 	}
-	s.cmd = exec.Command(bin, "serve",
-		"--listen", fmt.Sprintf("127.0.0.1:%d", port),
-		"--data", filepath.Join(dir, "data"),
-		"--config", cfgPath)
-	s.cmd.Env = append(os.Environ(),
-		"DOLIUM_ROOT_ACCESS_KEY="+t.Root.AccessKey,
-		"DOLIUM_ROOT_SECRET_KEY="+t.Root.SecretKey)
-	s.cmd.Stdout = logf
-	s.cmd.Stderr = logf
-	if err := s.cmd.Start(); err != nil {
-		logf.Close()
-		return s, fmt.Errorf("start dolium: %v", err)
-	}
-	go func() {
-		s.waitErr = s.cmd.Wait()
-		logf.Close()
-		close(s.exited)
-	}()
-
-	if err := s.waitHealthy(healthTimeout); err != nil {
-		return s, fmt.Errorf("%v\n--- tail of dolium log ---\n%s", err, s.LogTail(40))
-	}
+	t.Endpoint = s.srv.Endpoint
 	return s, nil
-}
-
-func (s *Server) waitHealthy(timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	client := &http.Client{Timeout: 2 * time.Second}
-	url := s.Target.Endpoint + "/healthz"
-	var last string
-	for time.Now().Before(deadline) {
-		select {
-		case <-s.exited:
-			return fmt.Errorf("dolium exited before becoming healthy: %v", s.waitErr)
-		default:
-		}
-		resp, err := client.Get(url)
-		if err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-			last = fmt.Sprintf("GET /healthz: status %d", resp.StatusCode)
-		} else {
-			last = err.Error()
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return fmt.Errorf("dolium not healthy after %v (last: %s)", timeout, last)
 }
 
 // LogTail returns the last n lines of the server's log.
 func (s *Server) LogTail(n int) string {
-	f, err := os.Open(s.LogPath)
-	if err != nil {
-		return "(no log: " + err.Error() + ")"
+	if s.srv == nil {
+		return "(not started)"
 	}
-	defer f.Close()
-	var lines []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-		if len(lines) > n {
-			lines = lines[1:]
-		}
-	}
-	return strings.Join(lines, "\n")
+	return s.srv.LogTail(n)
 }
 
-// Stop terminates the server (SIGTERM, then SIGKILL after 10s) and removes its
-// temporary directory unless keep is true.
+// Stop terminates the server (SIGTERM, then SIGKILL after 10s, reported as
+// an error) and removes its temporary directory unless keep is true.
 func (s *Server) Stop(keep bool) error {
 	var err error
-	if s.cmd != nil && s.cmd.Process != nil {
-		select {
-		case <-s.exited:
-		default:
-			_ = s.cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-s.exited:
-			case <-time.After(10 * time.Second):
-				_ = s.cmd.Process.Kill()
-				<-s.exited
-				err = errors.New("dolium did not exit within 10s of SIGTERM; killed")
-			}
-		}
+	if s.srv != nil {
+		err = s.srv.Stop(10 * time.Second)
 	}
 	if !keep && s.Dir != "" {
 		os.RemoveAll(s.Dir)

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -175,6 +176,27 @@ func (s *Server) Kill() error {
 	}
 	<-s.exited
 	return nil
+}
+
+// Stop asks the process to shut down (SIGTERM) and waits up to timeout; a
+// process still running then is killed and Stop reports that as an error,
+// so callers can check that dolium shuts down cleanly.
+func (s *Server) Stop(timeout time.Duration) error {
+	select {
+	case <-s.exited:
+		return nil
+	default:
+	}
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return err
+	}
+	select {
+	case <-s.exited:
+		return nil
+	case <-time.After(timeout):
+		s.Kill()
+		return fmt.Errorf("dolium did not exit within %v of SIGTERM; killed", timeout)
+	}
 }
 
 // Exited reports whether the process has ended.

@@ -136,7 +136,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	cr := &countingReader{r: hr.Body}
 	hr.Body = cr
 	r := &request{Request: hr, op: op, id: id, trailers: &trailers{}}
-	resp, err := s.serve(r)
+	resp, err := s.serve(cw, r)
 	if err != nil {
 		s.writeError(cw, r, err)
 	} else {
@@ -145,7 +145,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	s.metrics.observe(op.Name, cw.status(), time.Since(start), cr.n, cw.n)
 }
 
-func (s *Server) serve(r *request) (*response, error) {
+func (s *Server) serve(w http.ResponseWriter, r *request) (*response, error) {
 	switch r.op.Name {
 	case OpNotImplemented:
 		return nil, s3err.NotImplemented
@@ -160,6 +160,13 @@ func (s *Server) serve(r *request) (*response, error) {
 		return nil, s3err.AccessDenied
 	}
 	r.owner = auth.Owner
+	if strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+		// Accepted: say so now, as S3 does, even for an empty body. Go
+		// would send it only on the first read of a non-empty body, and
+		// botocore then mis-parses the next response on that connection
+		// (a 60 s stall; boto/botocore#3755).
+		w.WriteHeader(http.StatusContinue)
+	}
 	body, err := sigv4.NewBodyReader(r.Request, auth, r.trailers.set)
 	if err != nil {
 		return nil, err
@@ -263,7 +270,7 @@ type countingWriter struct {
 }
 
 func (c *countingWriter) WriteHeader(code int) {
-	if c.code == 0 {
+	if c.code == 0 && code >= 200 { // 1xx are interim, not the status
 		c.code = code
 	}
 	c.ResponseWriter.WriteHeader(code)

@@ -7,8 +7,10 @@ import (
 	"encoding/hex"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -203,5 +205,43 @@ func TestVirtualHostStyle(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || string(b) != "hello" {
 		t.Errorf("virtual-host GET = %d %q, want 200 hello", resp.StatusCode, b)
+	}
+}
+
+// An accepted request with Expect: 100-continue gets 100 Continue before
+// its final response even when its body is empty, as from S3; an
+// unauthenticated one gets its final answer without it.
+func TestExpectContinueSentEagerly(t *testing.T) {
+	s := newTestServer(t, mem.New())
+	s.do(t, "PUT", "/exp-bucket", nil)
+	raw := func(signed bool) string {
+		t.Helper()
+		req, _ := http.NewRequest("PUT", s.url+"/exp-bucket/empty", http.NoBody)
+		req.Header.Set("Expect", "100-continue")
+		req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+		if signed {
+			v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: "AKTEST", SecretAccessKey: "test-secret"}, req, "UNSIGNED-PAYLOAD", "s3", "us-east-1", time.Now())
+		}
+		c, err := net.Dial("tcp", strings.TrimPrefix(s.url, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		var head strings.Builder
+		fmt.Fprintf(&head, "PUT /exp-bucket/empty HTTP/1.1\r\nHost: %s\r\nContent-Length: 0\r\n", req.Host)
+		for k, vs := range req.Header {
+			fmt.Fprintf(&head, "%s: %s\r\n", k, vs[0])
+		}
+		head.WriteString("\r\n")
+		c.Write([]byte(head.String()))
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		b, _ := io.ReadAll(io.LimitReader(c, 200))
+		return string(b)
+	}
+	if got := raw(true); !strings.HasPrefix(got, "HTTP/1.1 100 Continue\r\n") || !strings.Contains(got, "HTTP/1.1 200 OK") {
+		t.Errorf("signed empty PUT with Expect answered %q, want 100 Continue then 200", got)
+	}
+	if got := raw(false); !strings.HasPrefix(got, "HTTP/1.1 403") {
+		t.Errorf("anonymous PUT with Expect answered %q, want 403 without 100 Continue", got)
 	}
 }
