@@ -15,15 +15,6 @@ import (
 // that a change to the Go API does not silently change the stored bytes.
 // Bucket, key and ids are columns, not repeated here.
 
-type extentRec struct {
-	DataID     string
-	Size       int64
-	ChunkSize  int64
-	PartNumber int
-	ETag       string
-	Checksums  map[string]string
-}
-
 type objectRec struct {
 	Size         int64
 	ETag         string
@@ -33,7 +24,7 @@ type objectRec struct {
 	UserMeta     map[string]string
 	Checksums    map[string]string
 	ChecksumType string
-	Extents      []extentRec
+	Extents      []record.Extent
 }
 
 type uploadRec struct {
@@ -47,7 +38,7 @@ type uploadRec struct {
 
 type partRec struct {
 	LastModified time.Time
-	Extent       extentRec
+	Extent       record.Extent
 }
 
 // encode and decode are the shared versioned encoding (meta/internal/record).
@@ -66,21 +57,13 @@ func decode(b []byte, v any) error {
 	return nil
 }
 
-func toExtentRec(e meta.Extent) extentRec {
-	return extentRec{DataID: e.DataID, Size: e.Size, ChunkSize: e.ChunkSize, PartNumber: e.PartNumber, ETag: e.ETag, Checksums: e.Checksums}
-}
-
-func (r extentRec) extent() meta.Extent {
-	return meta.Extent{DataID: r.DataID, Size: r.Size, ChunkSize: r.ChunkSize, PartNumber: r.PartNumber, ETag: r.ETag, Checksums: r.Checksums}
-}
-
 func encodeObject(o meta.Object) ([]byte, error) {
 	r := objectRec{
 		Size: o.Size, ETag: o.ETag, LastModified: o.LastModified.UTC(), Owner: o.Owner,
 		Headers: o.Headers, UserMeta: o.UserMeta, Checksums: o.Checksums, ChecksumType: o.ChecksumType,
 	}
 	for _, e := range o.Extents {
-		r.Extents = append(r.Extents, toExtentRec(e))
+		r.Extents = append(r.Extents, record.FromExtent(e))
 	}
 	return encode(r)
 }
@@ -102,7 +85,7 @@ func (r objectRow) object(bucket, key string) (meta.Object, error) {
 		Headers: rec.Headers, UserMeta: rec.UserMeta, Checksums: rec.Checksums, ChecksumType: rec.ChecksumType,
 	}
 	for _, e := range rec.Extents {
-		o.Extents = append(o.Extents, e.extent())
+		o.Extents = append(o.Extents, e.Meta())
 	}
 	return o, nil
 }
@@ -126,7 +109,7 @@ func decodeUpload(data []byte, bucket, key, id string) (meta.Upload, error) {
 }
 
 func encodePart(p meta.Part) ([]byte, error) {
-	return encode(partRec{LastModified: p.LastModified.UTC(), Extent: toExtentRec(p.Extent)})
+	return encode(partRec{LastModified: p.LastModified.UTC(), Extent: record.FromExtent(p.Extent)})
 }
 
 func decodePart(data []byte, uploadID string, n int) (meta.Part, error) {
@@ -134,5 +117,5 @@ func decodePart(data []byte, uploadID string, n int) (meta.Part, error) {
 	if err := decode(data, &r); err != nil {
 		return meta.Part{}, err
 	}
-	return meta.Part{UploadID: uploadID, PartNumber: n, LastModified: r.LastModified, Extent: r.Extent.extent()}, nil
+	return meta.Part{UploadID: uploadID, PartNumber: n, LastModified: r.LastModified, Extent: r.Extent.Meta()}, nil
 }

@@ -25,15 +25,6 @@ type bucketRec struct {
 	Shards     int
 }
 
-type extentRec struct {
-	DataID     string
-	Size       int64
-	ChunkSize  int64
-	PartNumber int
-	ETag       string
-	Checksums  map[string]string
-}
-
 type objectRec struct {
 	Bucket       string
 	Key          string
@@ -46,7 +37,7 @@ type objectRec struct {
 	UserMeta     map[string]string
 	Checksums    map[string]string
 	ChecksumType string
-	Extents      []extentRec
+	Extents      []record.Extent
 }
 
 type uploadRec struct {
@@ -71,7 +62,7 @@ type partRec struct {
 	UploadID     string
 	PartNumber   int
 	LastModified time.Time
-	Extent       extentRec
+	Extent       record.Extent
 }
 
 type gcRec struct {
@@ -127,20 +118,6 @@ func (r bucketRec) bucket() meta.Bucket {
 	}
 }
 
-func toExtentRec(e meta.Extent) extentRec {
-	return extentRec{
-		DataID: e.DataID, Size: e.Size, ChunkSize: e.ChunkSize,
-		PartNumber: e.PartNumber, ETag: e.ETag, Checksums: e.Checksums,
-	}
-}
-
-func (r extentRec) extent() meta.Extent {
-	return meta.Extent{
-		DataID: r.DataID, Size: r.Size, ChunkSize: r.ChunkSize,
-		PartNumber: r.PartNumber, ETag: r.ETag, Checksums: r.Checksums,
-	}
-}
-
 func toObjectRec(o meta.Object) objectRec {
 	r := objectRec{
 		Bucket: o.Bucket, Key: o.Key, VersionID: o.VersionID, Size: o.Size,
@@ -149,7 +126,7 @@ func toObjectRec(o meta.Object) objectRec {
 		ChecksumType: o.ChecksumType,
 	}
 	for _, e := range o.Extents {
-		r.Extents = append(r.Extents, toExtentRec(e))
+		r.Extents = append(r.Extents, record.FromExtent(e))
 	}
 	return r
 }
@@ -162,7 +139,7 @@ func (r objectRec) object() meta.Object {
 		ChecksumType: r.ChecksumType,
 	}
 	for _, e := range r.Extents {
-		o.Extents = append(o.Extents, e.extent())
+		o.Extents = append(o.Extents, e.Meta())
 	}
 	return o
 }
@@ -186,14 +163,14 @@ func (r uploadRec) upload() meta.Upload {
 func toPartRec(p meta.Part) partRec {
 	return partRec{
 		UploadID: p.UploadID, PartNumber: p.PartNumber,
-		LastModified: utc(p.LastModified), Extent: toExtentRec(p.Extent),
+		LastModified: utc(p.LastModified), Extent: record.FromExtent(p.Extent),
 	}
 }
 
 func (r partRec) part() meta.Part {
 	return meta.Part{
 		UploadID: r.UploadID, PartNumber: r.PartNumber,
-		LastModified: utc(r.LastModified), Extent: r.Extent.extent(),
+		LastModified: utc(r.LastModified), Extent: r.Extent.Meta(),
 	}
 }
 
