@@ -10,6 +10,7 @@ import (
 
 	"github.com/dolium/dolium/gateway"
 	"github.com/dolium/dolium/identity"
+	"github.com/dolium/dolium/s3api/s3err"
 	"github.com/dolium/dolium/s3api/sigv4"
 )
 
@@ -40,7 +41,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	auth, err := sigv4.Verify(r, h.Keys, h.Region, time.Now())
 	if err != nil {
-		var ae *sigv4.Error
+		var ae *s3err.Error
 		if errors.As(err, &ae) {
 			writeJSON(w, ae.Status, errorBody{ae.Code, ae.Message})
 			return

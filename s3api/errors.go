@@ -8,7 +8,6 @@ import (
 
 	"github.com/dolium/dolium/gateway"
 	"github.com/dolium/dolium/s3api/s3err"
-	"github.com/dolium/dolium/s3api/sigv4"
 )
 
 var gatewayErrors = []struct {
@@ -51,10 +50,6 @@ func toS3(err error) (e *s3err.Error, internal bool) {
 	var se *s3err.Error
 	if errors.As(err, &se) {
 		return se, false
-	}
-	var ae *sigv4.Error
-	if errors.As(err, &ae) {
-		return &s3err.Error{Code: ae.Code, Status: ae.Status, Message: ae.Message}, false
 	}
 	for _, m := range gatewayErrors {
 		if errors.Is(err, m.kind) {

@@ -66,7 +66,7 @@ func NewBodyReader(r *http.Request, a *Auth, onTrailer func(name, value string))
 			payload = UnsignedPayload
 		}
 		if !ValidPayloadHash(payload) {
-			return nil, ErrInvalidArgument.with("x-amz-content-sha256 has an invalid value.")
+			return nil, ErrInvalidArgument.With("x-amz-content-sha256 has an invalid value.")
 		}
 	}
 	var opts ChunkedOptions
@@ -83,15 +83,15 @@ func NewBodyReader(r *http.Request, a *Auth, onTrailer func(name, value string))
 		return NewPayloadVerifier(r.Body, payload), nil
 	}
 	if opts.Signed && a.Anonymous {
-		return nil, ErrAccessDenied.with("A signed streaming payload requires a signed request.")
+		return nil, ErrAccessDenied.With("A signed streaming payload requires a signed request.")
 	}
 	dl := strings.TrimSpace(r.Header.Get("X-Amz-Decoded-Content-Length"))
 	if dl == "" {
-		return nil, ErrMissingSecurityHeader.with("Your request is missing a required header: x-amz-decoded-content-length.")
+		return nil, ErrMissingSecurityHeader.With("Your request is missing a required header: x-amz-decoded-content-length.")
 	}
 	n, err := strconv.ParseInt(dl, 10, 64)
 	if err != nil || n < 0 {
-		return nil, ErrInvalidArgument.with("x-amz-decoded-content-length must be a non-negative integer.")
+		return nil, ErrInvalidArgument.With("x-amz-decoded-content-length must be a non-negative integer.")
 	}
 	opts.DecodedLength = n
 	opts.OnTrailer = onTrailer

@@ -65,13 +65,13 @@ func Verify(r *http.Request, creds Credentials, region string, now time.Time) (*
 	)
 	switch {
 	case header != "" && presigned:
-		return nil, ErrInvalidArgument.with("Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified.")
+		return nil, ErrInvalidArgument.With("Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified.")
 	case header != "":
 		p, err = parseHeaderAuth(r, header, now)
 	case presigned:
 		p, err = parsePresigned(query, now)
 	case query["AWSAccessKeyId"] != "" || query["Signature"] != "":
-		return nil, ErrInvalidRequest.with("The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
+		return nil, ErrInvalidRequest.With("The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
 	default:
 		return &Auth{Anonymous: true}, nil
 	}
@@ -88,23 +88,23 @@ func check(r *http.Request, p *parsedAuth, creds Credentials, region string) (*A
 		malformed = ErrAuthorizationQueryParametersError
 	}
 	if p.region != region {
-		return nil, malformed.with("The authorization header is malformed; the region '" + p.region + "' is wrong; expecting '" + region + "'")
+		return nil, malformed.With("The authorization header is malformed; the region '" + p.region + "' is wrong; expecting '" + region + "'")
 	}
 	if p.service != "s3" {
-		return nil, malformed.with("The authorization header is malformed; incorrect service '" + p.service + "'. This endpoint belongs to 's3'.")
+		return nil, malformed.With("The authorization header is malformed; incorrect service '" + p.service + "'. This endpoint belongs to 's3'.")
 	}
 	if p.scopeDate != p.date.Format(DateFormat) {
-		return nil, malformed.with("The authorization header is malformed; Invalid credential date. Date is not the same as X-Amz-Date.")
+		return nil, malformed.With("The authorization header is malformed; Invalid credential date. Date is not the same as X-Amz-Date.")
 	}
 	if !contains(p.signedHeaders, "host") {
-		return nil, malformed.with("The authorization header is malformed; the signed headers must include host.")
+		return nil, malformed.With("The authorization header is malformed; the signed headers must include host.")
 	}
 	if name, ok := unsignedAmzHeader(r.Header, p.signedHeaders, p.presigned); ok {
-		return nil, ErrAccessDenied.with("There were headers present in the request which were not signed: " + name)
+		return nil, ErrAccessDenied.With("There were headers present in the request which were not signed: " + name)
 	}
 	secret, owner, ok := creds.SecretFor(p.accessKey)
 	if !ok {
-		return nil, ErrInvalidAccessKeyID.with(ErrInvalidAccessKeyID.Message)
+		return nil, ErrInvalidAccessKeyID.With(ErrInvalidAccessKeyID.Message)
 	}
 	var exclude []string
 	if p.presigned {
@@ -120,7 +120,7 @@ func check(r *http.Request, p *parsedAuth, creds Credentials, region string) (*A
 	key := SigningKey(secret, p.scopeDate, p.region, p.service)
 	want := Signature(key, StringToSign(p.date, scope, sha256Hex([]byte(canonical))))
 	if !hmac.Equal([]byte(want), []byte(p.signature)) {
-		return nil, ErrSignatureDoesNotMatch.with(ErrSignatureDoesNotMatch.Message)
+		return nil, ErrSignatureDoesNotMatch.With(ErrSignatureDoesNotMatch.Message)
 	}
 	return &Auth{
 		AccessKey:   p.accessKey,
@@ -193,7 +193,7 @@ func canonicalHeaders(r *http.Request, signed []string) string {
 // parseHeaderAuth reads the Authorization header form.
 func parseHeaderAuth(r *http.Request, header string, now time.Time) (*parsedAuth, error) {
 	if !strings.HasPrefix(header, Algorithm+" ") {
-		return nil, ErrInvalidRequest.with("The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
+		return nil, ErrInvalidRequest.With("The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
 	}
 	ak, scopeDate, region, service, signed, sig, err := ParseAuthorization(header)
 	if err != nil {
@@ -204,14 +204,14 @@ func parseHeaderAuth(r *http.Request, header string, now time.Time) (*parsedAuth
 		return nil, err
 	}
 	if skew := now.Sub(date); skew > MaxSkew || skew < -MaxSkew {
-		return nil, ErrRequestTimeTooSkewed.with(ErrRequestTimeTooSkewed.Message)
+		return nil, ErrRequestTimeTooSkewed.With(ErrRequestTimeTooSkewed.Message)
 	}
 	payload := r.Header.Get("X-Amz-Content-Sha256")
 	if payload == "" {
-		return nil, ErrInvalidRequest.with("Missing required header for this request: x-amz-content-sha256")
+		return nil, ErrInvalidRequest.With("Missing required header for this request: x-amz-content-sha256")
 	}
 	if !ValidPayloadHash(payload) {
-		return nil, ErrInvalidArgument.with("x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid sha256 value.")
+		return nil, ErrInvalidArgument.With("x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid sha256 value.")
 	}
 	return &parsedAuth{
 		accessKey: ak, scopeDate: scopeDate, region: region, service: service,
@@ -224,18 +224,18 @@ func requestTime(h http.Header) (time.Time, error) {
 	if v := h.Get("X-Amz-Date"); v != "" {
 		t, err := time.Parse(TimeFormat, v)
 		if err != nil {
-			return time.Time{}, ErrAccessDenied.with("AWS authentication requires a valid Date or x-amz-date header")
+			return time.Time{}, ErrAccessDenied.With("AWS authentication requires a valid Date or x-amz-date header")
 		}
 		return t, nil
 	}
 	if v := h.Get("Date"); v != "" {
 		t, err := http.ParseTime(v)
 		if err != nil {
-			return time.Time{}, ErrAccessDenied.with("AWS authentication requires a valid Date or x-amz-date header")
+			return time.Time{}, ErrAccessDenied.With("AWS authentication requires a valid Date or x-amz-date header")
 		}
 		return t.UTC(), nil
 	}
-	return time.Time{}, ErrAccessDenied.with("AWS authentication requires a valid Date or x-amz-date header")
+	return time.Time{}, ErrAccessDenied.With("AWS authentication requires a valid Date or x-amz-date header")
 }
 
 // ValidPayloadHash reports whether v is an acceptable x-amz-content-sha256
@@ -265,7 +265,7 @@ func ValidPayloadHash(v string) bool {
 // white space. The error is an *Error with code AuthorizationHeaderMalformed.
 func ParseAuthorization(h string) (accessKey, scopeDate, region, service string, signedHeaders []string, signature string, err error) {
 	malformed := func(why string) error {
-		return ErrAuthorizationHeaderMalformed.with("The authorization header is malformed; " + why)
+		return ErrAuthorizationHeaderMalformed.With("The authorization header is malformed; " + why)
 	}
 	rest, ok := strings.CutPrefix(h, Algorithm)
 	if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '\t') {
@@ -371,7 +371,7 @@ func queryParams(rawQuery string) map[string]string {
 
 // parsePresigned reads the presigned query form.
 func parsePresigned(q map[string]string, now time.Time) (*parsedAuth, error) {
-	bad := func(msg string) error { return ErrAuthorizationQueryParametersError.with(msg) }
+	bad := func(msg string) error { return ErrAuthorizationQueryParametersError.With(msg) }
 	if q["X-Amz-Algorithm"] != Algorithm {
 		return nil, bad("X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"")
 	}
@@ -403,15 +403,15 @@ func parsePresigned(q map[string]string, now time.Time) (*parsedAuth, error) {
 		return nil, bad("X-Amz-Expires must be less than a week (in seconds) that is 604800")
 	}
 	if date.Sub(now) > MaxSkew {
-		return nil, ErrRequestTimeTooSkewed.with("Request is not valid yet: X-Amz-Date is in the future.")
+		return nil, ErrRequestTimeTooSkewed.With("Request is not valid yet: X-Amz-Date is in the future.")
 	}
 	if now.After(date.Add(time.Duration(expires) * time.Second)) {
-		return nil, ErrAccessDenied.with("Request has expired")
+		return nil, ErrAccessDenied.With("Request has expired")
 	}
 	payload := UnsignedPayload
 	if v, ok := q["X-Amz-Content-Sha256"]; ok {
 		if !ValidPayloadHash(v) {
-			return nil, ErrInvalidArgument.with("X-Amz-Content-Sha256 must be UNSIGNED-PAYLOAD or a valid sha256 value.")
+			return nil, ErrInvalidArgument.With("X-Amz-Content-Sha256 must be UNSIGNED-PAYLOAD or a valid sha256 value.")
 		}
 		payload = v
 	}
