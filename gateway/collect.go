@@ -77,28 +77,14 @@ type CollectStats struct {
 
 // RunCollector runs CollectOnce every interval until ctx ends.
 func (g *Gateway) RunCollector(ctx context.Context, interval time.Duration, onPass func(CollectStats, error)) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		for {
-			st, err := g.CollectOnce(ctx, 500)
-			if onPass != nil {
-				onPass(st, err)
-			}
-			if err != nil {
-				if ctx.Err() == nil {
-					g.log.Warn("garbage collection pass failed", "err", err)
-				}
-				break
-			}
-			if st.Processed < 500 {
-				break
-			}
+	runEvery(ctx, interval, func() bool {
+		st, err := g.CollectOnce(ctx, 500)
+		if onPass != nil {
+			onPass(st, err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+		if err != nil && ctx.Err() == nil {
+			g.log.Warn("garbage collection pass failed", "err", err)
 		}
-	}
+		return err == nil && st.Processed == 500
+	})
 }

@@ -217,6 +217,10 @@ func (g *Gateway) ScrubOnce(ctx context.Context, rate float64) (ScrubStats, erro
 		if err != nil {
 			return nil // a placement no longer configured: nothing to check against
 		}
+		var rec placement.Recorder
+		if q := g.cfg.Repairs; q != nil {
+			rec = RepairRecorder(q, name, g.cfg.Now)
+		}
 		for i := range chunks(x) {
 			if tick != nil {
 				select {
@@ -235,8 +239,7 @@ func (g *Gateway) ScrubOnce(ctx context.Context, rate float64) (ScrubStats, erro
 					continue
 				}
 				st.Problems++
-				if q := g.cfg.Repairs; q != nil {
-					rec := RepairRecorder(q, name, g.cfg.Now)
+				if rec != nil {
 					if err := rec.Record(ctx, placement.Repair{DataID: x.DataID, Index: i, Zone: z}); err != nil {
 						return mapMeta(err)
 					}
