@@ -16,6 +16,13 @@ var ErrCorrupt = errors.New("blobstore: chunk checksum mismatch")
 // reached now; the request may be retried. The S3 layer answers 503.
 var ErrUnavailable = errors.New("blobstore: backend unavailable")
 
+// ErrReplaced is returned (wrapped, together with ErrNotFound) by a driver
+// whose backend answers but has lost its container: an S3 zone whose bucket
+// is gone (a new provider account, a wiped cloud). The zone is answering, so
+// it is not unavailable; what it held is gone, so reads find nothing, and the
+// placement layer treats the zone as replaced and rebuilds it.
+var ErrReplaced = errors.New("blobstore: zone replaced (its bucket or container is missing)")
+
 // IsNotFound reports whether err means a missing chunk.
 func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
 
