@@ -115,12 +115,9 @@ func (e *Erasure) read(ctx context.Context, k blobstore.ChunkKey, i int) shardRe
 
 // get is the hedged read. states tells what each zone answered (notAsked
 // for those not asked or still running); shards of another blob than the
-// one decoded are reported Corrupt.
+// one decoded are reported Corrupt. Calls still running when k good shards
+// are in are abandoned (zoneSet.abandon).
 func (e *Erasure) get(ctx context.Context, k blobstore.ChunkKey) ([]byte, []State, error) {
-	parent := ctx
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel() // stops the zones still running
-
 	n := len(e.zones)
 	states := make([]State, n)
 	for i := range states {
@@ -128,6 +125,7 @@ func (e *Erasure) get(ctx context.Context, k blobstore.ChunkKey) ([]byte, []Stat
 	}
 	errs := make([]error, n)
 	parsed := make([]*parsedShard, n)
+	calls := make([]*hedgedCall, n)      // the calls running
 	results := make(chan shardResult, n) // never blocks a sender
 	next, pending := 0, 0
 	launch := func() bool {
@@ -137,7 +135,12 @@ func (e *Erasure) get(ctx context.Context, k blobstore.ChunkKey) ([]byte, []Stat
 		i := next
 		next++
 		pending++
-		go func() { results <- e.read(ctx, k, i) }()
+		cctx, c := startCall(ctx)
+		calls[i] = &c
+		go func() {
+			defer c.cancel(nil)
+			results <- e.read(cctx, k, i)
+		}()
 		return true
 	}
 
@@ -154,11 +157,12 @@ func (e *Erasure) get(ctx context.Context, k blobstore.ChunkKey) ([]byte, []Stat
 		if pending == 0 {
 			id, _, _ := pickBlob(parsed)
 			markStale(states, parsed, id)
-			return nil, states, e.readErr(parent, "get", k, states, errs)
+			return nil, states, e.readErr(ctx, "get", k, states, errs)
 		}
 		select {
 		case res := <-results:
 			pending--
+			calls[res.zone] = nil
 			states[res.zone], errs[res.zone], parsed[res.zone] = res.state, res.err, res.shard
 		case <-hedge.C:
 			if launch() {
@@ -166,6 +170,11 @@ func (e *Erasure) get(ctx context.Context, k blobstore.ChunkKey) ([]byte, []Stat
 			}
 		case <-ctx.Done():
 			return nil, states, fmt.Errorf("placement %q: get %s/%d: %w", e.name, k.DataID, k.Index, ctx.Err())
+		}
+	}
+	for _, c := range calls {
+		if c != nil {
+			e.abandon(*c)
 		}
 	}
 	b, id, err := decodeParsed(parsed, e.k, e.m)

@@ -2,6 +2,7 @@ package placement
 
 import (
 	"context"
+	"slices"
 
 	"github.com/dolium/dolium/blobstore"
 )
@@ -47,6 +48,21 @@ type Health struct {
 	Zones []State
 	// Recoverable: enough good copies or shards remain to rebuild the chunk.
 	Recoverable bool
+	// Outdated lists the zones whose copy is good (OK) but in an older
+	// stored format; repairing those zones rewrites it in the current one.
+	Outdated []int
+}
+
+// NeedsRepair lists the zones a scrubber should queue for repair: those
+// whose copy or shard is missing or corrupt, and the Outdated ones.
+func (h Health) NeedsRepair() []int {
+	var zones []int
+	for i, s := range h.Zones {
+		if s == Missing || s == Corrupt || slices.Contains(h.Outdated, i) {
+			zones = append(zones, i)
+		}
+	}
+	return zones
 }
 
 // Driver is what both schemes offer beyond blobstore.Driver.

@@ -28,8 +28,15 @@ type Options struct {
 	// also asking the next one (default 200ms).
 	HedgeDelay time.Duration
 	// BreakerCooldown is how long a zone that failed to answer is skipped
-	// (calls fail at once) before it is tried again; 0 turns this off.
+	// (calls fail at once) before one call probes it again; 0 turns the
+	// breaker off. See breaker for the rules.
 	BreakerCooldown time.Duration
+	// SlowCall is how long a zone read that a hedged Get no longer needs
+	// (another zone answered first) may still run; a zone that has not
+	// answered by then counts as unreachable for the breaker. Default: a
+	// quarter of ZoneTimeout, but at least twice HedgeDelay and at most
+	// ZoneTimeout.
+	SlowCall time.Duration
 }
 
 func (o *Options) zoneTimeout() time.Duration {
@@ -44,6 +51,14 @@ func (o *Options) hedgeDelay() time.Duration {
 		return o.HedgeDelay
 	}
 	return DefaultHedgeDelay
+}
+
+func (o *Options) slowCall() time.Duration {
+	t := o.zoneTimeout()
+	if o.SlowCall > 0 {
+		return min(o.SlowCall, t)
+	}
+	return min(max(t/4, 2*o.hedgeDelay()), t)
 }
 
 // notAsked marks a zone a read did not reach; it never leaves the package.
@@ -142,8 +157,40 @@ func (z *zoneSet) checkZone(i int) error {
 	return nil
 }
 
+// zoneCtx bounds one zone call by ZoneTimeout; the breaker tells that
+// timeout (errZoneTimeout) from the caller's own end by the cause.
 func (z *zoneSet) zoneCtx(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, z.opts.zoneTimeout())
+	return context.WithTimeoutCause(ctx, z.opts.zoneTimeout(), errZoneTimeout)
+}
+
+// hedgedCall is one zone call of a hedged read: its own context, so that
+// the read can end a call it no longer needs without ending the others.
+type hedgedCall struct {
+	start  time.Time
+	cancel context.CancelCauseFunc
+}
+
+// startCall starts a zone call of a hedged read under ctx, the read's
+// caller's context: the caller giving up ends every call (and tells the
+// breaker nothing about the zones).
+func startCall(ctx context.Context) (context.Context, hedgedCall) {
+	cctx, cancel := context.WithCancelCause(ctx)
+	return cctx, hedgedCall{start: time.Now(), cancel: cancel}
+}
+
+// abandon ends a call a hedged read no longer needs because another zone
+// answered first. The call is not cut at once: it may run until it is
+// SlowCall old. If it answers by then, the zone counts as healthy (slower
+// than its peers is not down); if not, it is cancelled with errSlowCall,
+// which the breaker counts as a failure. So a zone that black-holes reads
+// opens its breaker after one SlowCall, although every read that met it
+// was served by another zone and cancelled its call.
+func (z *zoneSet) abandon(c hedgedCall) {
+	if d := time.Until(c.start.Add(z.opts.slowCall())); d > 0 {
+		time.AfterFunc(d, func() { c.cancel(errSlowCall) })
+		return
+	}
+	c.cancel(errSlowCall)
 }
 
 // each runs fn for every zone in parallel, each call bounded by the zone
