@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -95,11 +96,14 @@ var (
 // for BreakerCooldown. Then the first call probes the zone (half-open)
 // while every other call keeps failing at once: a probe that gets an
 // answer closes the breaker at once; one that fails opens it for another
-// cooldown; one its caller gave up on lets the next call probe. So a dead
-// zone costs at most one zone timeout (a write's; a read's probe costs
-// its caller HedgeDelay) per cooldown, not one per request. A probe that
-// has not returned after twice ZoneTimeout (a driver ignoring its
-// context) is given up and the next call probes.
+// cooldown. The probe runs detached from its caller under its own
+// ZoneTimeout (a write's probe on a copy of the blob), and its caller
+// waits for it at most SlowCall (see probe). So a dead zone costs the
+// requests in flight when it died one zone timeout, and then at most one
+// request per cooldown SlowCall (a read's probe: HedgeDelay, as the hedge
+// serves it), not every request a zone timeout. A probe that has not
+// returned after twice ZoneTimeout (a driver ignoring its context) is
+// given up and the next call probes.
 //
 // Results of calls let through under an earlier state (a call still
 // running when another's failure opened the breaker) are ignored: each
@@ -201,7 +205,9 @@ func (b *breaker) observe(ctx context.Context, t ticket, err error) {
 		b.setState(BreakerClosed, now)
 		b.until, b.lastErr = time.Time{}, nil
 	default:
-		// The probe's caller gave up: the next call probes.
+		// The probe ended without a verdict (it is detached from its
+		// caller, so only a context it was given could end it): the next
+		// call probes.
 		b.setState(BreakerOpen, now)
 		b.until = now
 	}
@@ -221,10 +227,42 @@ func (b *breaker) zoneState(name string) ZoneState {
 	return s
 }
 
+// probe runs the probe call fn detached from the caller: under its own
+// ZoneTimeout, whatever the caller does. The caller waits for it at most
+// SlowCall; a probe still running then fails for the caller with
+// errProbePending (so a write's probe of a dead zone costs that write
+// SlowCall, not ZoneTimeout) and goes on to its verdict in the background.
+func (b *breaker) probe(ctx context.Context, t ticket, fn func(ctx context.Context) error) error {
+	done := make(chan error, 1)
+	go func() {
+		pctx, cancel := context.WithTimeoutCause(context.WithoutCancel(ctx), b.opts.zoneTimeout(), errZoneTimeout)
+		defer cancel()
+		err := fn(pctx)
+		b.observe(pctx, t, err)
+		done <- err
+	}()
+	wait := time.NewTimer(b.opts.slowCall())
+	defer wait.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-wait.C:
+		return errProbePending
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+var errProbePending = fmt.Errorf("zone probe still unanswered after the slow-call limit: %w", blobstore.ErrUnavailable)
+
 func (b *breaker) Put(ctx context.Context, k blobstore.ChunkKey, p []byte) error {
 	t, err := b.allow()
 	if err != nil {
 		return err
+	}
+	if t.probe {
+		q := slices.Clone(p) // the probe may outlive this Put, p may not be retained
+		return b.probe(ctx, t, func(ctx context.Context) error { return b.Driver.Put(ctx, k, q) })
 	}
 	err = b.Driver.Put(ctx, k, p)
 	b.observe(ctx, t, err)
@@ -236,6 +274,13 @@ func (b *breaker) Get(ctx context.Context, k blobstore.ChunkKey) ([]byte, error)
 	if err != nil {
 		return nil, err
 	}
+	if t.probe {
+		var p []byte // written by the probe, read only once it has returned
+		if err := b.probe(ctx, t, func(ctx context.Context) (err error) { p, err = b.Driver.Get(ctx, k); return err }); err != nil {
+			return nil, err
+		}
+		return p, nil
+	}
 	p, err := b.Driver.Get(ctx, k)
 	b.observe(ctx, t, err)
 	return p, err
@@ -245,6 +290,9 @@ func (b *breaker) Delete(ctx context.Context, dataID string, count int) error {
 	t, err := b.allow()
 	if err != nil {
 		return err
+	}
+	if t.probe {
+		return b.probe(ctx, t, func(ctx context.Context) error { return b.Driver.Delete(ctx, dataID, count) })
 	}
 	err = b.Driver.Delete(ctx, dataID, count)
 	b.observe(ctx, t, err)

@@ -300,8 +300,8 @@ func TestBreakerBlackholeReads(t *testing.T) {
 
 // TestBreakerBlackholeWrites: with a black-holed zone every write of the
 // first burst waits for the zone timeout once; then writes skip it; after
-// the cooldown one write probes (and waits the zone timeout), the others
-// do not.
+// the cooldown one write probes (and waits SlowCall, its probe going on
+// detached), the others do not.
 func TestBreakerBlackholeWrites(t *testing.T) {
 	zones, fakes := fakeZones(3)
 	e, err := NewErasure("ec", zones, 2, 1, 2, nopRecorder{})
@@ -313,7 +313,9 @@ func TestBreakerBlackholeWrites(t *testing.T) {
 	dead := fakes[2]
 	dead.blackhole.Store(true)
 	const n = 20
-	put := func(i int) error { return e.Put(ctx, blobstore.ChunkKey{DataID: "w", Index: i}, []byte(fmt.Sprintf("chunk %d", i))) }
+	put := func(i int) error {
+		return e.Put(ctx, blobstore.ChunkKey{DataID: "w", Index: i}, []byte(fmt.Sprintf("chunk %d", i)))
+	}
 	took, errs := burst(n, put)
 	if errors.Join(errs...) != nil || countOver(took, zoneTO) != n {
 		t.Fatalf("first burst: %d of %d writes waited the zone timeout (errors %v), want all", countOver(took, zoneTO), n, errors.Join(errs...))
@@ -332,9 +334,16 @@ func TestBreakerBlackholeWrites(t *testing.T) {
 	if got := dead.calls.Load(); got != 1 {
 		t.Errorf("calls reaching the dead zone after the cooldown = %d, want 1", got)
 	}
-	if c := countOver(took, zoneTO); c != 1 || countOver(took, hedgeDelay) != 1 || errors.Join(errs...) != nil {
-		t.Errorf("after the cooldown %d writes waited the zone timeout, want exactly the probe (errors %v)", c, errors.Join(errs...))
+	// The probing write waits SlowCall for the zone, not ZoneTimeout; the
+	// others do not wait.
+	if c := countOver(took, slowCall); c != 1 || countOver(took, hedgeDelay) != 1 || countOver(took, zoneTO) != 0 || errors.Join(errs...) != nil {
+		t.Errorf("after the cooldown %d writes waited SlowCall, %d the zone timeout; want exactly the probe, none (errors %v)",
+			c, countOver(took, zoneTO), errors.Join(errs...))
 	}
+	if s := e.ZoneStates()[2]; s.Breaker != BreakerHalfOpen {
+		t.Errorf("while the detached probe runs: breaker %v, want half-open", s.Breaker)
+	}
+	waitBreaker(t, e, 2, BreakerOpen, zoneTO)
 	// Reads of data shard 0 and 1 never needed zone 2; they stay fast.
 	for i := range n {
 		if _, err := e.Get(ctx, blobstore.ChunkKey{DataID: "w", Index: i}); err != nil {
@@ -417,7 +426,8 @@ func TestBreakerAnswers(t *testing.T) {
 	if s := r.ZoneStates()[0]; s.Breaker != BreakerClosed {
 		t.Errorf("after the caller's own deadline: breaker %v, want closed", s.Breaker)
 	}
-	// A probe whose caller gives up lets the next call probe.
+	// A probe whose caller gives up goes on detached: the zone stays
+	// half-open (others skip it) until the probe's verdict.
 	boom := fmt.Errorf("refused: %w", blobstore.ErrUnavailable)
 	fakes[0].blackhole.Store(false)
 	fakes[0].err.Store(&boom)
@@ -426,12 +436,16 @@ func TestBreakerAnswers(t *testing.T) {
 	fakes[0].err.Store(nil)
 	fakes[0].blackhole.Store(true)
 	time.Sleep(cooldown + 20*time.Millisecond)
+	fakes[0].calls.Store(0)
 	cctx, cancel = context.WithTimeout(ctx, 50*time.Millisecond)
 	r.Put(cctx, k, []byte("x"))
 	cancel()
-	if s := r.ZoneStates()[0]; s.Breaker != BreakerOpen || !s.ProbeAt.Before(time.Now().Add(time.Millisecond)) {
-		t.Errorf("after a cancelled probe: %+v, want open with the next probe due now", s)
+	r.Put(ctx, k, []byte("x"))
+	if s := r.ZoneStates()[0]; s.Breaker != BreakerHalfOpen || fakes[0].calls.Load() != 1 {
+		t.Errorf("after a cancelled probe: %+v, %d calls; want half-open, 1 call", s, fakes[0].calls.Load())
 	}
+	waitBreaker(t, r, 0, BreakerOpen, 2*zoneTO)
+	time.Sleep(cooldown + 20*time.Millisecond)
 	fakes[0].blackhole.Store(false)
 	if err := r.Put(ctx, k, []byte("x")); err != nil {
 		t.Fatal(err)
