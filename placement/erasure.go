@@ -138,7 +138,7 @@ func (e *Erasure) get(ctx context.Context, k blobstore.ChunkKey) ([]byte, []Stat
 		cctx, c := startCall(ctx)
 		calls[i] = &c
 		go func() {
-			defer c.cancel(nil)
+			defer c.end()
 			results <- e.read(cctx, k, i)
 		}()
 		return true

@@ -157,7 +157,7 @@ func (r *Replicated) get(ctx context.Context, k blobstore.ChunkKey, order []int)
 		cctx, c := startCall(ctx)
 		calls[i] = &c
 		go func() {
-			defer c.cancel(nil)
+			defer c.end()
 			results <- r.read(cctx, k, i)
 		}()
 		return true

@@ -164,28 +164,39 @@ func (z *zoneSet) zoneCtx(ctx context.Context) (context.Context, context.CancelF
 }
 
 // hedgedCall is one zone call of a hedged read: its own context, so that
-// the read can end a call it no longer needs without ending the others.
+// the read can end a call it no longer needs without ending the others,
+// and let it outlive the read.
 type hedgedCall struct {
 	start  time.Time
 	cancel context.CancelCauseFunc
+	detach func() bool // stops the caller's end from ending the call
 }
 
 // startCall starts a zone call of a hedged read under ctx, the read's
-// caller's context: the caller giving up ends every call (and tells the
-// breaker nothing about the zones).
+// caller's context: until the call is abandoned, the caller giving up ends
+// it (which tells the breaker nothing about the zone).
 func startCall(ctx context.Context) (context.Context, hedgedCall) {
-	cctx, cancel := context.WithCancelCause(ctx)
-	return cctx, hedgedCall{start: time.Now(), cancel: cancel}
+	cctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	detach := context.AfterFunc(ctx, func() { cancel(context.Cause(ctx)) })
+	return cctx, hedgedCall{start: time.Now(), cancel: cancel, detach: detach}
+}
+
+// end releases a call that has returned.
+func (c hedgedCall) end() {
+	c.detach()
+	c.cancel(nil)
 }
 
 // abandon ends a call a hedged read no longer needs because another zone
-// answered first. The call is not cut at once: it may run until it is
-// SlowCall old. If it answers by then, the zone counts as healthy (slower
+// answered first. The call is not cut at once, nor when the read's caller
+// is done (a served request ends its context at once): it may run until it
+// is SlowCall old. If it answers by then, the zone counts as healthy (slower
 // than its peers is not down); if not, it is cancelled with errSlowCall,
 // which the breaker counts as a failure. So a zone that black-holes reads
 // opens its breaker after one SlowCall, although every read that met it
 // was served by another zone and cancelled its call.
 func (z *zoneSet) abandon(c hedgedCall) {
+	c.detach()
 	if d := time.Until(c.start.Add(z.opts.slowCall())); d > 0 {
 		time.AfterFunc(d, func() { c.cancel(errSlowCall) })
 		return
