@@ -159,7 +159,9 @@ func (r *loadResult) over(d time.Duration) (n int) {
 }
 
 func (r *loadResult) String() string {
-	ms := func(d time.Duration) string { return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 1, 64) + " ms" }
+	ms := func(d time.Duration) string {
+		return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 1, 64) + " ms"
+	}
 	return fmt.Sprintf("n=%d (%.1f/s) p50 %s p99 %s max %s, over 1 s: %d, errors %d",
 		len(r.lat), float64(len(r.lat))/r.window.Seconds(), ms(r.pct(0.5)), ms(r.pct(0.99)), ms(r.pct(1)), r.over(time.Second), r.errs)
 }
