@@ -208,11 +208,44 @@ type Queue interface {
 	Len(ctx context.Context) (int64, error)
 }
 
+// Completion records how a multipart upload ended, kept for a while after
+// the upload itself is gone so that a retried CompleteMultipartUpload or
+// AbortMultipartUpload (an SDK whose connection dropped after the first
+// one succeeded) gets the answer the first one got.
+type Completion struct {
+	UploadID string
+	Bucket   string
+	Key      string
+	// Aborted: the upload was aborted; otherwise it was completed into
+	// the object below.
+	Aborted bool
+	// Parts is a digest of the part list the completion named (numbers and
+	// ETags), so that only the same request is answered from the record.
+	Parts        string
+	VersionID    string
+	ETag         string
+	Size         int64
+	Checksums    map[string]string
+	ChecksumType string
+	Done         time.Time
+}
+
+// Completions keeps completion records for a limited time.
+type Completions interface {
+	// PutCompletion records c (replacing any record of c.UploadID), to be
+	// kept until at least c.Done + ttl and then dropped.
+	PutCompletion(ctx context.Context, c Completion, ttl time.Duration) error
+	// GetCompletion returns the record of uploadID, or ErrNotFound if there
+	// is none or it has expired.
+	GetCompletion(ctx context.Context, uploadID string) (Completion, error)
+}
+
 // Store is a whole metadata backend.
 type Store interface {
 	Buckets
 	Objects
 	Uploads
+	Completions
 	Queue
 	RepairQueue
 	// Ping tells whether the backend answers now (for /readyz).
