@@ -31,6 +31,12 @@ var (
 	ErrInvalidArgument         = errors.New("invalid argument")
 	ErrRequestTimeout          = errors.New("upload took too long")
 	ErrUnavailable             = errors.New("service unavailable")
+	// ErrSlowDown: concurrent writers kept changing a key (or a limit was
+	// reached); the client should retry later.
+	ErrSlowDown = errors.New("slow down")
+	// ErrInvalidVersionID: a version id that names no version this
+	// gateway could have written (buckets are unversioned: only "null").
+	ErrInvalidVersionID = errors.New("invalid version id")
 )
 
 // ErrMalformedParts: a CompleteMultipartUpload body with no parts.

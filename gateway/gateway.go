@@ -50,6 +50,10 @@ type Config struct {
 	// ReclaimDelay is how long replaced or deleted data stays readable for
 	// GETs already streaming it (default 1m).
 	ReclaimDelay time.Duration
+	// CompletionTTL is how long the record of a completed or aborted
+	// multipart upload is kept, so a retried request gets the first one's
+	// answer (default 24h).
+	CompletionTTL time.Duration
 	// BucketShards is the listing shard count given to new buckets (default 16).
 	BucketShards int
 	Logger       *slog.Logger
@@ -76,6 +80,9 @@ func New(cfg Config) *Gateway {
 	}
 	if cfg.ReclaimDelay <= 0 {
 		cfg.ReclaimDelay = time.Minute
+	}
+	if cfg.CompletionTTL <= 0 {
+		cfg.CompletionTTL = 24 * time.Hour
 	}
 	if cfg.BucketShards <= 0 {
 		cfg.BucketShards = 16

@@ -233,7 +233,7 @@ type Completion struct {
 // Completions keeps completion records for a limited time.
 type Completions interface {
 	// PutCompletion records c (replacing any record of c.UploadID), to be
-	// kept until at least c.Done + ttl and then dropped.
+	// kept for ttl from now (by the store's clock) and then dropped.
 	PutCompletion(ctx context.Context, c Completion, ttl time.Duration) error
 	// GetCompletion returns the record of uploadID, or ErrNotFound if there
 	// is none or it has expired.

@@ -40,6 +40,8 @@ var gatewayErrors = []struct {
 	{gateway.ErrInvalidArgument, s3err.InvalidArgument},
 	{gateway.ErrRequestTimeout, s3err.RequestTimeout},
 	{gateway.ErrUnavailable, s3err.ServiceUnavailable},
+	{gateway.ErrSlowDown, s3err.SlowDown},
+	{gateway.ErrInvalidVersionID, s3err.InvalidArgument.With("Invalid version id specified")},
 	{gateway.ErrMalformedParts, s3err.MalformedXML},
 	{gateway.ErrNoSuchPlacement, s3err.InvalidArgument.With("The placement policy named in x-dolium-placement is not configured.")},
 }

@@ -28,7 +28,7 @@ func completionExpiryKey(expires time.Time, uploadID string) []byte {
 // expireBatch bounds how many expired records one PutCompletion drops.
 const expireBatch = 64
 
-// PutCompletion records c until c.Done+ttl, and drops up to expireBatch
+// PutCompletion records c for ttl from now, and drops up to expireBatch
 // records that have expired.
 func (s *Store) PutCompletion(ctx context.Context, c meta.Completion, ttl time.Duration) error {
 	if err := s.begin(ctx); err != nil {
@@ -36,7 +36,7 @@ func (s *Store) PutCompletion(ctx context.Context, c meta.Completion, ttl time.D
 	}
 	defer s.end()
 	c.Done = utc(c.Done)
-	rec := completionRec{C: c, Expires: c.Done.Add(ttl)}
+	rec := completionRec{C: c, Expires: time.Now().Add(ttl)}
 	v, err := encode(rec)
 	if err != nil {
 		return err

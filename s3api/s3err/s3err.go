@@ -56,6 +56,7 @@ var (
 	NotModified                = e("NotModified", http.StatusNotModified, "Not Modified")
 	PreconditionFailed         = e("PreconditionFailed", http.StatusPreconditionFailed, "At least one of the pre-conditions you specified did not hold")
 	RequestTimeout             = e("RequestTimeout", http.StatusBadRequest, "Your socket connection to the server was not read from or written to within the timeout period.")
+	SlowDown                   = e("SlowDown", http.StatusServiceUnavailable, "Please reduce your request rate.")
 	ServiceUnavailable         = e("ServiceUnavailable", http.StatusServiceUnavailable, "Service is unable to handle request.")
 	ConditionalRequestConflict = e("ConditionalRequestConflict", http.StatusConflict, "A conflicting operation occurred. If using PutObject you can retry the request.")
 	InvalidObjectState         = e("InvalidObjectState", http.StatusForbidden, "The operation is not valid for the current state of the object.")
