@@ -251,12 +251,22 @@ func (g *Gateway) UploadPartCopy(ctx context.Context, in CopyPartInput) (meta.Pa
 	if err != nil {
 		return meta.Part{}, err
 	}
+	if in.Range != nil {
+		// Unlike a GET's, a copy range must lie within the source.
+		head, err := g.GetObject(ctx, GetInput{Bucket: in.SrcBucket, Key: in.SrcKey, Owner: in.Owner}, true)
+		if err != nil {
+			return meta.Part{}, &SourceError{Bucket: in.SrcBucket, Key: in.SrcKey, Err: err}
+		}
+		if size := head.Object.Size; in.Range.Start >= size || in.Range.End >= size {
+			return meta.Part{}, &CopyRangeError{Size: size}
+		}
+	}
 	src, err := g.GetObject(ctx, GetInput{Bucket: in.SrcBucket, Key: in.SrcKey, Owner: in.Owner, Range: in.Range, Cond: in.SrcCond}, false)
 	if errors.Is(err, ErrNotModified) {
 		err = ErrPreconditionFailed
 	}
 	if err != nil {
-		return meta.Part{}, err
+		return meta.Part{}, &SourceError{Bucket: in.SrcBucket, Key: in.SrcKey, Err: err}
 	}
 	defer src.Body.Close()
 	extra, _ := checksum.Parse(u.ChecksumAlgorithm)

@@ -522,7 +522,7 @@ func (g *Gateway) CopyObject(ctx context.Context, in CopyInput) (meta.Object, er
 		err = ErrPreconditionFailed
 	}
 	if err != nil {
-		return meta.Object{}, err
+		return meta.Object{}, &SourceError{Bucket: in.SrcBucket, Key: in.SrcKey, Err: err}
 	}
 	if err := g.checkWriteCond(ctx, in.Bucket, in.Key, in.Cond); err != nil {
 		return meta.Object{}, err

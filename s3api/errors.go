@@ -3,6 +3,7 @@ package s3api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 
@@ -52,6 +53,10 @@ func toS3(err error) (e *s3err.Error, internal bool) {
 	var se *s3err.Error
 	if errors.As(err, &se) {
 		return se, false
+	}
+	var re *gateway.CopyRangeError
+	if errors.As(err, &re) {
+		return s3err.InvalidArgument.With(fmt.Sprintf("Range specified is not valid for source object of size: %d", re.Size)), false
 	}
 	for _, m := range gatewayErrors {
 		if errors.Is(err, m.kind) {

@@ -46,6 +46,7 @@ var (
 	InvalidRange               = e("InvalidRange", http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable")
 	InvalidRequest             = e("InvalidRequest", http.StatusBadRequest, "Invalid Request")
 	KeyTooLongError            = e("KeyTooLongError", http.StatusBadRequest, "Your key is too long")
+	MaxMessageLengthExceeded   = e("MaxMessageLengthExceeded", http.StatusBadRequest, "Your request was too big.")
 	MalformedXML               = e("MalformedXML", http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema.")
 	MethodNotAllowed           = e("MethodNotAllowed", http.StatusMethodNotAllowed, "The specified method is not allowed against this resource.")
 	MissingContentLength       = e("MissingContentLength", http.StatusLengthRequired, "You must provide the Content-Length HTTP header.")
