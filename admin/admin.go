@@ -53,11 +53,25 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, errorBody{"AccessDenied", "admin endpoints need a key of the root owner"})
 		return
 	}
-	if r.Method != http.MethodGet {
-		writeJSON(w, http.StatusMethodNotAllowed, errorBody{"MethodNotAllowed", "admin endpoints are read-only"})
+	endpoint := strings.TrimPrefix(r.URL.Path, Prefix)
+	// Reports are GETs; gc with POST also queues the orphans it finds.
+	if r.Method != http.MethodGet && !(r.Method == http.MethodPost && endpoint == "gc") {
+		writeJSON(w, http.StatusMethodNotAllowed, errorBody{"MethodNotAllowed", "admin endpoints are read-only, but for POST gc"})
 		return
 	}
-	switch strings.TrimPrefix(r.URL.Path, Prefix) {
+	switch endpoint {
+	case "gc":
+		rep, err := h.GW.VerifyGC(r.Context(), r.Method == http.MethodPost)
+		if err != nil {
+			if errors.Is(err, gateway.ErrUnavailable) {
+				writeJSON(w, http.StatusServiceUnavailable, errorBody{"ServiceUnavailable", "a store is not reachable"})
+				return
+			}
+			h.Log.Error("gc verify", "err", err)
+			writeJSON(w, http.StatusInternalServerError, errorBody{"InternalError", "the check failed; see the gateway log"})
+			return
+		}
+		writeJSON(w, http.StatusOK, rep)
 	case "redundancy":
 		rep, err := h.GW.RedundancyReport(r.Context(), r.URL.Query().Get("bucket"))
 		if err != nil {

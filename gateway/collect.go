@@ -12,6 +12,9 @@ import (
 // referenced reports whether e's data is still used by the current object
 // (e.Bucket, e.Key) or by part e.PartNumber of upload e.UploadID.
 func (g *Gateway) referenced(ctx context.Context, e meta.GCEntry) (bool, error) {
+	if e.Bucket == "" {
+		return false, nil // an orphan VerifyGC found: nothing names it
+	}
 	o, err := g.meta.GetObject(ctx, e.Bucket, e.Key)
 	switch {
 	case err == nil:

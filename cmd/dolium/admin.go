@@ -24,6 +24,7 @@ import (
 const adminUsage = `usage:
   dolium admin redundancy [--bucket B] [--json]     objects fully redundant, degraded, lost
   dolium admin placements                           configured placement policies
+  dolium admin gc --verify [--queue] [--json]       stored chunks against referenced data: orphans, missing
   dolium admin create-bucket --placement P NAME     create a bucket with a placement policy
 common flags: --endpoint URL (env DOLIUM_ENDPOINT, default http://127.0.0.1:9000), --region;
 credentials of a root key from DOLIUM_ROOT_ACCESS_KEY/DOLIUM_ROOT_SECRET_KEY
@@ -41,6 +42,8 @@ func adminMain(args []string, stdout io.Writer) error {
 	bucket := fs.String("bucket", "", "only this bucket (redundancy)")
 	asJSON := fs.Bool("json", false, "print JSON (redundancy)")
 	placementName := fs.String("placement", "", "placement policy (create-bucket)")
+	verify := fs.Bool("verify", false, "compare stored data with referenced data (gc)")
+	queueOrphans := fs.Bool("queue", false, "queue the orphans found for the collector (gc --verify)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -83,6 +86,47 @@ func adminMain(args []string, stdout io.Writer) error {
 			_, err = stdout.Write(body)
 		}
 		return err
+	case "gc":
+		if !*verify {
+			return fmt.Errorf("usage: dolium admin gc --verify [--queue] [--json]")
+		}
+		method := "GET"
+		if *queueOrphans {
+			method = "POST"
+		}
+		body, err := c.do(method, admin.Prefix+"gc", nil, nil)
+		if err != nil {
+			return err
+		}
+		var rep gateway.GCReport
+		if err := json.Unmarshal(body, &rep); err != nil {
+			return fmt.Errorf("gc report: %w", err)
+		}
+		if *asJSON {
+			stdout.Write(body)
+		} else {
+			fmt.Fprintf(stdout, "stored %d data sets, referenced %d, in flight %d, orphans %d (queued %d), missing %d\n",
+				rep.Stored, rep.Referenced, rep.InFlight, len(rep.Orphans), rep.Queued, len(rep.Missing))
+			for _, id := range rep.Orphans {
+				fmt.Fprintf(stdout, "orphan  %s\n", id)
+			}
+			for _, id := range rep.Missing {
+				fmt.Fprintf(stdout, "missing %s\n", id)
+			}
+			for _, p := range rep.Unlisted {
+				if p == "" {
+					p = "(primary)"
+				}
+				fmt.Fprintf(stdout, "not listable: %s\n", p)
+			}
+		}
+		switch {
+		case len(rep.Missing) > 0:
+			return fmt.Errorf("%d referenced data sets are missing from their store", len(rep.Missing))
+		case len(rep.Orphans) > rep.Queued:
+			return fmt.Errorf("%d orphaned data sets (run with --queue to have the collector remove them)", len(rep.Orphans)-rep.Queued)
+		}
+		return nil
 	case "create-bucket":
 		if fs.NArg() != 1 || *placementName == "" {
 			return fmt.Errorf("usage: dolium admin create-bucket --placement P NAME")
