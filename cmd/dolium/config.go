@@ -27,6 +27,9 @@ type config struct {
 	GCInterval   time.Duration `yaml:"gc_interval"`
 	UploadGrace  time.Duration `yaml:"upload_grace"`
 	ReclaimDelay time.Duration `yaml:"reclaim_delay"`
+	// CompletionTTL is how long a completed or aborted upload's record
+	// answers retries.
+	CompletionTTL time.Duration `yaml:"completion_ttl"`
 	// WriteBudget bounds the chunk buffers of all uploads together (bytes).
 	WriteBudget int64 `yaml:"write_budget"`
 	// MemoryLimit is the Go runtime's soft memory limit (bytes; 0: none).
@@ -55,7 +58,7 @@ type config struct {
 func defaults() config {
 	return config{
 		Listen: "127.0.0.1:9000", Data: "./data", Region: "us-east-1", LogLevel: "info", LogFormat: "text",
-		ChunkSize: 1 << 20, GCInterval: 30 * time.Second, UploadGrace: time.Hour, ReclaimDelay: time.Minute,
+		ChunkSize: 1 << 20, GCInterval: 30 * time.Second, UploadGrace: time.Hour, ReclaimDelay: time.Minute, CompletionTTL: 24 * time.Hour,
 		Store: "embedded", WriteBudget: 64 << 20, MemoryLimit: 192 << 20,
 		RepairInterval: 5 * time.Second, ScrubInterval: 24 * time.Hour, ScrubRate: 50,
 		ZoneTimeout: 10 * time.Second, ZoneBreaker: 5 * time.Second,
@@ -77,6 +80,7 @@ var envVars = []struct {
 	{"DOLIUM_GC_INTERVAL", func(c *config, v string) (err error) { c.GCInterval, err = time.ParseDuration(v); return }},
 	{"DOLIUM_UPLOAD_GRACE", func(c *config, v string) (err error) { c.UploadGrace, err = time.ParseDuration(v); return }},
 	{"DOLIUM_RECLAIM_DELAY", func(c *config, v string) (err error) { c.ReclaimDelay, err = time.ParseDuration(v); return }},
+	{"DOLIUM_COMPLETION_TTL", func(c *config, v string) (err error) { c.CompletionTTL, err = time.ParseDuration(v); return }},
 	{"DOLIUM_WRITE_BUDGET", func(c *config, v string) (err error) { c.WriteBudget, err = strconv.ParseInt(v, 10, 64); return }},
 	{"DOLIUM_MEMORY_LIMIT", func(c *config, v string) (err error) { c.MemoryLimit, err = strconv.ParseInt(v, 10, 64); return }},
 	{"DOLIUM_DEFAULT_PLACEMENT", func(c *config, v string) error { c.DefaultPlacement = v; return nil }},
@@ -108,6 +112,7 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	gcInterval := fs.Duration("gc-interval", 0, "garbage collector period (env DOLIUM_GC_INTERVAL; default 30s)")
 	grace := fs.Duration("upload-grace", 0, "time after which an unfinished upload's data is collected (env DOLIUM_UPLOAD_GRACE; default 1h)")
 	reclaim := fs.Duration("reclaim-delay", 0, "how long replaced data stays readable (env DOLIUM_RECLAIM_DELAY; default 1m)")
+	completionTTL := fs.Duration("completion-ttl", 0, "how long a finished multipart upload answers retries (env DOLIUM_COMPLETION_TTL; default 24h)")
 	budget := fs.Int64("write-budget", 0, "bytes of chunk buffers all uploads may hold together (env DOLIUM_WRITE_BUDGET; default 64 MiB)")
 	memLimit := fs.Int64("memory-limit", -1, "Go soft memory limit in bytes, 0 for none (env DOLIUM_MEMORY_LIMIT; default 192 MiB; GOMEMLIMIT wins)")
 	domains := fs.String("domains", "", "comma-separated domains for virtual-host-style requests, bucket.<domain> (env DOLIUM_DOMAINS)")
@@ -167,6 +172,9 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if *reclaim > 0 {
 		c.ReclaimDelay = *reclaim
+	}
+	if *completionTTL > 0 {
+		c.CompletionTTL = *completionTTL
 	}
 	if *budget > 0 {
 		c.WriteBudget = *budget

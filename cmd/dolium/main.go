@@ -101,7 +101,7 @@ func serve(ctx context.Context, cfg config) error {
 	defer closePlacements()
 	gw := gateway.New(gateway.Config{
 		Meta: ms, Blobs: blobs, Placements: placements, DefaultPlacement: cfg.DefaultPlacement, Repairs: repairs,
-		Region: cfg.Region, UploadGrace: cfg.UploadGrace, ReclaimDelay: cfg.ReclaimDelay, Logger: log,
+		Region: cfg.Region, UploadGrace: cfg.UploadGrace, ReclaimDelay: cfg.ReclaimDelay, CompletionTTL: cfg.CompletionTTL, Logger: log,
 	})
 	gcm := newGCMetrics(reg, ms)
 	s3 := s3api.New(s3api.Options{Gateway: gw, Keys: keys, Region: cfg.Region, Logger: log, Registerer: reg, Domains: cfg.Domains})
