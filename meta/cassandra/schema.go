@@ -86,4 +86,11 @@ var migrations = []string{
 	                     'unchecked_tombstone_compaction': 'true',
 	                     'tombstone_threshold': '0.2'}
 	  AND gc_grace_seconds = 10800`,
+	// 8: rebuilds, one row per zone being (or last) rebuilt; version is
+	// the compare-and-set column of its lightweight transactions.
+	`CREATE TABLE IF NOT EXISTS rebuilds (
+		zone text PRIMARY KEY,
+		version bigint,
+		state blob
+	)`,
 }

@@ -16,6 +16,7 @@ const (
 	tagPart     = 'p' // p | esc(upload id) | part number (8 bytes) -> part
 	tagQueue    = 'q' // q | due (8 bytes) | data id               -> gc entry
 	tagRepair   = 'r' // r | due (8 bytes) | esc(data id) | index | zone | delete -> repair entry
+	tagRebuild  = 'z' // z | zone name                             -> zone rebuild
 )
 
 // appendEscaped appends s as a self-delimiting, order-preserving component:
