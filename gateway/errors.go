@@ -31,6 +31,9 @@ var (
 	ErrInvalidArgument         = errors.New("invalid argument")
 	ErrRequestTimeout          = errors.New("upload took too long")
 	ErrUnavailable             = errors.New("service unavailable")
+	// ErrDataLost: an object's data cannot be read from any zone, and
+	// enough zones answered to know it is gone (not merely away).
+	ErrDataLost = errors.New("object data lost")
 )
 
 // ErrMalformedParts: a CompleteMultipartUpload body with no parts.
