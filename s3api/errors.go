@@ -40,6 +40,7 @@ var gatewayErrors = []struct {
 	{gateway.ErrInvalidArgument, s3err.InvalidArgument},
 	{gateway.ErrRequestTimeout, s3err.RequestTimeout},
 	{gateway.ErrUnavailable, s3err.ServiceUnavailable},
+	{gateway.ErrDataLost, s3err.DataLost},
 	{gateway.ErrMalformedParts, s3err.MalformedXML},
 	{gateway.ErrNoSuchPlacement, s3err.InvalidArgument.With("The placement policy named in x-dolium-placement is not configured.")},
 }
