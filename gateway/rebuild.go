@@ -160,8 +160,16 @@ func (g *Gateway) onZoneEvent(zone string, replaced bool) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		if replaced {
-			g.log.Warn("zone answers without its bucket: treating it as replaced", "zone", zone)
-			if _, _, err := g.startRebuild(ctx, zone, replacedGrace); err != nil {
+			held, err := g.zoneHoldsData(ctx, zone)
+			switch {
+			case err != nil:
+			case !held:
+				g.log.Info("zone's bucket was missing; no chunk is placed there yet", "zone", zone)
+			default:
+				g.log.Warn("zone answers without its bucket: treating it as replaced", "zone", zone)
+				_, _, err = g.startRebuild(ctx, zone, replacedGrace)
+			}
+			if err != nil {
 				g.log.Error("starting the rebuild of a replaced zone", "zone", zone, "err", err)
 			}
 		} else {
@@ -171,6 +179,18 @@ func (g *Gateway) onZoneEvent(zone string, replaced bool) {
 			g.log.Warn("rescheduling the repairs of a zone that answers again", "zone", zone, "err", err)
 		}
 	}()
+}
+
+// errFound stops a walk at its first chunk.
+var errFound = errors.New("found")
+
+// zoneHoldsData reports whether the metadata places any chunk on zone.
+func (g *Gateway) zoneHoldsData(ctx context.Context, zone string) (bool, error) {
+	err := g.walkRebuild(ctx, g.zonePositions(zone), rebuildCursor{}, func(rebuildItem) error { return errFound })
+	if errors.Is(err, errFound) {
+		return true, nil
+	}
+	return false, err
 }
 
 // expediteRepairs makes the queued repairs of zone (those waiting out a

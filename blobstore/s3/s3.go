@@ -59,8 +59,11 @@ type Options struct {
 	// was replaced) is created again too.
 	CreateBucket bool
 	// OnReplaced, if set, is called whenever a request finds the bucket
-	// missing after Open: the provider lost or replaced the zone's bucket.
-	// It is called on the request's goroutine and must not block.
+	// missing after Open (the provider lost or replaced the zone's
+	// bucket), and when Open creates the bucket (a new zone, or one
+	// replaced while no gateway ran: the caller tells them apart by what
+	// its metadata places there). It is called on the request's goroutine
+	// and must not block.
 	OnReplaced func()
 }
 
@@ -214,6 +217,9 @@ func (d *Driver) checkBucket(ctx context.Context, region string, create bool) er
 	err = d.client.MakeBucket(rctx, d.bucket, minio.MakeBucketOptions{Region: region})
 	if err != nil && errorCode(err) != "BucketAlreadyOwnedByYou" {
 		return d.fail(rctx, err, "open: create bucket %s", d.bucket)
+	}
+	if err == nil {
+		d.replaced() // a new zone, or one replaced while no one looked
 	}
 	return nil
 }
