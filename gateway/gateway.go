@@ -74,7 +74,7 @@ type Gateway struct {
 	rebuildMu   sync.Mutex
 	// rebuildWaiting says why a rebuild this process runs is paused.
 	rebuildWaiting map[string]string
-	zoneEvents     map[string]time.Time // last zone event handled, by zone and kind
+	zoneEvents     map[string]*zoneEvent // by zone and kind
 	dataLost       atomic.Uint64        // reads that found data lost
 }
 
@@ -100,7 +100,7 @@ func New(cfg Config) *Gateway {
 	}
 	g := &Gateway{meta: cfg.Meta, blobs: cfg.Blobs, cfg: cfg, log: cfg.Logger,
 		owner: newOwner(), rebuildPoke: make(chan struct{}, 1),
-		rebuildWaiting: map[string]string{}, zoneEvents: map[string]time.Time{}}
+		rebuildWaiting: map[string]string{}, zoneEvents: map[string]*zoneEvent{}}
 	if cfg.Zones != nil {
 		cfg.Zones.attach(g.onZoneEvent)
 	}

@@ -30,7 +30,7 @@ const (
 	rebuildSave    = time.Second      // progress is saved at least this often
 	rebuildWindow  = 8                // chunks checked and rewritten in parallel
 	rebuildPoll    = 2 * time.Second  // how often a runner looks for work
-	replacedGrace  = 30 * time.Second // a replacement seen this soon after a rebuild started is the same one
+	replacedGrace  = 10 * time.Second // a replacement seen this soon after a rebuild started is the same one
 	rebuildMaxWait = 30 * time.Second // longest pause while the zone (or too many others) does not answer
 )
 
@@ -106,8 +106,10 @@ func (g *Gateway) StartRebuild(ctx context.Context, zone string) (st RebuildStat
 	return g.startRebuild(ctx, zone, 0)
 }
 
-// startRebuild is StartRebuild, which also declines when a rebuild of the
-// zone started less than grace ago.
+// startRebuild is StartRebuild for a replacement just seen (grace > 0):
+// it declines when a rebuild of the zone started less than grace ago (the
+// same replacement, met by requests in flight), and restarts a running
+// rebuild that started earlier (the zone was emptied again under it).
 func (g *Gateway) startRebuild(ctx context.Context, zone string, grace time.Duration) (RebuildStatus, bool, error) {
 	if len(g.zonePositions(zone)) == 0 {
 		return RebuildStatus{}, false, ErrNoSuchZone
@@ -119,7 +121,7 @@ func (g *Gateway) startRebuild(ctx context.Context, zone string, grace time.Dura
 			cur = meta.Rebuild{Zone: zone}
 		case err != nil:
 			return RebuildStatus{}, false, mapMeta(err)
-		case cur.Finished.IsZero(), g.now().Sub(cur.Started) < grace:
+		case g.now().Sub(cur.Started) < grace, cur.Finished.IsZero() && grace == 0:
 			return g.rebuildStatus(cur), false, nil
 		}
 		now := g.now()
@@ -130,7 +132,7 @@ func (g *Gateway) startRebuild(ctx context.Context, zone string, grace time.Dura
 		if err != nil {
 			return RebuildStatus{}, false, mapMeta(err)
 		}
-		g.log.Warn("zone rebuild started", "zone", zone)
+		g.log.Warn("zone rebuild started", "zone", zone, "restarting_a_running_one", cur.Version != 0 && cur.Finished.IsZero())
 		g.pokeRebuilds()
 		return g.rebuildStatus(r), true, nil
 	}
@@ -146,39 +148,71 @@ func (g *Gateway) pokeRebuilds() {
 
 // onZoneEvent handles the zone monitor's news: a zone found replaced
 // starts a rebuild; a zone answering again (or replaced) has its queued
-// repairs made due now. Bursts of the same news are handled once.
+// repairs made due now. A burst of the same news is coalesced: one
+// handler runs at a time per zone and kind, once more if news came while
+// it ran, at most once a second; no news is dropped.
 func (g *Gateway) onZoneEvent(zone string, replaced bool) {
-	g.rebuildMu.Lock()
 	key := fmt.Sprintf("%s/%v", zone, replaced)
-	if last, ok := g.zoneEvents[key]; ok && g.now().Sub(last) < 5*time.Second {
+	g.rebuildMu.Lock()
+	ev := g.zoneEvents[key]
+	if ev == nil {
+		ev = &zoneEvent{}
+		g.zoneEvents[key] = ev
+	}
+	if ev.running {
+		ev.again = true
 		g.rebuildMu.Unlock()
 		return
 	}
-	g.zoneEvents[key] = g.now()
+	ev.running = true
 	g.rebuildMu.Unlock()
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if replaced {
-			held, err := g.zoneHoldsData(ctx, zone)
-			switch {
-			case err != nil:
-			case !held:
-				g.log.Info("zone's bucket was missing; no chunk is placed there yet", "zone", zone)
-			default:
-				g.log.Warn("zone answers without its bucket: treating it as replaced", "zone", zone)
-				_, _, err = g.startRebuild(ctx, zone, replacedGrace)
+		for {
+			start := time.Now()
+			g.handleZoneEvent(zone, replaced)
+			if d := time.Second - time.Since(start); d > 0 {
+				time.Sleep(d)
 			}
-			if err != nil {
-				g.log.Error("starting the rebuild of a replaced zone", "zone", zone, "err", err)
+			g.rebuildMu.Lock()
+			if !ev.again {
+				ev.running = false
+				g.rebuildMu.Unlock()
+				return
 			}
-		} else {
-			g.log.Info("zone answers again", "zone", zone)
-		}
-		if err := g.expediteRepairs(ctx, zone); err != nil && ctx.Err() == nil {
-			g.log.Warn("rescheduling the repairs of a zone that answers again", "zone", zone, "err", err)
+			ev.again = false
+			g.rebuildMu.Unlock()
 		}
 	}()
+}
+
+// zoneEvent is the coalescing state of one zone's news of one kind.
+type zoneEvent struct{ running, again bool }
+
+func (g *Gateway) handleZoneEvent(zone string, replaced bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if replaced {
+		held, err := g.zoneHoldsData(ctx, zone)
+		switch {
+		case err != nil:
+		case !held:
+			g.log.Info("zone's bucket was missing; no chunk is placed there yet", "zone", zone)
+		default:
+			var started bool
+			_, started, err = g.startRebuild(ctx, zone, replacedGrace)
+			if started {
+				g.log.Warn("zone answered without its bucket: replaced, rebuilding it", "zone", zone)
+			}
+		}
+		if err != nil {
+			g.log.Error("starting the rebuild of a replaced zone", "zone", zone, "err", err)
+		}
+	} else {
+		g.log.Info("zone answers again", "zone", zone)
+	}
+	if err := g.expediteRepairs(ctx, zone); err != nil && ctx.Err() == nil {
+		g.log.Warn("rescheduling the repairs of a zone that answers again", "zone", zone, "err", err)
+	}
 }
 
 // errFound stops a walk at its first chunk.
