@@ -239,9 +239,18 @@ func TestTwoZonesOut(t *testing.T) {
 					t.Fatalf("wiping zone %s: %v", c.name, err)
 				}
 			}
-			r, err = g.report(ctx, "")
-			if err != nil {
-				t.Fatal(err)
+			// Until the zones' breakers (tripped while the servers were
+			// being replaced) let a call through, the report may still
+			// count the zones unreachable: wait for it to settle.
+			deadline := time.Now().Add(20 * time.Second)
+			for {
+				if r, err = g.report(ctx, ""); err != nil {
+					t.Fatal(err)
+				}
+				if r.Unavailable == 0 || time.Now().After(deadline) {
+					break
+				}
+				time.Sleep(500 * time.Millisecond)
 			}
 			t.Logf("report with zones z0, z1 wiped: %s", fmtReport(r))
 			if r.Lost != placedCount(acked) || r.Unavailable != 0 || r.ChunksLost != chunkCount(acked) || r.ChunksUnavailable != 0 {
