@@ -247,7 +247,7 @@ func TestTwoZonesOut(t *testing.T) {
 				if r, err = g.report(ctx, ""); err != nil {
 					t.Fatal(err)
 				}
-				if r.Unavailable == 0 || time.Now().After(deadline) {
+				if r.ChunksUnavailable == 0 || time.Now().After(deadline) {
 					break
 				}
 				time.Sleep(500 * time.Millisecond)

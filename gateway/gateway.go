@@ -75,7 +75,7 @@ type Gateway struct {
 	// rebuildWaiting says why a rebuild this process runs is paused.
 	rebuildWaiting map[string]string
 	zoneEvents     map[string]*zoneEvent // by zone and kind
-	dataLost       atomic.Uint64        // reads that found data lost
+	dataLost       atomic.Uint64         // reads that found data lost
 }
 
 // New returns a Gateway for cfg, filling in defaults.

@@ -20,12 +20,12 @@ import (
 // cloud is a zone that can be replaced: wiped, and answering "bucket
 // missing" (ErrReplaced) until its first write, as blobstore/s3 does.
 type cloud struct {
-	mu      sync.Mutex
-	d       *mem.Driver
-	noBkt   atomic.Bool
-	down    atomic.Bool
-	refuse  atomic.Bool // writes fail: the bucket is gone and not created again
-	writes  atomic.Int64
+	mu     sync.Mutex
+	d      *mem.Driver
+	noBkt  atomic.Bool
+	down   atomic.Bool
+	refuse atomic.Bool // writes fail: the bucket is gone and not created again
+	writes atomic.Int64
 }
 
 var errCloudDown = fmt.Errorf("cloud down: %w", blobstore.ErrUnavailable)
