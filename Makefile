@@ -29,10 +29,12 @@ cassandra-stop:
 cassandra-status:
 	deploy/cassandra/status.sh
 
-## test-deps: everything the tests need (Go modules, the aws CLI)
+## test-deps: everything the tests need (Go modules, Cassandra's jars, the MinIO server
+## the cloud tests use as zones, built into bin/ from its Go module, the aws CLI)
 test-deps:
 	$(GO) mod download
 	deploy/cassandra/install.sh
+	cloudtest/install-minio.sh
 	@command -v aws >/dev/null 2>&1 || $(PIP) install --quiet awscli
 	@aws --version
 

@@ -40,6 +40,9 @@ var (
 	// ErrInvalidVersionID: a version id that names no version this
 	// gateway could have written (buckets are unversioned: only "null").
 	ErrInvalidVersionID = errors.New("invalid version id")
+	// ErrDataLost: an object's data cannot be read from any zone, and
+	// enough zones answered to know it is gone (not merely away).
+	ErrDataLost = errors.New("object data lost")
 )
 
 // ErrMalformedParts: a CompleteMultipartUpload body with no parts.

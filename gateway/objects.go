@@ -328,7 +328,7 @@ func (g *Gateway) GetObject(ctx context.Context, in GetInput, head bool) (*GetOu
 // extent is opened (and its first chunk read) at once, so that a store
 // failure is reported before a response is under way.
 func (g *Gateway) openObject(ctx context.Context, o meta.Object, off, length int64) (io.ReadCloser, error) {
-	r := &extentReader{ctx: ctx, g: g, exts: o.Extents, off: off, left: length}
+	r := &extentReader{ctx: ctx, g: g, bucket: o.Bucket, key: o.Key, exts: o.Extents, off: off, left: length}
 	if length > 0 {
 		if err := r.next(); err != nil {
 			return nil, err
@@ -338,12 +338,14 @@ func (g *Gateway) openObject(ctx context.Context, o meta.Object, off, length int
 }
 
 type extentReader struct {
-	ctx  context.Context
-	g    *Gateway
-	exts []meta.Extent
-	off  int64 // offset within the remaining extents
-	left int64
-	cur  io.ReadCloser
+	ctx         context.Context
+	g           *Gateway
+	bucket, key string
+	exts        []meta.Extent
+	dataID      string // of the extent being read
+	off         int64  // offset within the remaining extents
+	left        int64
+	cur         io.ReadCloser
 }
 
 // next opens the extent holding the next byte.
@@ -363,9 +365,9 @@ func (r *extentReader) next() error {
 	}
 	rc, err := blobs.Open(r.ctx, x.DataID, x.Size, x.ChunkSize, r.off, n)
 	if err != nil {
-		return mapMeta(err)
+		return r.g.readErr(r.bucket, r.key, x.DataID, err)
 	}
-	r.cur = rc
+	r.cur, r.dataID = rc, x.DataID
 	r.exts = r.exts[1:]
 	r.off = 0
 	return nil
@@ -390,6 +392,8 @@ func (r *extentReader) Read(p []byte) (int, error) {
 			r.cur.Close()
 			r.cur = nil
 			err = nil
+		} else if err != nil {
+			err = r.g.readErr(r.bucket, r.key, r.dataID, err)
 		}
 		if n > 0 || err != nil {
 			return n, err

@@ -248,6 +248,7 @@ type Store interface {
 	Completions
 	Queue
 	RepairQueue
+	Rebuilds
 	// Ping tells whether the backend answers now (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error
@@ -281,4 +282,40 @@ type RepairQueue interface {
 	RemoveRepair(ctx context.Context, e RepairEntry) error
 	// RepairLen counts entries (for metrics and the redundancy report).
 	RepairLen(ctx context.Context) (int64, error)
+}
+
+// Rebuild is the durable state of one zone's rebuild: after a zone was
+// found replaced (empty), a gateway walks every chunk placed on it and
+// re-creates what it lacks. Gateways share the row: the one holding the
+// lease (Owner until LeaseUntil) works, and saves its progress with
+// PutRebuild, so a restart or another gateway resumes at Cursor.
+type Rebuild struct {
+	Zone string // the zone's name
+	// Version is the row's compare-and-set token: 0 for a row never
+	// written; PutRebuild stores Version+1.
+	Version  int64
+	Started  time.Time
+	Finished time.Time // zero while the rebuild runs
+	Updated  time.Time // of the last saved progress
+	// Cursor is where the walk resumes; its format is the caller's.
+	Cursor string
+	// Chunks walked so far, chunks to walk in all (counted at the start),
+	// bytes of chunk data written to the zone, and chunks that could not
+	// be rebuilt (too few good copies or shards anywhere).
+	Done, Total, Bytes, Failed int64
+	// Owner holds the lease until LeaseUntil.
+	Owner      string
+	LeaseUntil time.Time
+}
+
+// Rebuilds is the table of zone rebuilds, one row per zone name.
+type Rebuilds interface {
+	// PutRebuild writes r if the stored row's version is r.Version (0: no
+	// row yet), and returns r as stored, with Version r.Version+1.
+	// ErrPreconditionFailed if the version does not match.
+	PutRebuild(ctx context.Context, r Rebuild) (Rebuild, error)
+	// GetRebuild returns the zone's row or ErrNotFound.
+	GetRebuild(ctx context.Context, zone string) (Rebuild, error)
+	// ListRebuilds returns every row ordered by zone name.
+	ListRebuilds(ctx context.Context) ([]Rebuild, error)
 }

@@ -43,6 +43,7 @@ var gatewayErrors = []struct {
 	{gateway.ErrUnavailable, s3err.ServiceUnavailable},
 	{gateway.ErrSlowDown, s3err.SlowDown},
 	{gateway.ErrInvalidVersionID, s3err.InvalidArgument.With("Invalid version id specified")},
+	{gateway.ErrDataLost, s3err.DataLost},
 	{gateway.ErrMalformedParts, s3err.MalformedXML},
 	{gateway.ErrNoSuchPlacement, s3err.InvalidArgument.With("The placement policy named in x-dolium-placement is not configured.")},
 }

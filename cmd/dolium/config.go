@@ -47,6 +47,10 @@ type config struct {
 	RepairInterval   time.Duration     `yaml:"repair_interval"`
 	ScrubInterval    time.Duration     `yaml:"scrub_interval"`
 	ScrubRate        float64           `yaml:"scrub_rate"` // chunks per second, 0 = unlimited
+	// RebuildRate bounds a zone rebuild (chunks per second, 0 = unlimited);
+	// ZoneProbeInterval is how often every zone is probed (0 = never).
+	RebuildRate       float64       `yaml:"rebuild_rate"`
+	ZoneProbeInterval time.Duration `yaml:"zone_probe_interval"`
 	// ZoneTimeout bounds one call to one zone; ZoneBreaker is how long a
 	// zone that did not answer is skipped before it is tried again.
 	ZoneTimeout time.Duration  `yaml:"zone_timeout"`
@@ -61,6 +65,7 @@ func defaults() config {
 		ChunkSize: 1 << 20, GCInterval: 30 * time.Second, UploadGrace: time.Hour, ReclaimDelay: time.Minute, CompletionTTL: 24 * time.Hour,
 		Store: "embedded", WriteBudget: 64 << 20, MemoryLimit: 192 << 20,
 		RepairInterval: 5 * time.Second, ScrubInterval: 24 * time.Hour, ScrubRate: 50,
+		RebuildRate: 100, ZoneProbeInterval: 10 * time.Second,
 		ZoneTimeout: 10 * time.Second, ZoneBreaker: 5 * time.Second,
 	}
 }
@@ -86,6 +91,8 @@ var envVars = []struct {
 	{"DOLIUM_DEFAULT_PLACEMENT", func(c *config, v string) error { c.DefaultPlacement = v; return nil }},
 	{"DOLIUM_REPAIR_INTERVAL", func(c *config, v string) (err error) { c.RepairInterval, err = time.ParseDuration(v); return }},
 	{"DOLIUM_SCRUB_INTERVAL", func(c *config, v string) (err error) { c.ScrubInterval, err = time.ParseDuration(v); return }},
+	{"DOLIUM_REBUILD_RATE", func(c *config, v string) (err error) { c.RebuildRate, err = strconv.ParseFloat(v, 64); return }},
+	{"DOLIUM_ZONE_PROBE_INTERVAL", func(c *config, v string) (err error) { c.ZoneProbeInterval, err = time.ParseDuration(v); return }},
 	{"DOLIUM_STORE", func(c *config, v string) error { c.Store = v; return nil }},
 	{"DOLIUM_CASSANDRA_HOSTS", func(c *config, v string) error { c.Cassandra.Hosts = splitList(v); return nil }},
 	{"DOLIUM_CASSANDRA_KEYSPACE", func(c *config, v string) error { c.Cassandra.Keyspace = v; return nil }},

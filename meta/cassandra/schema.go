@@ -92,4 +92,11 @@ var migrations = []string{
 		upload_id text PRIMARY KEY,
 		data blob
 	) WITH gc_grace_seconds = 10800`,
+	// 9: rebuilds, one row per zone being (or last) rebuilt; version is
+	// the compare-and-set column of its lightweight transactions.
+	`CREATE TABLE IF NOT EXISTS rebuilds (
+		zone text PRIMARY KEY,
+		version bigint,
+		state blob
+	)`,
 }

@@ -19,6 +19,7 @@ const (
 	// c | upload id -> completion record; C | expires (8 bytes) | upload id -> nothing
 	tagCompletion    = 'c'
 	tagCompletionExp = 'C'
+	tagRebuild       = 'z' // z | zone name                             -> zone rebuild
 )
 
 // appendEscaped appends s as a self-delimiting, order-preserving component:

@@ -68,6 +68,11 @@ var (
 	UnexpectedContent          = e("UnexpectedContent", http.StatusBadRequest, "This request does not support content")
 	InvalidStorageClass        = e("InvalidStorageClass", http.StatusBadRequest, "The storage class you specified is not valid")
 	MissingRequestBodyError    = e("MissingRequestBodyError", http.StatusBadRequest, "Request Body is empty")
+	// DataLost is dolium's own: the object's data cannot be read from any
+	// zone of its placement, and enough zones answered to know it is gone
+	// (not merely unreachable: that is ServiceUnavailable). Retrying does
+	// not help.
+	DataLost = e("DataLost", http.StatusInternalServerError, "The object's data is lost: too few of its copies or shards remain in the zones of its placement. Restore it from a backup.")
 )
 
 // Body is the XML error document.
