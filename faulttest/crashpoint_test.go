@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 
 	"io"
 	"os"
@@ -122,7 +123,7 @@ var crashCases = []crashCase{
 	},
 	{
 		// Overwrites k with parts 1 and 2; part 3 is uploaded but left out.
-		name: "complete", fps: []string{"commit.after-queue", "commit.after-write", "complete.after-commit", "complete.after-record"},
+		name: "complete", fps: []string{"complete.after-intent", "commit.after-queue", "commit.after-write", "complete.after-commit", "complete.after-record"},
 		setup: func(ctx context.Context, e *cpEnv) error {
 			e.old = cpBytes(1<<20 + 1)
 			if err := e.put(ctx, "k", e.old); err != nil {
@@ -324,6 +325,15 @@ func checkKey(t *testing.T, ctx context.Context, e *cpEnv) {
 // gcVerify runs `dolium admin gc --verify --json` against srv.
 func gcVerify(t *testing.T, ctx context.Context, srv *Server, root Credentials) gateway.GCReport {
 	t.Helper()
+	rep, err := tryGCVerify(ctx, srv, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// tryGCVerify is gcVerify returning its failure.
+func tryGCVerify(ctx context.Context, srv *Server, root Credentials) (gateway.GCReport, error) {
 	cmd := exec.CommandContext(ctx, doliumBin, "admin", "gc", "--verify", "--json", "--endpoint", srv.Endpoint)
 	cmd.Env = append(os.Environ(), "DOLIUM_ROOT_ACCESS_KEY="+root.AccessKey, "DOLIUM_ROOT_SECRET_KEY="+root.SecretKey)
 	var stderr bytes.Buffer
@@ -331,13 +341,13 @@ func gcVerify(t *testing.T, ctx context.Context, srv *Server, root Credentials) 
 	out, err := cmd.Output()
 	var rep gateway.GCReport
 	if jerr := json.Unmarshal(out, &rep); jerr != nil {
-		t.Fatalf("dolium admin gc --verify: %v (%v): %s %s", jerr, err, out, stderr.Bytes())
+		return rep, fmt.Errorf("dolium admin gc --verify: %v (%v): %s %s", jerr, err, out, stderr.Bytes())
 	}
 	orphans := len(rep.Orphans) > 0 || len(rep.Missing) > 0
 	if (err != nil) != orphans {
-		t.Fatalf("dolium admin gc --verify exit %v with report %+v: want a non-zero exit exactly when orphans or missing data are reported", err, rep)
+		return rep, fmt.Errorf("dolium admin gc --verify exit %v with report %+v: want a non-zero exit exactly when orphans or missing data are reported", err, rep)
 	}
-	return rep
+	return rep, nil
 }
 
 // chunkDataIDs counts the distinct data ids among the chunk rows of ks.

@@ -90,18 +90,65 @@ func (g *Gateway) uploadIn(ctx context.Context, owner, bucket, key, uploadID str
 // if so finishes it: records the completion and deletes the row. The
 // object's first extent is then one of u's parts. Its data is safe either
 // way: the collector never deletes referenced data.
+//
+// A completion writes its record before it commits the object. An upload
+// that has such a record while its key does not hold the recorded object
+// either never committed (the gateway died in between) or was overwritten
+// since; either way it is over, and it is ended as aborted: its parts are
+// queued (the collector keeps whatever an object still references) and its
+// rows deleted. Without this, an upload whose completion committed, whose
+// gateway died before deleting it, and whose object was overwritten before
+// anyone looked, stayed listed with parts whose data the overwrite had
+// reclaimed.
 func (g *Gateway) completed(ctx context.Context, u meta.Upload) bool {
 	o, err := g.meta.GetObject(ctx, u.Bucket, u.Key)
-	if err != nil || len(o.Extents) == 0 || o.Extents[0].PartNumber == 0 {
+	switch {
+	case errors.Is(err, meta.ErrNotFound):
+		o = meta.Object{}
+	case err != nil:
 		return false
 	}
-	first := o.Extents[0]
-	ps, err := g.meta.ListParts(ctx, u.UploadID, first.PartNumber-1, 1)
-	if err != nil || len(ps) != 1 || ps[0].Extent.DataID != first.DataID {
+	if len(o.Extents) > 0 && o.Extents[0].PartNumber != 0 {
+		first := o.Extents[0]
+		ps, err := g.meta.ListParts(ctx, u.UploadID, first.PartNumber-1, 1)
+		if err == nil && len(ps) == 1 && ps[0].Extent.DataID == first.DataID {
+			g.finishUpload(ctx, u, o)
+			return true
+		}
+	}
+	c, err := g.meta.GetCompletion(ctx, u.UploadID)
+	if err != nil || c.Aborted || c.VersionID == "" || c.Bucket != u.Bucket || c.Key != u.Key || c.VersionID == o.VersionID {
 		return false
 	}
-	g.finishUpload(ctx, u, o)
+	g.abandonUpload(ctx, u)
 	return true
+}
+
+// abandonUpload ends an upload whose completion is known not to hold (see
+// completed) as an abort would.
+func (g *Gateway) abandonUpload(ctx context.Context, u meta.Upload) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	parts, err := g.allParts(ctx, u.UploadID)
+	if err != nil {
+		return
+	}
+	exts := make([]meta.Extent, len(parts))
+	for i, p := range parts {
+		exts[i] = p.Extent
+	}
+	if err := g.queueReplaced(ctx, u.Bucket, u.Key, u.UploadID, exts); err != nil {
+		return
+	}
+	if err := g.meta.DeleteUpload(ctx, u.Bucket, u.Key, u.UploadID); err != nil && !errors.Is(err, meta.ErrNotFound) {
+		g.log.Warn("delete abandoned upload", "upload_id", u.UploadID, "err", err)
+		return
+	}
+	g.log.Info("ended an upload whose completion did not hold", "upload_id", u.UploadID, "bucket", u.Bucket, "key", u.Key)
+	c := meta.Completion{UploadID: u.UploadID, Bucket: u.Bucket, Key: u.Key, Aborted: true, Done: g.now()}
+	if err := g.meta.PutCompletion(ctx, c, g.cfg.CompletionTTL); err != nil {
+		g.log.Warn("record upload abort", "upload_id", u.UploadID, "err", err)
+	}
 }
 
 // finishUpload ends a completed upload: it records the completion (so a
@@ -111,17 +158,21 @@ func (g *Gateway) completed(ctx context.Context, u meta.Upload) bool {
 func (g *Gateway) finishUpload(ctx context.Context, u meta.Upload, o meta.Object) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	c := meta.Completion{
-		UploadID: u.UploadID, Bucket: u.Bucket, Key: u.Key, Parts: partsDigest(extentParts(o.Extents)),
-		VersionID: o.VersionID, ETag: o.ETag, Size: o.Size, Checksums: o.Checksums, ChecksumType: o.ChecksumType,
-		Done: g.now(),
-	}
-	if err := g.meta.PutCompletion(ctx, c, g.cfg.CompletionTTL); err != nil {
+	if err := g.meta.PutCompletion(ctx, g.completionOf(u, o), g.cfg.CompletionTTL); err != nil {
 		g.log.Warn("record upload completion", "upload_id", u.UploadID, "err", err)
 	}
 	failpoint.Hit("complete.after-record")
 	if err := g.meta.DeleteUpload(ctx, u.Bucket, u.Key, u.UploadID); err != nil && !errors.Is(err, meta.ErrNotFound) {
 		g.log.Warn("delete completed upload", "upload_id", u.UploadID, "err", err)
+	}
+}
+
+// completionOf is the record of u completed into o.
+func (g *Gateway) completionOf(u meta.Upload, o meta.Object) meta.Completion {
+	return meta.Completion{
+		UploadID: u.UploadID, Bucket: u.Bucket, Key: u.Key, Parts: partsDigest(extentParts(o.Extents)),
+		VersionID: o.VersionID, ETag: o.ETag, Size: o.Size, Checksums: o.Checksums, ChecksumType: o.ChecksumType,
+		Done: g.now(),
 	}
 }
 
@@ -426,7 +477,18 @@ func (g *Gateway) CompleteMultipartUpload(ctx context.Context, in CompleteInput)
 	if err := g.queueReplaced(ctx, in.Bucket, in.Key, in.UploadID, unused); err != nil {
 		return meta.Object{}, err
 	}
+	// The completion's record goes first too (see completed).
+	if err := g.meta.PutCompletion(ctx, g.completionOf(u, o), g.cfg.CompletionTTL); err != nil {
+		return meta.Object{}, mapMeta(err)
+	}
+	failpoint.Hit("complete.after-intent")
 	if err := g.commit(ctx, o, in.Cond); err != nil {
+		// Withdraw the record: the upload goes on (a retry may succeed).
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if werr := g.meta.PutCompletion(wctx, meta.Completion{UploadID: u.UploadID, Bucket: u.Bucket, Key: u.Key, Done: g.now()}, g.cfg.CompletionTTL); werr != nil {
+			g.log.Warn("withdraw upload completion", "upload_id", u.UploadID, "err", werr)
+		}
 		return meta.Object{}, err
 	}
 	failpoint.Hit("complete.after-commit")

@@ -189,3 +189,63 @@ func (m *failingMeta) PutObject(ctx context.Context, o meta.Object, c meta.Cond)
 	}
 	return m.Store.PutObject(ctx, o, c)
 }
+
+// A completion that committed, whose gateway died before ending the
+// upload, and whose object was overwritten before anyone looked: the
+// upload must not stay usable with parts whose data the overwrite
+// reclaimed (the soak found such referenced-but-missing data).
+func TestCompletedThenOverwrittenUpload(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	u, cps := f.multipart(t, "m", "part one")
+	ps, _ := f.g.allParts(ctx, u.UploadID)
+	if _, err := f.g.CompleteMultipartUpload(ctx, CompleteInput{Bucket: "bkt", Key: "m", Owner: "alice", UploadID: u.UploadID, Parts: cps}); err != nil {
+		t.Fatal(err)
+	}
+	// The crash: the upload's rows are back, and the record is the one
+	// written before the commit.
+	c, err := f.ms.GetCompletion(ctx, u.UploadID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.ms.CreateUpload(ctx, u)
+	for _, p := range ps {
+		f.ms.PutPart(ctx, p)
+	}
+	f.ms.PutCompletion(ctx, c, time.Hour)
+	f.put(t, "m", []byte("overwritten"))
+	f.clock.add(2 * time.Hour)
+	f.collectAll(t)
+	if _, _, _, err := f.g.ListParts(ctx, "alice", "bkt", "m", u.UploadID, 0, 10); !errors.Is(err, ErrNoSuchUpload) {
+		t.Fatalf("ListParts of the completed and overwritten upload = %v, want ErrNoSuchUpload", err)
+	}
+	if n := f.dataSets(t); n != 1 {
+		t.Errorf("data sets = %d, want 1 (the overwrite's)", n)
+	}
+	if _, err := f.g.CompleteMultipartUpload(ctx, CompleteInput{Bucket: "bkt", Key: "m", Owner: "alice", UploadID: u.UploadID, Parts: cps}); !errors.Is(err, ErrNoSuchUpload) {
+		t.Errorf("completing it again = %v, want ErrNoSuchUpload", err)
+	}
+	if got := f.read(t, "m"); string(got) != "overwritten" {
+		t.Errorf("m = %q", got)
+	}
+}
+
+// A completion whose commit fails (a precondition) leaves the upload
+// usable: its record is withdrawn.
+func TestCompleteFailedConditionKeepsUpload(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.put(t, "m", []byte("exists"))
+	u, cps := f.multipart(t, "m", "part one")
+	in := CompleteInput{Bucket: "bkt", Key: "m", Owner: "alice", UploadID: u.UploadID, Parts: cps, Cond: WriteCond{IfNoneMatch: true}}
+	if _, err := f.g.CompleteMultipartUpload(ctx, in); !errors.Is(err, ErrPreconditionFailed) {
+		t.Fatalf("complete with If-None-Match on an existing key = %v", err)
+	}
+	in.Cond = WriteCond{}
+	if _, err := f.g.CompleteMultipartUpload(ctx, in); err != nil {
+		t.Fatalf("complete again without the condition = %v, want success", err)
+	}
+	if got := f.read(t, "m"); string(got) != "part one" {
+		t.Errorf("m = %q, want the upload's content", got)
+	}
+}
