@@ -193,7 +193,7 @@ func (s *Store) Write(ctx context.Context, dataID string, r io.Reader) (int64, e
 		total   int64
 		slots   = make(chan struct{}, s.concurrency)
 		readErr error
-		held    []buf                                // every buffer this Write took
+		held    []buf                             // every buffer this Write took
 		free    = make(chan buf, s.concurrency+1) // held buffers not in use
 	)
 	defer func() {
