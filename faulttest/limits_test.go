@@ -387,3 +387,208 @@ budget_wait: 2s
 		t.Errorf("dolium exited during the attack")
 	}
 }
+
+// dialSend opens a connection and writes b on it.
+func dialSend(t *testing.T, addr string, b []byte) net.Conn {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := conn.Write(b); err != nil {
+		t.Fatalf("write request: %v", err)
+	}
+	return conn
+}
+
+// roundTrip sends req (signed, body already set) with a client that gives
+// up after timeout.
+func roundTrip(t *testing.T, req *http.Request, timeout time.Duration) rawResp {
+	t.Helper()
+	c := &http.Client{Timeout: timeout}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: read body: %v", req.Method, req.URL.Path, err)
+	}
+	return rawResp{resp.StatusCode, resp.Header, b}
+}
+
+// TestStalledUpload: an upload whose body stops coming holds the only chunk
+// buffer of the write budget. Another PUT waits budget_wait and gets 503
+// SlowDown with Retry-After; the stalled one gets 400 RequestTimeout after
+// body_timeout without progress, which frees the buffer for the next PUT.
+func TestStalledUpload(t *testing.T) {
+	const (
+		bodyTimeout = 2 * time.Second
+		budgetWait  = 500 * time.Millisecond
+	)
+	root := RandomCredentials()
+	srv := startConfigured(t, filepath.Join(t.TempDir(), "data"), root, fmt.Sprintf(`
+write_budget: %d
+key_budget_share: 1
+body_timeout: %v
+budget_wait: %v
+`, 1<<20+5, bodyTimeout, budgetWait))
+	ctx := testCtx(t, time.Minute)
+	sdk := sdkClient(srv.Endpoint, root)
+	if _, err := sdk.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("stall")}); err != nil {
+		t.Fatalf("CreateBucket: %v", err)
+	}
+
+	req, err := signed(ctx, http.MethodPut, srv.Endpoint+"/stall/stalled", root, unsignedPayload, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stalled := dialSend(t, srv.Addr, append(head(req, 3*mib), bytes.Repeat([]byte("s"), 100)...))
+	lastByte := time.Now()
+	stalledResp := make(chan rawResp, 1)
+	go func() {
+		stalled.SetReadDeadline(time.Now().Add(30 * time.Second))
+		r, err := readResponse(stalled, req)
+		if err != nil {
+			r.status = -1
+			r.body = []byte(err.Error())
+		}
+		stalledResp <- r
+	}()
+	time.Sleep(200 * time.Millisecond) // the stalled PUT takes the buffer
+
+	body := []byte("waits for the budget")
+	wreq, err := signed(ctx, http.MethodPut, srv.Endpoint+"/stall/waiting", root, sha256Hex(body), body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	r := roundTrip(t, wreq, 10*time.Second)
+	wantError(t, "PUT while the budget is held", r, http.StatusServiceUnavailable, "SlowDown")
+	if r.header.Get("Retry-After") == "" {
+		t.Errorf("SlowDown without Retry-After; headers %v", r.header)
+	}
+	if el := time.Since(start); el < budgetWait/2 || el > budgetWait+3*time.Second {
+		t.Errorf("SlowDown came after %v, want about budget_wait (%v)", el, budgetWait)
+	}
+
+	r = <-stalledResp
+	wantError(t, "stalled PUT body", r, http.StatusBadRequest, "RequestTimeout")
+	if el := time.Since(lastByte); el < bodyTimeout || el > bodyTimeout+5*time.Second {
+		t.Errorf("RequestTimeout came %v after the last byte, want about body_timeout (%v)", el, bodyTimeout)
+	}
+
+	// The buffer is free again: the next PUT goes through at once.
+	wreq, _ = signed(ctx, http.MethodPut, srv.Endpoint+"/stall/after", root, sha256Hex(body), body)
+	start = time.Now()
+	if r := roundTrip(t, wreq, 10*time.Second); r.status != http.StatusOK {
+		t.Errorf("PUT after the stalled one timed out: got %d %q, want 200; body %.300s", r.status, errCode(r.body), r.body)
+	} else if el := time.Since(start); el > budgetWait {
+		t.Errorf("PUT after the stalled one took %v, want no wait for the budget", el)
+	}
+	objs, err := listAll(ctx, sdk, "stall")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := objs["stalled"]; ok || len(objs) != 1 {
+		t.Errorf("objects after the stalled upload: %v, want only \"after\"", objs)
+	}
+}
+
+// TestStalledReader: a GET whose client stops reading holds the read
+// budget (here one chunk). Another GET waits budget_wait and gets 503
+// SlowDown; after send_timeout without progress the stalled response is
+// cut, its chunks given back, and GETs are served again.
+func TestStalledReader(t *testing.T) {
+	const (
+		sendTimeout = 2 * time.Second
+		budgetWait  = 500 * time.Millisecond
+		size        = 16 * mib
+	)
+	root := RandomCredentials()
+	srv := startConfigured(t, filepath.Join(t.TempDir(), "data"), root, fmt.Sprintf(`
+read_budget: %d
+key_budget_share: 1
+send_timeout: %v
+budget_wait: %v
+`, 1<<20+5, sendTimeout, budgetWait))
+	ctx := testCtx(t, time.Minute)
+	sdk := sdkClient(srv.Endpoint, root)
+	if _, err := sdk.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("stall")}); err != nil {
+		t.Fatalf("CreateBucket: %v", err)
+	}
+	big := pattern{seed: 3, size: size}
+	if _, err := sdk.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("stall"), Key: aws.String("big"), Body: big.reader()}); err != nil {
+		t.Fatalf("PutObject: %v", err)
+	}
+
+	req, err := signed(ctx, http.MethodGet, srv.Endpoint+"/stall/big", root, emptySHA256, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.DialTimeout("tcp", srv.Addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.(*net.TCPConn).SetReadBuffer(4 << 10) // a client that reads nothing, with little kernel buffer
+	if _, err := conn.Write(head(req, -1)); err != nil {
+		t.Fatal(err)
+	}
+	stalledAt := time.Now()
+	time.Sleep(300 * time.Millisecond)
+
+	greq, _ := signed(ctx, http.MethodGet, srv.Endpoint+"/stall/big", root, emptySHA256, nil)
+	r := roundTrip(t, greq, 10*time.Second)
+	wantError(t, "GET while a stalled reader holds the read budget", r, http.StatusServiceUnavailable, "SlowDown")
+	if r.header.Get("Retry-After") == "" {
+		t.Errorf("SlowDown without Retry-After; headers %v", r.header)
+	}
+
+	// The stalled response is cut after send_timeout, which gives its
+	// chunk back: GETs are served again (the stalled client never read,
+	// so nothing else could have ended its response).
+	time.Sleep(time.Until(stalledAt.Add(sendTimeout + time.Second)))
+	sum, n, err := readBack(ctx, sdk, "stall", "big")
+	if err != nil || n != size || sum != big.sha256() {
+		t.Errorf("GET after the stalled reader was cut: %d bytes, %v; want the %d-byte object", n, err, int64(size))
+	}
+}
+
+// TestHeaderSize: a request with more than 8 KiB of headers gets AWS's
+// 400 RequestHeaderSectionTooLarge (with MaxSizeAllowed), not net/http's
+// plain-text 431; one just under goes through.
+func TestHeaderSize(t *testing.T) {
+	h := newBadInput(t)
+	ctx := testCtx(t, 30*time.Second)
+	for _, tc := range []struct {
+		pad    int
+		status int
+		code   string
+	}{
+		{6 << 10, http.StatusOK, ""},
+		{9 << 10, http.StatusBadRequest, "RequestHeaderSectionTooLarge"},
+		{40 << 10, http.StatusBadRequest, "RequestHeaderSectionTooLarge"},
+	} {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.url(h.bucket, keepKey, "").String(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-Pad", strings.Repeat("p", tc.pad))
+		sign(t, req, h.root, emptySHA256, time.Now())
+		r := h.do(t, req)
+		what := fmt.Sprintf("GET with a %d-byte header", tc.pad)
+		if tc.status == http.StatusOK {
+			if r.status != http.StatusOK || !bytes.Equal(r.body, h.keep) {
+				t.Errorf("%s: got %d %q, want 200 with keep's content", what, r.status, errCode(r.body))
+			}
+			continue
+		}
+		wantError(t, what, r, tc.status, tc.code)
+		if !bytes.Contains(r.body, []byte("<MaxSizeAllowed>8192</MaxSizeAllowed>")) {
+			t.Errorf("%s: body lacks <MaxSizeAllowed>8192</MaxSizeAllowed>: %.300s", what, r.body)
+		}
+	}
+}
