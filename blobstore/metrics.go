@@ -52,7 +52,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		budgetWaits: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: ns, Subsystem: sub,
 			Name: "write_budget_waits_total",
-			Help: "Writes that had to wait for their first chunk buffer because the write budget was spent.",
+			Help: "Chunk buffers a Write had to wait for because the write budget (or its client's share) was spent.",
 		}),
 		readBudgetWaits: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: ns, Subsystem: sub,

@@ -168,11 +168,11 @@ func unframe(blob []byte, want int64) ([]byte, error) {
 // budget. It returns the number of bytes read from r. Empty input writes no
 // chunks.
 //
-// Write waits up to the budget wait for its first chunk buffer and fails
-// with ErrBusy if none comes free (or if the client of ctx holds its whole
-// share); it takes further buffers only when the budget has them free, and
-// otherwise reuses its own, so an upload that started never fails for lack
-// of memory.
+// Every chunk buffer comes from the write budget and goes back to it once
+// its chunk is stored, so concurrent Writes share the budget chunk by
+// chunk. A Write waits up to the budget wait for a buffer and fails with
+// ErrBusy if none comes free in that time (the budget is held by stalled
+// uploads, or the client of ctx holds its whole share).
 //
 // On any error (from r, the driver or ctx) Write returns after all in-flight
 // puts finish. Chunks already written stay: the caller queues dataID for
@@ -182,10 +182,6 @@ func (s *Store) Write(ctx context.Context, dataID string, r io.Reader) (int64, e
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	type buf struct {
-		b *[]byte
-		g grant
-	}
 	var (
 		wg      sync.WaitGroup
 		mu      sync.Mutex
@@ -193,39 +189,7 @@ func (s *Store) Write(ctx context.Context, dataID string, r io.Reader) (int64, e
 		total   int64
 		slots   = make(chan struct{}, s.concurrency)
 		readErr error
-		held    []buf                             // every buffer this Write took
-		free    = make(chan buf, s.concurrency+1) // held buffers not in use
 	)
-	defer func() {
-		for _, b := range held {
-			s.bufs.Put(b.b)
-			s.writes.put(b.g)
-		}
-	}()
-	getBuf := func() (buf, error) {
-		select {
-		case b := <-free:
-			return b, nil
-		default:
-		}
-		if len(held) <= s.concurrency {
-			g, err := s.writes.take(ctx, len(held) == 0)
-			if err == nil {
-				b := buf{s.bufs.Get().(*[]byte), g}
-				held = append(held, b)
-				return b, nil
-			}
-			if len(held) == 0 {
-				return buf{}, err
-			}
-		}
-		select { // wait for one of our own puts to finish
-		case b := <-free:
-			return b, nil
-		case <-ctx.Done():
-			return buf{}, ctx.Err()
-		}
-	}
 	failed := func() bool {
 		mu.Lock()
 		defer mu.Unlock()
@@ -246,7 +210,7 @@ loop:
 			fail(err)
 			break
 		}
-		b, err := getBuf()
+		b, err := s.getBuf(ctx)
 		if err != nil {
 			fail(err)
 			break
@@ -254,18 +218,18 @@ loop:
 		n, err := io.ReadFull(r, (*b.b)[:s.chunkSize])
 		total += int64(n)
 		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-			free <- b
+			s.putBuf(b)
 			readErr = err
 			break loop
 		}
 		if n == 0 {
-			free <- b
+			s.putBuf(b)
 			break loop
 		}
 		select {
 		case slots <- struct{}{}:
 		case <-ctx.Done():
-			free <- b
+			s.putBuf(b)
 			fail(ctx.Err())
 			break loop
 		}
@@ -273,7 +237,7 @@ loop:
 		go func(index int, b buf, n int) {
 			defer wg.Done()
 			defer func() { <-slots }()
-			defer func() { free <- b }()
+			defer s.putBuf(b)
 			if err := s.put(ctx, ChunkKey{DataID: dataID, Index: index}, frame((*b.b)[:n])); err != nil {
 				fail(err)
 			}
@@ -290,6 +254,27 @@ loop:
 		return total, readErr
 	}
 	return total, putErr
+}
+
+// buf is a chunk buffer and the write-budget token it holds.
+type buf struct {
+	b *[]byte
+	g grant
+}
+
+// getBuf takes a chunk buffer within the write budget, waiting up to the
+// budget wait for one if the budget (or the client's share) is spent.
+func (s *Store) getBuf(ctx context.Context) (buf, error) {
+	g, err := s.writes.take(ctx, true)
+	if err != nil {
+		return buf{}, err
+	}
+	return buf{s.bufs.Get().(*[]byte), g}, nil
+}
+
+func (s *Store) putBuf(b buf) {
+	s.bufs.Put(b.b)
+	s.writes.put(b.g)
 }
 
 func (s *Store) put(ctx context.Context, k ChunkKey, blob []byte) error {
