@@ -12,8 +12,8 @@ import (
 	"testing"
 
 	"github.com/dolium/dolium/blobstore"
-	"github.com/dolium/dolium/gateway"
 	"github.com/dolium/dolium/blobstore/mem"
+	"github.com/dolium/dolium/gateway"
 	"github.com/dolium/dolium/s3api/s3err"
 )
 
