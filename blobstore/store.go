@@ -524,14 +524,18 @@ func (r *reader) Close() error {
 }
 
 // Delete removes all chunks of data dataID of size bytes written with
-// chunkSize. Deleting data that is already gone is not an error.
+// chunkSize (size < 0: unknown, every chunk the driver holds of it).
+// Deleting data that is already gone is not an error.
 func (s *Store) Delete(ctx context.Context, dataID string, size, chunkSize int64) error {
-	if size < 0 || (size > 0 && chunkSize <= 0) {
+	if size > 0 && chunkSize <= 0 {
 		return fmt.Errorf("blobstore: delete %s: size %d, chunk size %d", dataID, size, chunkSize)
 	}
 	var count int64
-	if size > 0 {
+	switch {
+	case size > 0:
 		count = chunkCount(size, chunkSize)
+	case size < 0:
+		count = -1 // size unknown: every chunk the driver holds
 	}
 	start := time.Now()
 	err := s.d.Delete(ctx, dataID, int(count))

@@ -62,6 +62,7 @@ type Options struct {
 	DataDir string      // --data; reused as is on a restart
 	Root    Credentials // the root tenant
 	Args    []string    // further flags, e.g. "--gc-interval", "1s"
+	Env     []string    // further environment, e.g. "DOLIUM_FAILPOINTS=commit.after-write"
 	// HealthTimeout bounds the wait for GET /healthz (default 20s).
 	HealthTimeout time.Duration
 }
@@ -112,6 +113,7 @@ func startOnce(o Options) (*Server, error) {
 	s.cmd.Env = append(os.Environ(),
 		"DOLIUM_ROOT_ACCESS_KEY="+o.Root.AccessKey,
 		"DOLIUM_ROOT_SECRET_KEY="+o.Root.SecretKey)
+	s.cmd.Env = append(s.cmd.Env, o.Env...)
 	s.cmd.Stdout = s.log
 	s.cmd.Stderr = s.log
 	if err := s.cmd.Start(); err != nil {
@@ -162,6 +164,9 @@ func (s *Server) waitHealthy(timeout time.Duration) error {
 	}
 	return fmt.Errorf("dolium not healthy after %v: %s", timeout, last)
 }
+
+// Pid is the process id.
+func (s *Server) Pid() int { return s.cmd.Process.Pid }
 
 // Kill sends SIGKILL and waits for the process to be gone. Calling it on a
 // process that has exited already is harmless.

@@ -7,10 +7,10 @@ import (
 	"github.com/dolium/dolium/blobstore"
 )
 
-// ErrSlowDown: the memory budget the request needs stayed spent, or its
+// ErrOverloaded: the memory budget the request needs stayed spent, or its
 // client already holds its share; the request may be retried (S3
 // SlowDown).
-var ErrSlowDown = blobstore.ErrBusy
+var ErrOverloaded = blobstore.ErrBusy
 
 // ErrStoreFull: the data or metadata store is out of space.
 var ErrStoreFull = errors.New("store full")

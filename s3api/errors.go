@@ -3,6 +3,7 @@ package s3api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 
@@ -41,6 +42,9 @@ var gatewayErrors = []struct {
 	{gateway.ErrRequestTimeout, s3err.RequestTimeout},
 	{gateway.ErrUnavailable, s3err.ServiceUnavailable},
 	{gateway.ErrSlowDown, s3err.SlowDown},
+	{gateway.ErrOverloaded, s3err.SlowDown},
+	{gateway.ErrInvalidVersionID, s3err.InvalidArgument.With("Invalid version id specified")},
+	{gateway.ErrDataLost, s3err.DataLost},
 	{gateway.ErrMalformedParts, s3err.MalformedXML},
 	{gateway.ErrNoSuchPlacement, s3err.InvalidArgument.With("The placement policy named in x-dolium-placement is not configured.")},
 }
@@ -53,6 +57,10 @@ func toS3(err error) (e *s3err.Error, internal bool) {
 	var se *s3err.Error
 	if errors.As(err, &se) {
 		return se, false
+	}
+	var re *gateway.CopyRangeError
+	if errors.As(err, &re) {
+		return s3err.InvalidArgument.With(fmt.Sprintf("Range specified is not valid for source object of size: %d", re.Size)), false
 	}
 	if gateway.IsStoreFull(err) {
 		// AWS has no such condition; a 503 SlowDown (with Retry-After) is

@@ -306,11 +306,17 @@ func (s *Server) writeError(w http.ResponseWriter, r *request, err error) {
 	}
 	resource := r.URL.Path
 	body := s3err.Body{Code: e.Code, Message: e.Message, Resource: resource, RequestID: r.id, HostID: r.id}
-	if r.op.Key != "" && (e == s3err.NoSuchKey || e.Code == "KeyTooLongError") {
-		body.Key = r.op.Key
+	bucket, key := r.op.Bucket, r.op.Key
+	var src *gateway.SourceError
+	if errors.As(err, &src) {
+		// An error about a copy's source names the source.
+		bucket, key = src.Bucket, src.Key
+	}
+	if key != "" && (e == s3err.NoSuchKey || e.Code == "KeyTooLongError") {
+		body.Key = key
 	}
 	if e == s3err.NoSuchBucket {
-		body.BucketName = r.op.Bucket
+		body.BucketName = bucket
 	}
 	if e.Code == "AuthorizationHeaderMalformed" {
 		body.Region = s.region

@@ -27,6 +27,9 @@ type config struct {
 	GCInterval   time.Duration `yaml:"gc_interval"`
 	UploadGrace  time.Duration `yaml:"upload_grace"`
 	ReclaimDelay time.Duration `yaml:"reclaim_delay"`
+	// CompletionTTL is how long a completed or aborted upload's record
+	// answers retries.
+	CompletionTTL time.Duration `yaml:"completion_ttl"`
 	// WriteBudget bounds the chunk buffers of all uploads together (bytes).
 	WriteBudget int64 `yaml:"write_budget"`
 	// ReadBudget bounds the chunks all GETs hold fetched and not yet sent
@@ -60,6 +63,10 @@ type config struct {
 	RepairInterval   time.Duration     `yaml:"repair_interval"`
 	ScrubInterval    time.Duration     `yaml:"scrub_interval"`
 	ScrubRate        float64           `yaml:"scrub_rate"` // chunks per second, 0 = unlimited
+	// RebuildRate bounds a zone rebuild (chunks per second, 0 = unlimited);
+	// ZoneProbeInterval is how often every zone is probed (0 = never).
+	RebuildRate       float64       `yaml:"rebuild_rate"`
+	ZoneProbeInterval time.Duration `yaml:"zone_probe_interval"`
 	// ZoneTimeout bounds one call to one zone; ZoneBreaker is how long a
 	// zone that did not answer is skipped before it is tried again.
 	ZoneTimeout time.Duration  `yaml:"zone_timeout"`
@@ -71,11 +78,12 @@ type config struct {
 func defaults() config {
 	return config{
 		Listen: "127.0.0.1:9000", Data: "./data", Region: "us-east-1", LogLevel: "info", LogFormat: "text",
-		ChunkSize: 1 << 20, GCInterval: 30 * time.Second, UploadGrace: time.Hour, ReclaimDelay: time.Minute,
+		ChunkSize: 1 << 20, GCInterval: 30 * time.Second, UploadGrace: time.Hour, ReclaimDelay: time.Minute, CompletionTTL: 24 * time.Hour,
 		Store: "embedded", WriteBudget: 64 << 20, MemoryLimit: 192 << 20,
 		ReadBudget: 64 << 20, BudgetWait: 10 * time.Second, KeyBudgetShare: 0.5, KeyMaxRequests: 256,
 		BodyTimeout: 30 * time.Second, SendTimeout: 30 * time.Second, MaxHeaderBytes: 8 << 10,
 		RepairInterval: 5 * time.Second, ScrubInterval: 24 * time.Hour, ScrubRate: 50,
+		RebuildRate: 100, ZoneProbeInterval: 10 * time.Second,
 		ZoneTimeout: 10 * time.Second, ZoneBreaker: 5 * time.Second,
 	}
 }
@@ -95,6 +103,7 @@ var envVars = []struct {
 	{"DOLIUM_GC_INTERVAL", func(c *config, v string) (err error) { c.GCInterval, err = time.ParseDuration(v); return }},
 	{"DOLIUM_UPLOAD_GRACE", func(c *config, v string) (err error) { c.UploadGrace, err = time.ParseDuration(v); return }},
 	{"DOLIUM_RECLAIM_DELAY", func(c *config, v string) (err error) { c.ReclaimDelay, err = time.ParseDuration(v); return }},
+	{"DOLIUM_COMPLETION_TTL", func(c *config, v string) (err error) { c.CompletionTTL, err = time.ParseDuration(v); return }},
 	{"DOLIUM_WRITE_BUDGET", func(c *config, v string) (err error) { c.WriteBudget, err = strconv.ParseInt(v, 10, 64); return }},
 	{"DOLIUM_READ_BUDGET", func(c *config, v string) (err error) { c.ReadBudget, err = strconv.ParseInt(v, 10, 64); return }},
 	{"DOLIUM_BUDGET_WAIT", func(c *config, v string) (err error) { c.BudgetWait, err = time.ParseDuration(v); return }},
@@ -107,6 +116,8 @@ var envVars = []struct {
 	{"DOLIUM_DEFAULT_PLACEMENT", func(c *config, v string) error { c.DefaultPlacement = v; return nil }},
 	{"DOLIUM_REPAIR_INTERVAL", func(c *config, v string) (err error) { c.RepairInterval, err = time.ParseDuration(v); return }},
 	{"DOLIUM_SCRUB_INTERVAL", func(c *config, v string) (err error) { c.ScrubInterval, err = time.ParseDuration(v); return }},
+	{"DOLIUM_REBUILD_RATE", func(c *config, v string) (err error) { c.RebuildRate, err = strconv.ParseFloat(v, 64); return }},
+	{"DOLIUM_ZONE_PROBE_INTERVAL", func(c *config, v string) (err error) { c.ZoneProbeInterval, err = time.ParseDuration(v); return }},
 	{"DOLIUM_STORE", func(c *config, v string) error { c.Store = v; return nil }},
 	{"DOLIUM_CASSANDRA_HOSTS", func(c *config, v string) error { c.Cassandra.Hosts = splitList(v); return nil }},
 	{"DOLIUM_CASSANDRA_KEYSPACE", func(c *config, v string) error { c.Cassandra.Keyspace = v; return nil }},
@@ -133,6 +144,7 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	gcInterval := fs.Duration("gc-interval", 0, "garbage collector period (env DOLIUM_GC_INTERVAL; default 30s)")
 	grace := fs.Duration("upload-grace", 0, "time after which an unfinished upload's data is collected (env DOLIUM_UPLOAD_GRACE; default 1h)")
 	reclaim := fs.Duration("reclaim-delay", 0, "how long replaced data stays readable (env DOLIUM_RECLAIM_DELAY; default 1m)")
+	completionTTL := fs.Duration("completion-ttl", 0, "how long a finished multipart upload answers retries (env DOLIUM_COMPLETION_TTL; default 24h)")
 	budget := fs.Int64("write-budget", 0, "bytes of chunk buffers all uploads may hold together (env DOLIUM_WRITE_BUDGET; default 64 MiB)")
 	memLimit := fs.Int64("memory-limit", -1, "Go soft memory limit in bytes, 0 for none (env DOLIUM_MEMORY_LIMIT; default 192 MiB; GOMEMLIMIT wins)")
 	readBudget := fs.Int64("read-budget", 0, "bytes of chunks all GETs may hold fetched and not yet sent (env DOLIUM_READ_BUDGET; default 64 MiB)")
@@ -199,6 +211,9 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if *reclaim > 0 {
 		c.ReclaimDelay = *reclaim
+	}
+	if *completionTTL > 0 {
+		c.CompletionTTL = *completionTTL
 	}
 	if *budget > 0 {
 		c.WriteBudget = *budget

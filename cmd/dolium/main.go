@@ -30,6 +30,10 @@ func main() {
 	if len(os.Args) >= 2 && os.Args[1] == "admin" {
 		if err := adminMain(os.Args[2:], os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, "dolium admin:", err)
+			var ee exitError
+			if errors.As(err, &ee) {
+				os.Exit(ee.code)
+			}
 			os.Exit(1)
 		}
 		return
@@ -94,16 +98,18 @@ func serve(ctx context.Context, cfg config) error {
 	}
 	blobs := blobstore.New(drv, storeOptions(cfg, cfg.ChunkSize, reg))
 	repairs, _ := ms.(meta.RepairQueue)
-	placements, closePlacements, err := openPlacements(ctx, cfg, repairs, reg, log)
+	zones := gateway.NewZoneMonitor()
+	placements, closePlacements, err := openPlacements(ctx, cfg, repairs, zones, reg, log)
 	if err != nil {
 		return err
 	}
 	defer closePlacements()
 	gw := gateway.New(gateway.Config{
-		Meta: ms, Blobs: blobs, Placements: placements, DefaultPlacement: cfg.DefaultPlacement, Repairs: repairs,
-		Region: cfg.Region, UploadGrace: cfg.UploadGrace, ReclaimDelay: cfg.ReclaimDelay, Logger: log,
+		Meta: ms, Blobs: blobs, Placements: placements, DefaultPlacement: cfg.DefaultPlacement, Repairs: repairs, Zones: zones,
+		Region: cfg.Region, UploadGrace: cfg.UploadGrace, ReclaimDelay: cfg.ReclaimDelay, CompletionTTL: cfg.CompletionTTL, Logger: log,
 	})
 	gcm := newGCMetrics(reg, ms)
+	newDataMetrics(reg, gw)
 	s3 := s3api.New(s3api.Options{Gateway: gw, Keys: keys, Region: cfg.Region, Logger: log, Registerer: reg, Domains: cfg.Domains,
 		Limits: s3api.Limits{BodyTimeout: cfg.BodyTimeout, SendTimeout: cfg.SendTimeout, MaxHeaderBytes: cfg.MaxHeaderBytes, KeyMaxRequests: cfg.KeyMaxRequests}})
 
@@ -113,7 +119,7 @@ func serve(ctx context.Context, cfg config) error {
 	}
 	srv := &http.Server{
 		Handler: withOps(s3, gw, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
-			&admin.Handler{GW: gw, Keys: keys, Region: cfg.Region, Log: log}),
+			&admin.Handler{GW: gw, Keys: keys, Region: cfg.Region, Log: log, ProbeTimeout: cfg.ZoneTimeout}),
 		ReadHeaderTimeout: 30 * time.Second,
 		// The S3 handler answers headers over MaxHeaderBytes with an S3
 		// error; only far larger ones meet net/http's own 431.
@@ -126,6 +132,9 @@ func serve(ctx context.Context, cfg config) error {
 		rm := newRepairMetrics(reg, repairs)
 		go gw.RunRepairs(ctx, cfg.RepairInterval, rm.observeRepair)
 		go gw.RunScrubber(ctx, cfg.ScrubInterval, cfg.ScrubRate, rm.observeScrub)
+		go gw.RunRebuilds(ctx, cfg.RebuildRate)
+		go gw.RunZoneProbes(ctx, cfg.ZoneProbeInterval, cfg.ZoneTimeout)
+		newRebuildMetrics(reg, gw)
 	}
 
 	printBanner(ln.Addr().String(), cfg, root, generated)
