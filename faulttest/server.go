@@ -204,6 +204,34 @@ func (s *Server) Stop(timeout time.Duration) error {
 	}
 }
 
+// PID is the process id.
+func (s *Server) PID() int { return s.cmd.Process.Pid }
+
+// RSS returns the process's resident set size and its peak so far, in
+// bytes (Linux: VmRSS and VmHWM of /proc/<pid>/status).
+func (s *Server) RSS() (cur, peak int64, err error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.PID()))
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		name, v, ok := strings.Cut(line, ":")
+		if !ok || (name != "VmRSS" && name != "VmHWM") {
+			continue
+		}
+		var kb int64
+		if _, err := fmt.Sscanf(strings.TrimSpace(v), "%d kB", &kb); err != nil {
+			return 0, 0, fmt.Errorf("%s: %q: %w", name, v, err)
+		}
+		if name == "VmRSS" {
+			cur = kb << 10
+		} else {
+			peak = kb << 10
+		}
+	}
+	return cur, peak, nil
+}
+
 // Exited reports whether the process has ended.
 func (s *Server) Exited() bool {
 	select {

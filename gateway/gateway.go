@@ -161,8 +161,17 @@ func (g *Gateway) Placements() []string {
 // Region is the gateway's region.
 func (g *Gateway) Region() string { return g.cfg.Region }
 
-// Ready reports whether the metadata store answers.
-func (g *Gateway) Ready(ctx context.Context) error { return mapMeta(g.meta.Ping(ctx)) }
+// Ready reports whether the metadata store answers and the chunk stores
+// have space (ErrStoreFull when one is out of it).
+func (g *Gateway) Ready(ctx context.Context) error {
+	if err := g.meta.Ping(ctx); err != nil {
+		return mapMeta(err)
+	}
+	if g.full() {
+		return ErrStoreFull
+	}
+	return nil
+}
 
 func (g *Gateway) now() time.Time { return g.cfg.Now().UTC() }
 

@@ -155,7 +155,7 @@ func openPlacements(ctx context.Context, cfg config, q meta.RepairQueue, mon *ga
 		case *placement.Erasure:
 			x.Options = opts
 		}
-		stores[p.Name] = blobstore.New(d, blobstore.Options{ChunkSize: p.ChunkSize, WriteBudget: cfg.WriteBudget, Registerer: reg})
+		stores[p.Name] = blobstore.New(d, storeOptions(cfg, p.ChunkSize, reg))
 	}
 	if cfg.DefaultPlacement != "" {
 		if _, ok := stores[cfg.DefaultPlacement]; !ok {

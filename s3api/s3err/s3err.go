@@ -68,6 +68,9 @@ var (
 	UnexpectedContent          = e("UnexpectedContent", http.StatusBadRequest, "This request does not support content")
 	InvalidStorageClass        = e("InvalidStorageClass", http.StatusBadRequest, "The storage class you specified is not valid")
 	MissingRequestBodyError    = e("MissingRequestBodyError", http.StatusBadRequest, "Request Body is empty")
+	// RequestHeaderSectionTooLarge is AWS's answer to more than 8 KiB of
+	// request headers; its body carries MaxSizeAllowed.
+	RequestHeaderSectionTooLarge = e("RequestHeaderSectionTooLarge", http.StatusBadRequest, "Your request header section exceeds the maximum allowed size.")
 	// DataLost is dolium's own: the object's data cannot be read from any
 	// zone of its placement, and enough zones answered to know it is gone
 	// (not merely unreachable: that is ServiceUnavailable). Retrying does
@@ -85,7 +88,9 @@ type Body struct {
 	Resource   string
 	// Region is set on AuthorizationHeaderMalformed for a wrong region, as
 	// AWS does; clients such as s3cmd retry with it.
-	Region    string `xml:",omitempty"`
-	RequestID string `xml:"RequestId"`
-	HostID    string `xml:"HostId"`
+	Region string `xml:",omitempty"`
+	// MaxSizeAllowed is set on RequestHeaderSectionTooLarge, as AWS does.
+	MaxSizeAllowed int    `xml:",omitempty"`
+	RequestID      string `xml:"RequestId"`
+	HostID         string `xml:"HostId"`
 }
