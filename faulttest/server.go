@@ -165,9 +165,6 @@ func (s *Server) waitHealthy(timeout time.Duration) error {
 	return fmt.Errorf("dolium not healthy after %v: %s", timeout, last)
 }
 
-// Pid is the process id.
-func (s *Server) Pid() int { return s.cmd.Process.Pid }
-
 // Kill sends SIGKILL and waits for the process to be gone. Calling it on a
 // process that has exited already is harmless.
 func (s *Server) Kill() error {

@@ -135,7 +135,7 @@ func TestSoak(t *testing.T) {
 	// RSS sampler.
 	var peakRSS atomic.Int64
 	var curPid atomic.Int64
-	curPid.Store(int64(srv.Pid()))
+	curPid.Store(int64(srv.PID()))
 	stopSampler := make(chan struct{})
 	go func() {
 		for {
@@ -197,7 +197,7 @@ func TestSoak(t *testing.T) {
 		srv = startServer(t, data, root, args...)
 		ep := srv.Endpoint
 		s.endpoint.Store(&ep)
-		curPid.Store(int64(srv.Pid()))
+		curPid.Store(int64(srv.PID()))
 		t.Logf("kill %d: restarted at %s; acked %d, cut %d, failed %d", kills, ep, s.acked.Load(), s.cut.Load(), s.failed.Load())
 	}
 	wg.Wait()
