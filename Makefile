@@ -5,7 +5,7 @@ LISTEN  ?= 127.0.0.1:9000
 DATA    ?= ./data
 PIP     ?= python3 -m pip
 
-.PHONY: build run run-cassandra test test-deps unit fault conformance conformance-cassandra fuzz bench vet clean \
+.PHONY: build run run-cassandra test test-deps unit fault conformance conformance-cassandra fuzz bench soak vet clean \
 	cassandra-install cassandra-start cassandra-stop cassandra-status
 
 build:
@@ -29,10 +29,12 @@ cassandra-stop:
 cassandra-status:
 	deploy/cassandra/status.sh
 
-## test-deps: everything the tests need (Go modules, the aws CLI)
+## test-deps: everything the tests need (Go modules, Cassandra's jars, the MinIO server
+## the cloud tests use as zones, built into bin/ from its Go module, the aws CLI)
 test-deps:
 	$(GO) mod download
 	deploy/cassandra/install.sh
+	cloudtest/install-minio.sh
 	@command -v aws >/dev/null 2>&1 || $(PIP) install --quiet awscli
 	@aws --version
 
@@ -72,6 +74,11 @@ fuzz:
 
 bench: build
 	./bench/run.sh
+
+## soak: 30 minutes of mixed load with a SIGKILL every 3 minutes, embedded and
+## Cassandra side by side (SOAK_DURATION, SOAK_KILL_EVERY); not part of make test
+soak: build cassandra-start
+	./bench/soak.sh
 
 clean:
 	rm -rf bin

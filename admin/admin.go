@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,6 +24,26 @@ type Handler struct {
 	Keys   sigv4.Credentials
 	Region string
 	Log    *slog.Logger
+	// ProbeTimeout bounds the zones endpoint's probe of each zone (default 10s).
+	ProbeTimeout time.Duration
+}
+
+func (h *Handler) probeTimeout() time.Duration {
+	if h.ProbeTimeout > 0 {
+		return h.ProbeTimeout
+	}
+	return 10 * time.Second
+}
+
+// fail answers an endpoint's failure: 503 when the metadata store is away,
+// else 500 with the error logged, not sent.
+func (h *Handler) fail(w http.ResponseWriter, what string, err error) {
+	if errors.Is(err, gateway.ErrUnavailable) {
+		writeJSON(w, http.StatusServiceUnavailable, errorBody{"ServiceUnavailable", "the metadata store is not reachable"})
+		return
+	}
+	h.Log.Error(what, "err", err)
+	writeJSON(w, http.StatusInternalServerError, errorBody{"InternalError", "the " + what + " failed; see the gateway log"})
 }
 
 type errorBody struct {
@@ -53,20 +74,48 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, errorBody{"AccessDenied", "admin endpoints need a key of the root owner"})
 		return
 	}
-	if r.Method != http.MethodGet {
-		writeJSON(w, http.StatusMethodNotAllowed, errorBody{"MethodNotAllowed", "admin endpoints are read-only"})
+	endpoint := strings.TrimPrefix(r.URL.Path, Prefix)
+	// Reports are GETs; rebuild takes POST; gc takes both (POST also
+	// queues the orphans it finds).
+	want := http.MethodGet
+	if endpoint == "rebuild" || endpoint == "gc" && r.Method == http.MethodPost {
+		want = http.MethodPost
+	}
+	if r.Method != want {
+		writeJSON(w, http.StatusMethodNotAllowed, errorBody{"MethodNotAllowed", "this admin endpoint takes " + want})
 		return
 	}
-	switch strings.TrimPrefix(r.URL.Path, Prefix) {
+	switch endpoint {
+	case "gc":
+		rep, err := h.GW.VerifyGC(r.Context(), r.Method == http.MethodPost)
+		if err != nil {
+			h.fail(w, "gc verify", err)
+			return
+		}
+		writeJSON(w, http.StatusOK, rep)
+	case "zones":
+		zs, err := h.GW.ZoneReport(r.Context(), h.probeTimeout())
+		if err != nil {
+			h.fail(w, "zone report", err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"placements": zs})
+	case "rebuild":
+		zone := r.URL.Query().Get("zone")
+		st, started, err := h.GW.StartRebuild(r.Context(), zone)
+		if errors.Is(err, gateway.ErrNoSuchZone) {
+			writeJSON(w, http.StatusNotFound, errorBody{"NoSuchZone", "no placement uses zone " + strconv.Quote(zone)})
+			return
+		}
+		if err != nil {
+			h.fail(w, "start rebuild", err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"started": started, "rebuild": st})
 	case "redundancy":
 		rep, err := h.GW.RedundancyReport(r.Context(), r.URL.Query().Get("bucket"))
 		if err != nil {
-			if errors.Is(err, gateway.ErrUnavailable) {
-				writeJSON(w, http.StatusServiceUnavailable, errorBody{"ServiceUnavailable", "the metadata store is not reachable"})
-				return
-			}
-			h.Log.Error("redundancy report", "err", err)
-			writeJSON(w, http.StatusInternalServerError, errorBody{"InternalError", "the report failed; see the gateway log"})
+			h.fail(w, "redundancy report", err)
 			return
 		}
 		writeJSON(w, http.StatusOK, rep)

@@ -36,9 +36,9 @@ func TestAdminNeedsRootAndReports(t *testing.T) {
 	})
 	srv := httptest.NewServer(&Handler{GW: gw, Keys: keys, Region: "us-east-1", Log: slog.Default()})
 	defer srv.Close()
-	get := func(ak, sk, path string) (int, []byte) {
+	do := func(method, ak, sk, path string) (int, []byte) {
 		t.Helper()
-		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		req, _ := http.NewRequest(method, srv.URL+path, nil)
 		if ak != "" {
 			req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
 			v4.NewSigner().SignHTTP(ctx, aws.Credentials{AccessKeyID: ak, SecretAccessKey: sk}, req, "UNSIGNED-PAYLOAD", "s3", "us-east-1", time.Now())
@@ -51,6 +51,7 @@ func TestAdminNeedsRootAndReports(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, b
 	}
+	get := func(ak, sk, path string) (int, []byte) { t.Helper(); return do("GET", ak, sk, path) }
 	for name, c := range map[string][2]string{"anonymous": {"", ""}, "another owner": {"ALICEKEY", "alice-secret"}, "wrong secret": {"ROOTKEY", "nope-nope"}} {
 		if code, _ := get(c[0], c[1], Prefix+"redundancy"); code != http.StatusForbidden {
 			t.Errorf("%s: status %d, want 403", name, code)
@@ -63,5 +64,17 @@ func TestAdminNeedsRootAndReports(t *testing.T) {
 	}
 	if code, _ := get("ROOTKEY", "root-secret", Prefix+"nothing"); code != http.StatusNotFound {
 		t.Errorf("unknown endpoint = %d, want 404", code)
+	}
+	if code, body := get("ROOTKEY", "root-secret", Prefix+"zones"); code != 200 || !strings.Contains(string(body), `"placements"`) {
+		t.Errorf("zones = %d %s, want 200 with a placements list", code, body)
+	}
+	if code, _ := get("ROOTKEY", "root-secret", Prefix+"rebuild?zone=z1"); code != http.StatusMethodNotAllowed {
+		t.Errorf("GET rebuild = %d, want 405", code)
+	}
+	if code, body := do("POST", "ROOTKEY", "root-secret", Prefix+"rebuild?zone=z1"); code != http.StatusNotFound || !strings.Contains(string(body), "NoSuchZone") {
+		t.Errorf("POST rebuild of an unknown zone = %d %s, want 404 NoSuchZone", code, body)
+	}
+	if code, _ := do("POST", "ALICEKEY", "alice-secret", Prefix+"rebuild?zone=z1"); code != http.StatusForbidden {
+		t.Errorf("POST rebuild by another owner = %d, want 403", code)
 	}
 }

@@ -5,4 +5,8 @@
 //
 //	GET /_dolium/admin/redundancy[?bucket=B]   the redundancy report (JSON)
 //	GET /_dolium/admin/placements              the configured placement policies (JSON)
+//	GET /_dolium/admin/zones                   each placement's zones, probed, with their
+//	                                           states and any rebuild's progress (JSON)
+//	POST /_dolium/admin/rebuild?zone=Z         start a rebuild of zone Z (JSON: started,
+//	                                           and the rebuild; 404 NoSuchZone)
 package admin

@@ -16,6 +16,7 @@
 #                    the local node of deploy/cassandra, each scenario a fresh keyspace), rep3
 #                    (replicate 3, write quorum 2) and ec42 (erasure 4+2) over local-disk zones
 #   BENCH_SKIP_EC=1  skip the erasure coding micro-benchmark (ours vs raw reedsolomon)
+#   BENCH_INSTALL_ONLY=1  install warp, print its path and exit (bench/soak.sh uses it)
 #
 # Each scenario gets a fresh dolium (temporary data dir, random root keys,
 # free loopback port), so the peak RSS (VmHWM) reported is that scenario's.
@@ -93,6 +94,10 @@ install_warp() {
 }
 
 install_warp
+if [[ ${BENCH_INSTALL_ONLY:-} == 1 ]]; then
+	echo "$WARP"
+	exit 0
+fi
 REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [[ -n $(git status --porcelain --untracked-files=no 2>/dev/null) ]]; then REV="$REV (+ uncommitted changes)"; fi
 if [[ -n ${BENCH_DOLIUM:-} ]]; then

@@ -22,6 +22,7 @@ type metrics struct {
 	bytesRead        prometheus.Counter
 	checksumFailures prometheus.Counter
 	budgetWaits      prometheus.Counter
+	readBudgetWaits  prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -51,10 +52,16 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		budgetWaits: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: ns, Subsystem: sub,
 			Name: "write_budget_waits_total",
-			Help: "Chunk buffers a Write had to wait for because the write budget was spent.",
+			Help: "Chunk buffers a Write had to wait for because the write budget (or its client's share) was spent.",
+		}),
+		readBudgetWaits: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub,
+			Name: "read_budget_waits_total",
+			Help: "Readers that had to wait for their first chunk because the read budget was spent.",
 		}),
 	}
 	m.opSeconds = register(reg, m.opSeconds)
+	m.readBudgetWaits = register(reg, m.readBudgetWaits)
 	m.budgetWaits = register(reg, m.budgetWaits)
 	m.bytesWritten = register(reg, m.bytesWritten)
 	m.bytesRead = register(reg, m.bytesRead)
@@ -110,5 +117,11 @@ func (m *metrics) checksumFailure() {
 func (m *metrics) budgetWait() {
 	if m != nil {
 		m.budgetWaits.Inc()
+	}
+}
+
+func (m *metrics) readBudgetWait() {
+	if m != nil {
+		m.readBudgetWaits.Inc()
 	}
 }

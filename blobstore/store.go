@@ -33,6 +33,10 @@ const (
 	DefaultPrefetch    = 2
 	// DefaultWriteBudget bounds the chunk buffers of all Writes of a Store.
 	DefaultWriteBudget = 64 << 20
+	// DefaultReadBudget bounds the chunks all readers of a Store hold.
+	DefaultReadBudget = 64 << 20
+	// DefaultBudgetWait is the longest wait for a chunk buffer.
+	DefaultBudgetWait = 10 * time.Second
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -46,6 +50,18 @@ type Options struct {
 	// the Store together (default 64 MiB; at least one chunk). Writes beyond
 	// it wait for buffers, so memory stays flat however many uploads run.
 	WriteBudget int64
+	// ReadBudget bounds the bytes of chunks fetched and not yet delivered
+	// by all readers of the Store together (default 64 MiB; at least one
+	// chunk). A reader always holds one chunk; read-ahead takes more only
+	// when the budget has them free.
+	ReadBudget int64
+	// BudgetWait bounds how long a Write or an Open waits for its first
+	// chunk buffer (default 10s); then it fails with ErrBusy.
+	BudgetWait time.Duration
+	// ClientShare is the fraction (0, 1] of each budget that the Writes and
+	// readers of one client (WithClient) may hold together; beyond it they
+	// wait as for a spent budget. 0 means 1: no per-client bound.
+	ClientShare float64
 
 	// Registerer receives the Store's metrics; nil means no metrics. Stores
 	// sharing a Registerer share their metrics.
@@ -59,9 +75,11 @@ type Store struct {
 	chunkSize   int64
 	concurrency int
 	prefetch    int
-	bufs        sync.Pool     // *[]byte of cap chunkSize+trailerLen
-	tokens      chan struct{} // one per chunk buffer the write budget allows
-	m           *metrics      // nil when no Registerer
+	bufs        sync.Pool // *[]byte of cap chunkSize+trailerLen
+	writes      *budget   // chunk buffers of Writes
+	reads       *budget   // chunks held by readers
+	m           *metrics  // nil when no Registerer
+	space       spaceState
 }
 
 // New returns a Store over d. Zero Options fields take their defaults.
@@ -79,17 +97,32 @@ func New(d Driver, o Options) *Store {
 	case s.prefetch < 0:
 		s.prefetch = 0
 	}
-	budget := o.WriteBudget
-	if budget <= 0 {
-		budget = DefaultWriteBudget
+	if o.WriteBudget <= 0 {
+		o.WriteBudget = DefaultWriteBudget
 	}
-	s.tokens = make(chan struct{}, max(1, budget/(s.chunkSize+trailerLen)))
-	s.bufs.New = func() any {
-		b := make([]byte, s.chunkSize+trailerLen)
-		return &b
+	if o.ReadBudget <= 0 {
+		o.ReadBudget = DefaultReadBudget
+	}
+	if o.BudgetWait <= 0 {
+		o.BudgetWait = DefaultBudgetWait
+	}
+	if o.ClientShare <= 0 || o.ClientShare > 1 {
+		o.ClientShare = 1
 	}
 	if o.Registerer != nil {
 		s.m = newMetrics(o.Registerer)
+	}
+	tokens := func(bytes int64) (int, int) {
+		n := int(max(1, bytes/(s.chunkSize+trailerLen)))
+		return n, int(float64(n) * o.ClientShare)
+	}
+	wn, wc := tokens(o.WriteBudget)
+	s.writes = newBudget(wn, wc, o.BudgetWait, s.m.budgetWait)
+	rn, rc := tokens(o.ReadBudget)
+	s.reads = newBudget(rn, rc, o.BudgetWait, s.m.readBudgetWait)
+	s.bufs.New = func() any {
+		b := make([]byte, s.chunkSize+trailerLen)
+		return &b
 	}
 	return s
 }
@@ -131,8 +164,15 @@ func unframe(blob []byte, want int64) ([]byte, error) {
 
 // Write reads r to EOF, cutting it into chunks of s.ChunkSize() stored as
 // chunks 0..n-1 of dataID, with at most Concurrency puts in flight; memory
-// per Write is about (Concurrency+1)*ChunkSize. It returns the number of
-// bytes read from r. Empty input writes no chunks.
+// per Write is at most (Concurrency+1)*ChunkSize, drawn from the write
+// budget. It returns the number of bytes read from r. Empty input writes no
+// chunks.
+//
+// Every chunk buffer comes from the write budget and goes back to it once
+// its chunk is stored, so concurrent Writes share the budget chunk by
+// chunk. A Write waits up to the budget wait for a buffer and fails with
+// ErrBusy if none comes free in that time (the budget is held by stalled
+// uploads, or the client of ctx holds its whole share).
 //
 // On any error (from r, the driver or ctx) Write returns after all in-flight
 // puts finish. Chunks already written stay: the caller queues dataID for
@@ -170,38 +210,38 @@ loop:
 			fail(err)
 			break
 		}
-		bp, err := s.getBuf(ctx)
+		b, err := s.getBuf(ctx)
 		if err != nil {
 			fail(err)
 			break
 		}
-		n, err := io.ReadFull(r, (*bp)[:s.chunkSize])
+		n, err := io.ReadFull(r, (*b.b)[:s.chunkSize])
 		total += int64(n)
 		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-			s.putBuf(bp)
+			s.putBuf(b)
 			readErr = err
 			break loop
 		}
 		if n == 0 {
-			s.putBuf(bp)
+			s.putBuf(b)
 			break loop
 		}
 		select {
 		case slots <- struct{}{}:
 		case <-ctx.Done():
-			s.putBuf(bp)
+			s.putBuf(b)
 			fail(ctx.Err())
 			break loop
 		}
 		wg.Add(1)
-		go func(index int, bp *[]byte, n int) {
+		go func(index int, b buf, n int) {
 			defer wg.Done()
 			defer func() { <-slots }()
-			defer s.putBuf(bp)
-			if err := s.put(ctx, ChunkKey{DataID: dataID, Index: index}, frame((*bp)[:n])); err != nil {
+			defer s.putBuf(b)
+			if err := s.put(ctx, ChunkKey{DataID: dataID, Index: index}, frame((*b.b)[:n])); err != nil {
 				fail(err)
 			}
-		}(index, bp, n)
+		}(index, b, n)
 		if err != nil { // short final chunk: r is at EOF
 			break loop
 		}
@@ -216,31 +256,32 @@ loop:
 	return total, putErr
 }
 
-// getBuf takes a chunk buffer within the write budget, waiting for one if
-// the budget is spent.
-func (s *Store) getBuf(ctx context.Context) (*[]byte, error) {
-	select {
-	case s.tokens <- struct{}{}:
-	default:
-		s.m.budgetWait()
-		select {
-		case s.tokens <- struct{}{}:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
-	return s.bufs.Get().(*[]byte), nil
+// buf is a chunk buffer and the write-budget token it holds.
+type buf struct {
+	b *[]byte
+	g grant
 }
 
-func (s *Store) putBuf(bp *[]byte) {
-	s.bufs.Put(bp)
-	<-s.tokens
+// getBuf takes a chunk buffer within the write budget, waiting up to the
+// budget wait for one if the budget (or the client's share) is spent.
+func (s *Store) getBuf(ctx context.Context) (buf, error) {
+	g, err := s.writes.take(ctx, true)
+	if err != nil {
+		return buf{}, err
+	}
+	return buf{s.bufs.Get().(*[]byte), g}, nil
+}
+
+func (s *Store) putBuf(b buf) {
+	s.bufs.Put(b.b)
+	s.writes.put(b.g)
 }
 
 func (s *Store) put(ctx context.Context, k ChunkKey, blob []byte) error {
 	start := time.Now()
 	err := s.d.Put(ctx, k, blob)
 	s.m.observe(opPut, start)
+	s.space.observe(err)
 	if err != nil {
 		return fmt.Errorf("blobstore: put %s/%d: %w", k.DataID, k.Index, err)
 	}
@@ -260,6 +301,12 @@ func chunkCount(size, chunkSize int64) int64 {
 // error wrapping ErrCorrupt, a missing one an error for which IsNotFound is
 // true. Open fetches the first chunk of the range before returning, so a
 // missing or bad first chunk is reported by Open itself.
+//
+// Every chunk fetched and not yet delivered holds a token of the read
+// budget. Open waits up to the budget wait for the reader's first token and
+// fails with ErrBusy if none comes free (or the client of ctx holds its
+// whole share); the reader keeps one token until Close, and reads ahead
+// only with tokens the budget has free at once.
 //
 // Close stops prefetching and returns once no goroutine of the reader is
 // left. The reader is not safe for concurrent Reads.
@@ -323,6 +370,8 @@ type reader struct {
 
 	pending []chan fetched // in chunk order, at most Prefetch+1
 	cur     []byte         // undelivered bytes of the current chunk
+	hasCur  bool           // a chunk is current (its token is held)
+	grants  []grant        // read-budget tokens held: one per pending or current chunk, at least one
 	err     error          // sticky
 
 	mu     sync.Mutex // orders fill's wg.Add before Close's wg.Wait
@@ -352,6 +401,7 @@ func (r *reader) Read(p []byte) (int, error) {
 // advance makes the next chunk of the range current, starting fetches so
 // that up to Prefetch chunks beyond it are on their way.
 func (r *reader) advance() error {
+	r.cur, r.hasCur = nil, false // the consumed chunk's token is free for the next fetch
 	if err := r.fill(); err != nil {
 		return err
 	}
@@ -369,11 +419,28 @@ func (r *reader) advance() error {
 	chunkStart := index * r.chunkSize
 	lo := r.start - chunkStart
 	hi := min(r.end-chunkStart, int64(len(res.payload)))
-	r.cur = res.payload[lo:hi]
-	return r.fill()
+	r.cur, r.hasCur = res.payload[lo:hi], true
+	if err := r.fill(); err != nil {
+		return err
+	}
+	r.release()
+	return nil
+}
+
+// needed is the number of chunks that hold a token: the current one and
+// those pending.
+func (r *reader) needed() int {
+	n := len(r.pending)
+	if r.hasCur {
+		n++
+	}
+	return n
 }
 
 // fill starts fetches until Prefetch+1 are pending or the range is covered.
+// A fetch runs on a token the reader holds spare, else on one taken from
+// the read budget: waiting (bounded) when the reader holds none, at once or
+// not at all for read-ahead.
 func (r *reader) fill() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -381,6 +448,16 @@ func (r *reader) fill() error {
 		return errClosed
 	}
 	for len(r.pending) <= r.s.prefetch && r.next <= r.last {
+		if r.needed() >= len(r.grants) {
+			g, err := r.s.reads.take(r.ctx, len(r.grants) == 0)
+			if errors.Is(err, errNoToken) {
+				break // no read-ahead for now
+			}
+			if err != nil {
+				return err
+			}
+			r.grants = append(r.grants, g)
+		}
 		ch := make(chan fetched, 1)
 		r.pending = append(r.pending, ch)
 		index := r.next
@@ -392,6 +469,20 @@ func (r *reader) fill() error {
 		}()
 	}
 	return nil
+}
+
+// release gives back the tokens beyond those of the current and pending
+// chunks, keeping at least one so that the reader can always go on.
+func (r *reader) release() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed.Load() {
+		return // Close gave them all back
+	}
+	for len(r.grants) > max(1, r.needed()) {
+		r.s.reads.put(r.grants[len(r.grants)-1])
+		r.grants = r.grants[:len(r.grants)-1]
+	}
 }
 
 func (r *reader) fetch(index int64) fetched {
@@ -416,23 +507,35 @@ func (r *reader) fetch(index int64) fetched {
 // It is idempotent, may be called while a Read is blocked, and always
 // returns nil.
 func (r *reader) Close() error {
+	r.cancel() // first: a fill waiting for a token holds mu until then
 	r.mu.Lock()
-	r.closed.Store(true)
+	closing := !r.closed.Swap(true)
 	r.mu.Unlock()
-	r.cancel()
 	r.wg.Wait()
+	if closing {
+		r.mu.Lock()
+		for _, g := range r.grants {
+			r.s.reads.put(g)
+		}
+		r.grants = nil
+		r.mu.Unlock()
+	}
 	return nil
 }
 
 // Delete removes all chunks of data dataID of size bytes written with
-// chunkSize. Deleting data that is already gone is not an error.
+// chunkSize (size < 0: unknown, every chunk the driver holds of it).
+// Deleting data that is already gone is not an error.
 func (s *Store) Delete(ctx context.Context, dataID string, size, chunkSize int64) error {
-	if size < 0 || (size > 0 && chunkSize <= 0) {
+	if size > 0 && chunkSize <= 0 {
 		return fmt.Errorf("blobstore: delete %s: size %d, chunk size %d", dataID, size, chunkSize)
 	}
 	var count int64
-	if size > 0 {
+	switch {
+	case size > 0:
 		count = chunkCount(size, chunkSize)
+	case size < 0:
+		count = -1 // size unknown: every chunk the driver holds
 	}
 	start := time.Now()
 	err := s.d.Delete(ctx, dataID, int(count))

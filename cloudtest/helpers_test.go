@@ -70,16 +70,17 @@ func TestMain(m *testing.M) {
 		err = faulttest.Build(root, doliumBin)
 	}
 	buildErr = err
+	minioBin, minioErr = installMinIO(root)
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
 
-// cloud is one zone: a dolium process on its embedded store, reached by the
-// gateway only through a fault proxy.
+// cloud is one zone: an S3 server process (dolium on its embedded store,
+// or MinIO), reached by the gateway only through a fault proxy.
 type cloud struct {
 	name   string
-	srv    *faulttest.Server
+	srv    *zoneServer
 	proxy  *faultproxy.Proxy
 	root   faulttest.Credentials
 	direct *s3.Client // straight to the cloud, bypassing the proxy
@@ -105,11 +106,18 @@ func startServer(t *testing.T, dataDir string, root faulttest.Credentials, args 
 	return s
 }
 
-// startClouds starts n clouds, each with a proxy in front, concurrently.
-func startClouds(t *testing.T, n int) []*cloud {
+// startClouds starts n dolium clouds, each with a proxy in front,
+// concurrently.
+func startClouds(t *testing.T, n int) []*cloud { return startCloudsOf(t, kindDolium, n) }
+
+// startCloudsOf starts n clouds of a kind (kindDolium or kindMinIO).
+func startCloudsOf(t *testing.T, kind string, n int) []*cloud {
 	t.Helper()
 	if buildErr != nil {
 		t.Fatalf("building dolium: %v", buildErr)
+	}
+	if kind == kindMinIO && minioErr != nil {
+		t.Fatalf("installing MinIO: %v", minioErr)
 	}
 	clouds := make([]*cloud, n)
 	errs := make([]error, n)
@@ -117,34 +125,30 @@ func startClouds(t *testing.T, n int) []*cloud {
 	for i := range n {
 		c := &cloud{name: fmt.Sprintf("z%d", i), root: faulttest.RandomCredentials()}
 		clouds[i] = c
-		dir := t.TempDir()
-		wg.Go(func() {
-			c.srv, errs[i] = faulttest.Start(faulttest.Options{Binary: doliumBin, DataDir: dir, Root: c.root, HealthTimeout: 60 * time.Second})
-		})
+		c.srv = &zoneServer{kind: kind, dir: t.TempDir(), root: c.root}
+		wg.Go(func() { errs[i] = c.srv.start() })
 	}
 	wg.Wait()
 	for i, c := range clouds {
-		if c.srv != nil {
-			s := c.srv
-			t.Cleanup(func() {
-				if t.Failed() {
-					t.Logf("tail of cloud %s output:\n%s", c.name, s.LogTail(15))
-				}
-				s.Kill()
-			})
-		}
+		s := c.srv
+		t.Cleanup(func() {
+			if t.Failed() {
+				t.Logf("tail of cloud %s (%s) output:\n%s", c.name, s.kind, s.logTail(15))
+			}
+			s.kill()
+		})
 		if errs[i] != nil {
-			t.Fatalf("starting cloud %s: %v", c.name, errs[i])
+			t.Fatalf("starting cloud %s (%s): %v", c.name, kind, errs[i])
 		}
 	}
 	for _, c := range clouds {
-		p, err := faultproxy.Start("127.0.0.1:0", c.srv.Addr)
+		p, err := faultproxy.Start("127.0.0.1:0", c.srv.addr())
 		if err != nil {
 			t.Fatalf("proxy for cloud %s: %v", c.name, err)
 		}
 		t.Cleanup(func() { p.Close() })
 		c.proxy = p
-		c.direct = sdkClient(c.srv.Endpoint, c.root)
+		c.direct = sdkClient("http://"+c.srv.addr(), c.root)
 	}
 	return clouds
 }
@@ -212,7 +216,7 @@ func (g *gw) writeConfig(scrubInterval string) {
 		b.WriteString(c.name)
 	}
 	fmt.Fprintf(&b, "]\n    chunk_size: %d\n", chunkSize)
-	fmt.Fprintf(&b, "default_placement: %s\nrepair_interval: 1s\nscrub_interval: %s\nscrub_rate: 0\n", p.name, scrubInterval)
+	fmt.Fprintf(&b, "default_placement: %s\nrepair_interval: 1s\nscrub_interval: %s\nscrub_rate: 0\nzone_probe_interval: 1s\n", p.name, scrubInterval)
 	if err := os.WriteFile(g.cfgPath, []byte(b.String()), 0o600); err != nil {
 		g.t.Fatal(err)
 	}
@@ -419,8 +423,13 @@ func (g *gw) report(ctx context.Context, bucket string) (gateway.Redundancy, err
 }
 
 func fmtReport(r gateway.Redundancy) string {
-	return fmt.Sprintf("objects=%d fully_redundant=%d degraded=%d lost=%d single_store=%d chunks=%d chunks_degraded=%d chunks_lost=%d repair_queue=%d degraded_objects=%v lost_objects=%v",
-		r.Objects, r.FullyRedundant, r.Degraded, r.Lost, r.SingleStore, r.Chunks, r.ChunksDegraded, r.ChunksLost, r.RepairQueue, r.DegradedObjects, r.LostObjects)
+	s := fmt.Sprintf("objects=%d fully_redundant=%d degraded=%d unavailable=%d lost=%d single_store=%d chunks=%d chunks_degraded=%d chunks_unavailable=%d chunks_lost=%d repair_queue=%d degraded_objects=%v unavailable_objects=%v lost_objects=%v",
+		r.Objects, r.FullyRedundant, r.Degraded, r.Unavailable, r.Lost, r.SingleStore, r.Chunks, r.ChunksDegraded, r.ChunksUnavailable, r.ChunksLost, r.RepairQueue,
+		r.DegradedObjects, r.UnavailableObjects, r.LostObjects)
+	for _, rb := range r.Rebuilds {
+		s += fmt.Sprintf(" rebuild[%s running=%v %d/%d chunks %d bytes failed=%d]", rb.Zone, rb.Running, rb.ChunksDone, rb.ChunksTotal, rb.Bytes, rb.ChunksFailed)
+	}
+	return s
 }
 
 // placedCount is the number of objects with data, i.e. those the report
@@ -447,7 +456,8 @@ func chunkCount(objs []obj) (n int) {
 // as fully redundant or as single-store.
 func fullyRedundant(r gateway.Redundancy, objs []obj) bool {
 	empty := len(objs) - placedCount(objs)
-	return r.Objects == len(objs) && r.Degraded == 0 && r.Lost == 0 && r.ChunksDegraded == 0 && r.ChunksLost == 0 &&
+	return r.Objects == len(objs) && r.Degraded == 0 && r.Unavailable == 0 && r.Lost == 0 && r.ChunksDegraded == 0 &&
+		r.ChunksUnavailable == 0 && r.ChunksLost == 0 &&
 		r.RepairQueue == 0 && r.FullyRedundant+r.SingleStore == len(objs) && r.SingleStore <= empty &&
 		r.Chunks == chunkCount(objs)
 }

@@ -7,10 +7,8 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -82,10 +80,9 @@ func stoppedZoneLatency(t *testing.T, p placementYAML) {
 	basePut := runLoad(ctx, baselineWindow, putOp)
 
 	victim := clouds[0]
-	pid, err := pidListening(victim.srv.Addr)
-	if err != nil {
-		t.Fatalf("finding cloud %s's process: %v", victim.name, err)
-	}
+	victim.srv.mu.Lock()
+	pid := victim.srv.cmd.Process.Pid
+	victim.srv.mu.Unlock()
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		t.Fatalf("SIGSTOP cloud %s (pid %d): %v", victim.name, pid, err)
 	}
@@ -217,37 +214,99 @@ func getDiscard(ctx context.Context, c *s3.Client, key string) error {
 	return nil
 }
 
-// pidListening finds this test's child process started with
-// "--listen addr" (faulttest does not expose its processes).
-func pidListening(addr string) (int, error) {
-	ents, err := os.ReadDir("/proc")
+// TestPlantedForeignCopies plants, straight in the clouds, valid copies of
+// other chunks at a replicated object's keys (another object's chunk in
+// the first zone a read asks; another index of the same object in the
+// middle zone). GETs return the right bytes; the report counts the objects
+// degraded; the scrubber finds the planted copies and the repair worker
+// puts the right ones back. With a foreign copy in every zone, a GET fails
+// rather than serve another object's bytes, and the report says lost.
+func TestPlantedForeignCopies(t *testing.T) {
+	t.Parallel()
+	clouds := startClouds(t, 3)
+	g := startGateway(t, clouds, placementYAML{name: "rep3", scheme: "replicate", writeQuorum: 2}, "1h")
+	ctx := testCtx(t, 150*time.Second)
+
+	objs := []obj{{key: "f/a", size: 7 * mib / 2}, {key: "f/b", size: mib}, {key: "f/c", size: 1 << 10}}
+	ids := make([]string, len(objs))
+	seen := map[string]bool{}
+	for i := range objs {
+		if acked := putAll(t, ctx, g.client, objs[i:i+1]); len(acked) != 1 {
+			t.Fatalf("write %s not acknowledged", objs[i].key)
+		}
+		keys, err := clouds[0].zoneKeys(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range dataIDs(keys) {
+			if !seen[id] {
+				seen[id], ids[i] = true, id
+			}
+		}
+	}
+	g.waitFullyRedundant(t, objs, 10*time.Second)
+	raw := func(c *cloud, id string, index int) []byte {
+		t.Helper()
+		b, err := c.getRaw(ctx, shardKey(id, index))
+		if err != nil {
+			t.Fatalf("get %s/%d from cloud %s: %v", id, index, c.name, err)
+		}
+		return b
+	}
+	plant := func(c *cloud, id string, index int, b []byte) {
+		t.Helper()
+		if err := c.putRaw(ctx, shardKey(id, index), b); err != nil {
+			t.Fatalf("plant at %s/%d in cloud %s: %v", id, index, c.name, err)
+		}
+	}
+	a, b, c := ids[0], ids[1], ids[2]
+	goodA0, goodA2, goodB0 := raw(clouds[2], a, 0), raw(clouds[2], a, 2), raw(clouds[2], b, 0)
+	plant(clouds[0], b, 0, raw(clouds[0], a, 0)) // the first zone read: another object's chunk
+	plant(clouds[1], a, 0, raw(clouds[1], b, 0)) // the middle zone: another object's chunk
+	plant(clouds[1], a, 2, raw(clouds[1], a, 1)) // the middle zone: another index
+	verifyAll(t, ctx, g.client, objs)
+
+	r, err := g.report(ctx, "")
 	if err != nil {
-		return 0, err
+		t.Fatal(err)
 	}
-	me := os.Getpid()
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		cmd, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil {
-			continue
-		}
-		args := strings.Split(string(cmd), "\x00")
-		i := slices.Index(args, "--listen")
-		if i < 0 || i+1 >= len(args) || args[i+1] != addr {
-			continue
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...
-		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-		if len(f) > 1 && f[1] == strconv.Itoa(me) {
-			return pid, nil
+	t.Logf("report with planted copies: %s", fmtReport(r))
+	// b's planted copy was met by the GET, which queued its repair: the
+	// repair worker may have put it right already.
+	if r.Lost != 0 || r.Unavailable != 0 || r.Degraded < 1 || r.Degraded > 2 || r.ChunksDegraded < 2 || r.ChunksDegraded > 3 {
+		t.Errorf("report with 3 planted copies in 2 objects: want degraded 1-2, chunks_degraded 2-3, nothing lost; got %s", fmtReport(r))
+	}
+	// The scrubber finds the copies no GET met (the middle zone's).
+	g.srv.Kill()
+	g.writeConfig("2s")
+	g.start()
+	g.waitFullyRedundant(t, objs, 30*time.Second)
+	for _, p := range []struct {
+		c     *cloud
+		id    string
+		index int
+		want  []byte
+	}{{clouds[0], b, 0, goodB0}, {clouds[1], a, 0, goodA0}, {clouds[1], a, 2, goodA2}} {
+		if got := raw(p.c, p.id, p.index); !bytes.Equal(got, p.want) {
+			t.Errorf("cloud %s %s/%d after repair: %d bytes, not the right copy", p.c.name, p.id, p.index, len(got))
 		}
 	}
-	return 0, fmt.Errorf("no child process listening on %s", addr)
+	verifyAll(t, ctx, g.client, objs)
+
+	// Another object's copy in every zone: an error, never those bytes.
+	for _, cl := range clouds {
+		plant(cl, c, 0, raw(cl, b, 0))
+	}
+	sum, n, err := get(ctx, g.client, testBucket, objs[2].key)
+	if err == nil {
+		t.Fatalf("GET %s with another object's copy in every zone = %d bytes (right: %v), want an error", objs[2].key, n, sum == objs[2].sum)
+	}
+	t.Logf("GET %s with another object's copy in every zone: %v", objs[2].key, err)
+	r, err = g.report(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Lost != 1 || r.ChunksLost != 1 || len(r.LostObjects) != 1 || r.LostObjects[0] != testBucket+"/"+objs[2].key {
+		t.Errorf("report with only foreign copies of %s: want lost 1 (%s); got %s", objs[2].key, objs[2].key, fmtReport(r))
+	}
 }

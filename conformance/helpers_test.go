@@ -382,11 +382,13 @@ type rawResp struct {
 
 // s3ErrorBody is the XML error document every S3 error response carries.
 type s3ErrorBody struct {
-	XMLName   xml.Name `xml:"Error"`
-	Code      string   `xml:"Code"`
-	Message   string   `xml:"Message"`
-	Resource  string   `xml:"Resource"`
-	RequestID string   `xml:"RequestId"`
+	XMLName    xml.Name `xml:"Error"`
+	Code       string   `xml:"Code"`
+	Message    string   `xml:"Message"`
+	Resource   string   `xml:"Resource"`
+	RequestID  string   `xml:"RequestId"`
+	Key        string   `xml:"Key"`
+	BucketName string   `xml:"BucketName"`
 }
 
 // rawURL builds the endpoint URL for bucket/key (key escaped with s3Escape)

@@ -67,6 +67,7 @@ type Proxy struct {
 	resetAfter int64
 	links      map[*link]struct{}
 	closed     bool
+	drops      atomic.Int64 // answers still to drop (SetDropAnswers)
 
 	wg sync.WaitGroup
 }
@@ -127,6 +128,27 @@ func (p *Proxy) SetResetAfter(n int64) {
 	p.mu.Lock()
 	p.resetAfter = n
 	p.mu.Unlock()
+}
+
+// SetDropAnswers makes the proxy drop the next n answers, in any mode but
+// Blackhole: when the target starts answering on a connection (its first
+// bytes on that connection), those bytes are discarded and the
+// connection is reset. The target has by then done whatever the request
+// asked; the client sees a connection lost before any answer, as when a
+// network drops just after a request succeeded, and an SDK retries.
+func (p *Proxy) SetDropAnswers(n int) { p.drops.Store(int64(n)) }
+
+// takeDrop reports whether this answer is one to drop.
+func (p *Proxy) takeDrop() bool {
+	for {
+		n := p.drops.Load()
+		if n <= 0 {
+			return false
+		}
+		if p.drops.CompareAndSwap(n, n-1) {
+			return true
+		}
+	}
 }
 
 // Close stops listening, resets every open connection and waits for the
@@ -322,10 +344,18 @@ func (l *link) copyFromClient() {
 // the client's side stays open, unanswered.
 func (l *link) copyToClient(up net.Conn) {
 	buf := make([]byte, SlowChunk)
+	answering := true // the next bytes from the target start an answer
 	for {
 		n, err := up.Read(buf)
 		if l.isBlackholed() {
 			return
+		}
+		if n > 0 && answering {
+			answering = false
+			if l.p.takeDrop() {
+				l.reset()
+				return
+			}
 		}
 		if n > 0 && !l.send(l.client, buf[:n]) {
 			return

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -337,5 +338,39 @@ func TestModeString(t *testing.T) {
 		if got := m.String(); got != want {
 			t.Errorf("Mode(%d).String() = %q, want %q", int(m), got, want)
 		}
+	}
+}
+
+// SetDropAnswers: the target serves the request, the client never sees
+// the answer (its connection is reset), and the next request goes through.
+func TestDropAnswers(t *testing.T) {
+	var served atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		served.Add(1)
+		io.WriteString(w, "ok")
+	}))
+	t.Cleanup(srv.Close)
+	p, err := faultproxy.Start("127.0.0.1:0", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	p.SetDropAnswers(1)
+	cl := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 5 * time.Second}
+	if resp, err := cl.Get("http://" + p.Addr() + "/"); err == nil {
+		resp.Body.Close()
+		t.Fatalf("GET with an answer to drop: status %d, want a connection error", resp.StatusCode)
+	}
+	if n := served.Load(); n != 1 {
+		t.Fatalf("target served %d requests, want 1 (the dropped answer's)", n)
+	}
+	resp, err := cl.Get("http://" + p.Addr() + "/")
+	if err != nil {
+		t.Fatalf("GET after the drop: %v", err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if n := served.Load(); string(b) != "ok" || n != 2 {
+		t.Fatalf("GET after the drop: %q, served %d; want ok, 2", b, n)
 	}
 }

@@ -62,6 +62,7 @@ type Options struct {
 	DataDir string      // --data; reused as is on a restart
 	Root    Credentials // the root tenant
 	Args    []string    // further flags, e.g. "--gc-interval", "1s"
+	Env     []string    // further environment, e.g. "DOLIUM_FAILPOINTS=commit.after-write"
 	// HealthTimeout bounds the wait for GET /healthz (default 20s).
 	HealthTimeout time.Duration
 }
@@ -112,6 +113,7 @@ func startOnce(o Options) (*Server, error) {
 	s.cmd.Env = append(os.Environ(),
 		"DOLIUM_ROOT_ACCESS_KEY="+o.Root.AccessKey,
 		"DOLIUM_ROOT_SECRET_KEY="+o.Root.SecretKey)
+	s.cmd.Env = append(s.cmd.Env, o.Env...)
 	s.cmd.Stdout = s.log
 	s.cmd.Stderr = s.log
 	if err := s.cmd.Start(); err != nil {
@@ -197,6 +199,34 @@ func (s *Server) Stop(timeout time.Duration) error {
 		s.Kill()
 		return fmt.Errorf("dolium did not exit within %v of SIGTERM; killed", timeout)
 	}
+}
+
+// PID is the process id.
+func (s *Server) PID() int { return s.cmd.Process.Pid }
+
+// RSS returns the process's resident set size and its peak so far, in
+// bytes (Linux: VmRSS and VmHWM of /proc/<pid>/status).
+func (s *Server) RSS() (cur, peak int64, err error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.PID()))
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		name, v, ok := strings.Cut(line, ":")
+		if !ok || (name != "VmRSS" && name != "VmHWM") {
+			continue
+		}
+		var kb int64
+		if _, err := fmt.Sscanf(strings.TrimSpace(v), "%d kB", &kb); err != nil {
+			return 0, 0, fmt.Errorf("%s: %q: %w", name, v, err)
+		}
+		if name == "VmRSS" {
+			cur = kb << 10
+		} else {
+			peak = kb << 10
+		}
+	}
+	return cur, peak, nil
 }
 
 // Exited reports whether the process has ended.

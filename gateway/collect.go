@@ -12,6 +12,9 @@ import (
 // referenced reports whether e's data is still used by the current object
 // (e.Bucket, e.Key) or by part e.PartNumber of upload e.UploadID.
 func (g *Gateway) referenced(ctx context.Context, e meta.GCEntry) (bool, error) {
+	if e.Bucket == "" {
+		return false, nil // an orphan VerifyGC found: nothing names it
+	}
 	o, err := g.meta.GetObject(ctx, e.Bucket, e.Key)
 	switch {
 	case err == nil:
@@ -24,10 +27,16 @@ func (g *Gateway) referenced(ctx context.Context, e meta.GCEntry) (bool, error) 
 	if e.UploadID == "" {
 		return false, nil
 	}
-	if _, err := g.meta.GetUpload(ctx, e.Bucket, e.Key, e.UploadID); errors.Is(err, meta.ErrNotFound) {
+	u, err := g.meta.GetUpload(ctx, e.Bucket, e.Key, e.UploadID)
+	if errors.Is(err, meta.ErrNotFound) {
 		return false, nil
 	} else if err != nil {
 		return false, err
+	}
+	if g.completed(ctx, u) {
+		// Committed but not finished (the gateway died in between): the
+		// parts the object does not use are referenced no more.
+		return false, nil
 	}
 	ps, err := g.meta.ListParts(ctx, e.UploadID, e.PartNumber-1, 1)
 	if err != nil {

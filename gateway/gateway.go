@@ -10,6 +10,7 @@ import (
 	"net"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -40,6 +41,9 @@ type Config struct {
 	DefaultPlacement string
 	// Repairs is the repair queue of the placements (nil: no placements).
 	Repairs meta.RepairQueue
+	// Zones watches the placements' zones (nil: no zone states, no
+	// automatic rebuild of a replaced zone).
+	Zones *ZoneMonitor
 	// Region reported by GetBucketLocation and stored on new buckets.
 	Region string
 	// UploadGrace is how long an upload may take before its data may be
@@ -50,6 +54,10 @@ type Config struct {
 	// ReclaimDelay is how long replaced or deleted data stays readable for
 	// GETs already streaming it (default 1m).
 	ReclaimDelay time.Duration
+	// CompletionTTL is how long the record of a completed or aborted
+	// multipart upload is kept, so a retried request gets the first one's
+	// answer (default 24h).
+	CompletionTTL time.Duration
 	// BucketShards is the listing shard count given to new buckets (default 16).
 	BucketShards int
 	Logger       *slog.Logger
@@ -64,6 +72,14 @@ type Gateway struct {
 	cfg   Config
 	log   *slog.Logger
 	seq   atomic.Uint64
+
+	owner       string        // names this process in rebuild leases
+	rebuildPoke chan struct{} // wakes RunRebuilds
+	rebuildMu   sync.Mutex
+	// rebuildWaiting says why a rebuild this process runs is paused.
+	rebuildWaiting map[string]string
+	zoneEvents     map[string]*zoneEvent // by zone and kind
+	dataLost       atomic.Uint64         // reads that found data lost
 }
 
 // New returns a Gateway for cfg, filling in defaults.
@@ -77,6 +93,9 @@ func New(cfg Config) *Gateway {
 	if cfg.ReclaimDelay <= 0 {
 		cfg.ReclaimDelay = time.Minute
 	}
+	if cfg.CompletionTTL <= 0 {
+		cfg.CompletionTTL = 24 * time.Hour
+	}
 	if cfg.BucketShards <= 0 {
 		cfg.BucketShards = 16
 	}
@@ -86,7 +105,13 @@ func New(cfg Config) *Gateway {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Gateway{meta: cfg.Meta, blobs: cfg.Blobs, cfg: cfg, log: cfg.Logger}
+	g := &Gateway{meta: cfg.Meta, blobs: cfg.Blobs, cfg: cfg, log: cfg.Logger,
+		owner: newOwner(), rebuildPoke: make(chan struct{}, 1),
+		rebuildWaiting: map[string]string{}, zoneEvents: map[string]*zoneEvent{}}
+	if cfg.Zones != nil {
+		cfg.Zones.attach(g.onZoneEvent)
+	}
+	return g
 }
 
 // A data id names its placement: "<hex>" for the primary store,
@@ -136,8 +161,17 @@ func (g *Gateway) Placements() []string {
 // Region is the gateway's region.
 func (g *Gateway) Region() string { return g.cfg.Region }
 
-// Ready reports whether the metadata store answers.
-func (g *Gateway) Ready(ctx context.Context) error { return mapMeta(g.meta.Ping(ctx)) }
+// Ready reports whether the metadata store answers and the chunk stores
+// have space (ErrStoreFull when one is out of it).
+func (g *Gateway) Ready(ctx context.Context) error {
+	if err := g.meta.Ping(ctx); err != nil {
+		return mapMeta(err)
+	}
+	if g.full() {
+		return ErrStoreFull
+	}
+	return nil
+}
 
 func (g *Gateway) now() time.Time { return g.cfg.Now().UTC() }
 
@@ -163,6 +197,27 @@ func mapMeta(err error) error {
 	}
 	return err
 }
+
+// readErr maps the failure of a read of object bucket/key's data: data
+// that too few zones hold good copies or shards of, while every zone that
+// could hold them answered, is lost (ErrDataLost): logged as an error and
+// counted (DataLostReads). Data that may come back when zones answer is
+// ErrUnavailable.
+func (g *Gateway) readErr(bucket, key, dataID string, err error) error {
+	if err == nil || errors.Is(err, ErrDataLost) || errors.Is(err, blobstore.ErrUnavailable) || errors.Is(err, context.Canceled) {
+		return mapMeta(err)
+	}
+	if errors.Is(err, blobstore.ErrNotFound) || errors.Is(err, blobstore.ErrCorrupt) {
+		g.dataLost.Add(1)
+		g.log.Error("DATA LOST: an object's data can no longer be read from any zone; restore it from a backup",
+			"bucket", bucket, "key", key, "data_id", dataID, "err", err)
+		return fmt.Errorf("%w: %v", ErrDataLost, err)
+	}
+	return mapMeta(err)
+}
+
+// DataLostReads counts the reads that found an object's data lost.
+func (g *Gateway) DataLostReads() uint64 { return g.dataLost.Load() }
 
 // ValidBucketName reports whether name follows S3's bucket naming rules
 // (general purpose buckets).

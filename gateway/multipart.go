@@ -3,13 +3,16 @@ package gateway
 import (
 	"context"
 	"crypto/md5"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/dolium/dolium/checksum"
+	"github.com/dolium/dolium/internal/failpoint"
 	"github.com/dolium/dolium/meta"
 )
 
@@ -84,22 +87,130 @@ func (g *Gateway) uploadIn(ctx context.Context, owner, bucket, key, uploadID str
 
 // completed reports whether u was completed but its row survived (the
 // gateway died between committing the object and deleting the upload), and
-// if so deletes the row. The object's first extent is then one of u's parts.
-// Its data is safe either way: the collector never deletes referenced data.
+// if so finishes it: records the completion and deletes the row. The
+// object's first extent is then one of u's parts. Its data is safe either
+// way: the collector never deletes referenced data.
+//
+// A completion writes its record before it commits the object. An upload
+// that has such a record while its key does not hold the recorded object
+// either never committed (the gateway died in between) or was overwritten
+// since; either way it is over, and it is ended as aborted: its parts are
+// queued (the collector keeps whatever an object still references) and its
+// rows deleted. Without this, an upload whose completion committed, whose
+// gateway died before deleting it, and whose object was overwritten before
+// anyone looked, stayed listed with parts whose data the overwrite had
+// reclaimed.
 func (g *Gateway) completed(ctx context.Context, u meta.Upload) bool {
 	o, err := g.meta.GetObject(ctx, u.Bucket, u.Key)
-	if err != nil || len(o.Extents) == 0 || o.Extents[0].PartNumber == 0 {
+	switch {
+	case errors.Is(err, meta.ErrNotFound):
+		o = meta.Object{}
+	case err != nil:
 		return false
 	}
-	first := o.Extents[0]
-	ps, err := g.meta.ListParts(ctx, u.UploadID, first.PartNumber-1, 1)
-	if err != nil || len(ps) != 1 || ps[0].Extent.DataID != first.DataID {
+	if len(o.Extents) > 0 && o.Extents[0].PartNumber != 0 {
+		first := o.Extents[0]
+		ps, err := g.meta.ListParts(ctx, u.UploadID, first.PartNumber-1, 1)
+		if err == nil && len(ps) == 1 && ps[0].Extent.DataID == first.DataID {
+			g.finishUpload(ctx, u, o)
+			return true
+		}
+	}
+	c, err := g.meta.GetCompletion(ctx, u.UploadID)
+	if err != nil || c.Aborted || c.VersionID == "" || c.Bucket != u.Bucket || c.Key != u.Key || c.VersionID == o.VersionID {
 		return false
 	}
+	g.abandonUpload(ctx, u)
+	return true
+}
+
+// abandonUpload ends an upload whose completion is known not to hold (see
+// completed) as an abort would.
+func (g *Gateway) abandonUpload(ctx context.Context, u meta.Upload) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	parts, err := g.allParts(ctx, u.UploadID)
+	if err != nil {
+		return
+	}
+	exts := make([]meta.Extent, len(parts))
+	for i, p := range parts {
+		exts[i] = p.Extent
+	}
+	if err := g.queueReplaced(ctx, u.Bucket, u.Key, u.UploadID, exts); err != nil {
+		return
+	}
+	if err := g.meta.DeleteUpload(ctx, u.Bucket, u.Key, u.UploadID); err != nil && !errors.Is(err, meta.ErrNotFound) {
+		g.log.Warn("delete abandoned upload", "upload_id", u.UploadID, "err", err)
+		return
+	}
+	g.log.Info("ended an upload whose completion did not hold", "upload_id", u.UploadID, "bucket", u.Bucket, "key", u.Key)
+	c := meta.Completion{UploadID: u.UploadID, Bucket: u.Bucket, Key: u.Key, Aborted: true, Done: g.now()}
+	if err := g.meta.PutCompletion(ctx, c, g.cfg.CompletionTTL); err != nil {
+		g.log.Warn("record upload abort", "upload_id", u.UploadID, "err", err)
+	}
+}
+
+// finishUpload ends a completed upload: it records the completion (so a
+// retried CompleteMultipartUpload gets the same answer), then deletes the
+// upload's rows. Parts the object does not use were queued before the
+// object was committed.
+func (g *Gateway) finishUpload(ctx context.Context, u meta.Upload, o meta.Object) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := g.meta.PutCompletion(ctx, g.completionOf(u, o), g.cfg.CompletionTTL); err != nil {
+		g.log.Warn("record upload completion", "upload_id", u.UploadID, "err", err)
+	}
+	failpoint.Hit("complete.after-record")
 	if err := g.meta.DeleteUpload(ctx, u.Bucket, u.Key, u.UploadID); err != nil && !errors.Is(err, meta.ErrNotFound) {
 		g.log.Warn("delete completed upload", "upload_id", u.UploadID, "err", err)
 	}
-	return true
+}
+
+// completionOf is the record of u completed into o.
+func (g *Gateway) completionOf(u meta.Upload, o meta.Object) meta.Completion {
+	return meta.Completion{
+		UploadID: u.UploadID, Bucket: u.Bucket, Key: u.Key, Parts: partsDigest(extentParts(o.Extents)),
+		VersionID: o.VersionID, ETag: o.ETag, Size: o.Size, Checksums: o.Checksums, ChecksumType: o.ChecksumType,
+		Done: g.now(),
+	}
+}
+
+// partRef is a part as a completion names it.
+type partRef struct {
+	number int
+	etag   string // unquoted
+}
+
+func extentParts(exts []meta.Extent) []partRef {
+	ps := make([]partRef, len(exts))
+	for i, x := range exts {
+		ps[i] = partRef{x.PartNumber, x.ETag}
+	}
+	return ps
+}
+
+// partsDigest identifies a part list, so that only a retry of the same
+// completion is answered from its record.
+func partsDigest(ps []partRef) string {
+	h := sha256.New()
+	for _, p := range ps {
+		fmt.Fprintf(h, "%d:%s\n", p.number, strings.Trim(strings.TrimPrefix(p.etag, "W/"), `"`))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// completion returns the completion record of an upload of (bucket, key),
+// if one is kept.
+func (g *Gateway) completion(ctx context.Context, bucket, key, uploadID string) (meta.Completion, bool, error) {
+	c, err := g.meta.GetCompletion(ctx, uploadID)
+	if errors.Is(err, meta.ErrNotFound) {
+		return c, false, nil
+	}
+	if err != nil {
+		return c, false, mapMeta(err)
+	}
+	return c, c.Bucket == bucket && c.Key == key, nil
 }
 
 // PartInput is an UploadPart request.
@@ -125,17 +236,32 @@ func (g *Gateway) UploadPart(ctx context.Context, in PartInput) (meta.Part, erro
 		return meta.Part{}, ErrInvalidArgument
 	}
 	extra, _ := checksum.Parse(u.ChecksumAlgorithm)
-	ext, entry, err := g.writeData(ctx, dataInput{
+	ext, _, err := g.writeData(ctx, dataInput{
 		bucket: in.Bucket, key: in.Key, placement: b.Placement, uploadID: in.UploadID, partNumber: in.PartNumber,
 		body: in.Body, size: in.Size, contentMD5: in.ContentMD5, checksum: in.Checksum, extra: extra,
 	})
 	if err != nil {
 		return meta.Part{}, err
 	}
-	return g.putPart(ctx, u, meta.Part{UploadID: in.UploadID, PartNumber: in.PartNumber, LastModified: g.now(), Extent: ext}, entry)
+	return g.putPart(ctx, u, meta.Part{UploadID: in.UploadID, PartNumber: in.PartNumber, LastModified: g.now(), Extent: ext})
 }
 
-func (g *Gateway) putPart(ctx context.Context, u meta.Upload, p meta.Part, entry meta.GCEntry) (meta.Part, error) {
+// putPart records part p of upload u. The part it replaces is queued
+// before the row changes. The pending entry of p's own data (due when the
+// upload grace ends) is kept: the collector drops it then, finding the data
+// referenced by the part or by the completed object; until then it also
+// covers a concurrent upload of the same part number replacing p before
+// queueing it.
+func (g *Gateway) putPart(ctx context.Context, u meta.Upload, p meta.Part) (meta.Part, error) {
+	cur, err := g.meta.ListParts(ctx, u.UploadID, p.PartNumber-1, 1)
+	if err == nil && len(cur) == 1 && cur[0].PartNumber == p.PartNumber {
+		err = g.queueReplaced(ctx, u.Bucket, u.Key, u.UploadID, []meta.Extent{cur[0].Extent})
+	}
+	if err != nil {
+		g.reclaim(ctx, u.Bucket, u.Key, u.UploadID, []meta.Extent{p.Extent})
+		return meta.Part{}, mapMeta(err)
+	}
+	failpoint.Hit("part.before-write")
 	replaced, err := g.meta.PutPart(ctx, p)
 	if err != nil {
 		g.reclaim(ctx, u.Bucket, u.Key, u.UploadID, []meta.Extent{p.Extent})
@@ -144,8 +270,9 @@ func (g *Gateway) putPart(ctx context.Context, u meta.Upload, p meta.Part, entry
 		}
 		return meta.Part{}, mapMeta(err)
 	}
-	g.committed(ctx, entry)
-	if replaced != nil {
+	failpoint.Hit("part.after-write")
+	if replaced != nil && (len(cur) == 0 || replaced.Extent.DataID != cur[0].Extent.DataID) {
+		// Raced with another upload of this part number.
 		g.reclaim(ctx, u.Bucket, u.Key, u.UploadID, []meta.Extent{replaced.Extent})
 	}
 	// An abort that raced this part has already listed the parts it
@@ -175,23 +302,33 @@ func (g *Gateway) UploadPartCopy(ctx context.Context, in CopyPartInput) (meta.Pa
 	if err != nil {
 		return meta.Part{}, err
 	}
+	if in.Range != nil {
+		// Unlike a GET's, a copy range must lie within the source.
+		head, err := g.GetObject(ctx, GetInput{Bucket: in.SrcBucket, Key: in.SrcKey, Owner: in.Owner}, true)
+		if err != nil {
+			return meta.Part{}, &SourceError{Bucket: in.SrcBucket, Key: in.SrcKey, Err: err}
+		}
+		if size := head.Object.Size; in.Range.Start >= size || in.Range.End >= size {
+			return meta.Part{}, &CopyRangeError{Size: size}
+		}
+	}
 	src, err := g.GetObject(ctx, GetInput{Bucket: in.SrcBucket, Key: in.SrcKey, Owner: in.Owner, Range: in.Range, Cond: in.SrcCond}, false)
 	if errors.Is(err, ErrNotModified) {
 		err = ErrPreconditionFailed
 	}
 	if err != nil {
-		return meta.Part{}, err
+		return meta.Part{}, &SourceError{Bucket: in.SrcBucket, Key: in.SrcKey, Err: err}
 	}
 	defer src.Body.Close()
 	extra, _ := checksum.Parse(u.ChecksumAlgorithm)
-	ext, entry, err := g.writeData(ctx, dataInput{
+	ext, _, err := g.writeData(ctx, dataInput{
 		bucket: in.Bucket, key: in.Key, placement: b.Placement, uploadID: in.UploadID, partNumber: in.PartNumber,
 		body: src.Body, size: src.Length, extra: extra,
 	})
 	if err != nil {
 		return meta.Part{}, err
 	}
-	return g.putPart(ctx, u, meta.Part{UploadID: in.UploadID, PartNumber: in.PartNumber, LastModified: g.now(), Extent: ext}, entry)
+	return g.putPart(ctx, u, meta.Part{UploadID: in.UploadID, PartNumber: in.PartNumber, LastModified: g.now(), Extent: ext})
 }
 
 // CompletedPart is one entry of a CompleteMultipartUpload body.
@@ -230,8 +367,27 @@ func (g *Gateway) allParts(ctx context.Context, uploadID string) ([]meta.Part, e
 }
 
 // CompleteMultipartUpload assembles the listed parts into the object.
+//
+// A retry of a completion that succeeded (same part list) answers what the
+// first one did, from the completion record kept for CompletionTTL.
 func (g *Gateway) CompleteMultipartUpload(ctx context.Context, in CompleteInput) (meta.Object, error) {
 	u, err := g.upload(ctx, in.Owner, in.Bucket, in.Key, in.UploadID)
+	if errors.Is(err, ErrNoSuchUpload) {
+		refs := make([]partRef, len(in.Parts))
+		for i, p := range in.Parts {
+			refs[i] = partRef{p.PartNumber, p.ETag}
+		}
+		c, ok, cerr := g.completion(ctx, in.Bucket, in.Key, in.UploadID)
+		if cerr != nil {
+			return meta.Object{}, cerr
+		}
+		if ok && !c.Aborted && c.Parts == partsDigest(refs) {
+			return meta.Object{
+				Bucket: c.Bucket, Key: c.Key, VersionID: c.VersionID, ETag: c.ETag, Size: c.Size,
+				Checksums: c.Checksums, ChecksumType: c.ChecksumType, LastModified: c.Done,
+			}, nil
+		}
+	}
 	if err != nil {
 		return meta.Object{}, err
 	}
@@ -310,42 +466,77 @@ func (g *Gateway) CompleteMultipartUpload(ctx context.Context, in CompleteInput)
 		o.Checksums = map[string]string{string(alg): v}
 		o.ChecksumType = u.ChecksumType
 	}
-	if err := g.commit(ctx, o, in.Cond); err != nil {
-		return meta.Object{}, err
-	}
+	// Parts the object leaves out are queued before it is committed: once
+	// the upload is finished nothing references them.
 	var unused []meta.Extent
 	for _, p := range stored {
 		if !used[p.PartNumber] {
 			unused = append(unused, p.Extent)
 		}
 	}
-	g.reclaim(ctx, in.Bucket, in.Key, in.UploadID, unused)
-	if err := g.meta.DeleteUpload(ctx, in.Bucket, in.Key, in.UploadID); err != nil && !errors.Is(err, meta.ErrNotFound) {
-		g.log.Warn("delete completed upload", "upload_id", in.UploadID, "err", err)
+	if err := g.queueReplaced(ctx, in.Bucket, in.Key, in.UploadID, unused); err != nil {
+		return meta.Object{}, err
 	}
+	// The completion's record goes first too (see completed).
+	if err := g.meta.PutCompletion(ctx, g.completionOf(u, o), g.cfg.CompletionTTL); err != nil {
+		return meta.Object{}, mapMeta(err)
+	}
+	failpoint.Hit("complete.after-intent")
+	if err := g.commit(ctx, o, in.Cond); err != nil {
+		// Withdraw the record: the upload goes on (a retry may succeed).
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if werr := g.meta.PutCompletion(wctx, meta.Completion{UploadID: u.UploadID, Bucket: u.Bucket, Key: u.Key, Done: g.now()}, g.cfg.CompletionTTL); werr != nil {
+			g.log.Warn("withdraw upload completion", "upload_id", u.UploadID, "err", werr)
+		}
+		return meta.Object{}, err
+	}
+	failpoint.Hit("complete.after-commit")
+	g.finishUpload(ctx, u, o)
 	return o, nil
 }
 
-// AbortMultipartUpload deletes an upload and reclaims its parts.
+// AbortMultipartUpload deletes an upload and reclaims its parts. Aborting
+// an upload that was already aborted or completed succeeds while its
+// completion record is kept (AWS answers 204 for some hours too), so that
+// a retried abort does not report a failure; later it is NoSuchUpload.
 func (g *Gateway) AbortMultipartUpload(ctx context.Context, owner, bucket, key, uploadID string) error {
-	if _, err := g.upload(ctx, owner, bucket, key, uploadID); err != nil {
+	u, err := g.upload(ctx, owner, bucket, key, uploadID)
+	if errors.Is(err, ErrNoSuchUpload) {
+		if _, ok, cerr := g.completion(ctx, bucket, key, uploadID); cerr != nil {
+			return cerr
+		} else if ok {
+			return nil
+		}
+	}
+	if err != nil {
 		return err
 	}
 	parts, err := g.allParts(ctx, uploadID)
 	if err != nil {
 		return err
 	}
+	exts := make([]meta.Extent, len(parts))
+	for i, p := range parts {
+		exts[i] = p.Extent
+	}
+	if err := g.queueReplaced(ctx, bucket, key, uploadID, exts); err != nil {
+		return err
+	}
+	failpoint.Hit("abort.after-queue")
 	if err := g.meta.DeleteUpload(ctx, bucket, key, uploadID); err != nil {
 		if errors.Is(err, meta.ErrNotFound) {
 			return ErrNoSuchUpload
 		}
 		return mapMeta(err)
 	}
-	exts := make([]meta.Extent, len(parts))
-	for i, p := range parts {
-		exts[i] = p.Extent
+	failpoint.Hit("abort.after-delete")
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	c := meta.Completion{UploadID: u.UploadID, Bucket: bucket, Key: key, Aborted: true, Done: g.now()}
+	if err := g.meta.PutCompletion(rctx, c, g.cfg.CompletionTTL); err != nil {
+		g.log.Warn("record upload abort", "upload_id", uploadID, "err", err)
 	}
-	g.reclaim(ctx, bucket, key, uploadID, exts)
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dolium/dolium/checksum"
+	"github.com/dolium/dolium/internal/failpoint"
 	"github.com/dolium/dolium/meta"
 )
 
@@ -71,55 +72,105 @@ func (g *Gateway) PutObject(ctx context.Context, in PutInput) (meta.Object, erro
 	return o, g.commit(ctx, o, in.Cond, entry)
 }
 
-// commit writes o's row under cond; on success it reclaims what o replaced,
-// on failure the data of o.
+// commitTries bounds how often commit re-reads a key that concurrent
+// writers keep changing before it gives up with ErrSlowDown.
+const commitTries = 16
+
+// commit makes o the current object of its key if the client's conditions
+// wc hold. Whatever o replaces is queued for collection durably before o's
+// row is written, and o's row is written only if the key still holds what
+// was queued (a compare-and-set on the version read), so that every crash
+// point leaves the replaced data either referenced or queued. On success
+// the pending entries of o's own data are dropped; on failure o's data is
+// reclaimed (a single PUT's) or left to its upload (multipart parts).
 func (g *Gateway) commit(ctx context.Context, o meta.Object, wc WriteCond, entries ...meta.GCEntry) error {
-	cond, err := g.metaCond(ctx, o.Bucket, o.Key, wc)
+	err := g.replaceCurrent(ctx, o.Bucket, o.Key, wc, func(cond meta.Cond) error {
+		failpoint.Hit("commit.before-write")
+		_, err := g.meta.PutObject(ctx, o, cond)
+		return err
+	})
 	if err == nil {
-		var replaced *meta.Object
-		replaced, err = g.meta.PutObject(ctx, o, cond)
-		if err == nil {
-			for _, e := range entries {
-				g.committed(ctx, e)
-			}
-			if replaced != nil {
-				g.reclaim(ctx, replaced.Bucket, replaced.Key, "", replaced.Extents)
-			}
-			return nil
+		failpoint.Hit("commit.after-write")
+		for _, e := range entries {
+			g.committed(ctx, e)
 		}
+		return nil
 	}
-	if errors.Is(err, meta.ErrPreconditionFailed) {
-		err = ErrPreconditionFailed
+	if len(entries) > 0 && entries[0].UploadID == "" {
+		// Data of a single PUT or copy: reclaim it now; multipart parts
+		// stay with their upload.
+		g.reclaim(ctx, o.Bucket, o.Key, "", o.Extents)
 	}
-	if len(entries) > 0 {
-		// Data of a single PUT: reclaim it now; multipart parts stay with
-		// their upload.
-		if entries[0].UploadID == "" {
-			g.reclaim(ctx, o.Bucket, o.Key, "", o.Extents)
-		}
-	}
-	return mapMeta(err)
+	return err
 }
 
-// metaCond turns S3 write conditions into a single-row condition: If-Match
-// becomes "the current version is the one whose ETag matched".
-func (g *Gateway) metaCond(ctx context.Context, bucket, key string, wc WriteCond) (meta.Cond, error) {
-	c := meta.Cond{IfNoneMatch: wc.IfNoneMatch}
-	if wc.IfMatch == "" {
-		return c, nil
+// replaceCurrent runs write (a PutObject or DeleteObject of (bucket, key))
+// under the condition "the key holds exactly what was read", after
+// checking the client's conditions wc against what was read and queueing
+// its data for collection. It re-reads and tries again when a concurrent
+// writer changed the key in between.
+func (g *Gateway) replaceCurrent(ctx context.Context, bucket, key string, wc WriteCond, write func(meta.Cond) error) error {
+	for try := 0; ; try++ {
+		cur, err := g.meta.GetObject(ctx, bucket, key)
+		var have *meta.Object
+		switch {
+		case err == nil:
+			have = &cur
+		case !errors.Is(err, meta.ErrNotFound):
+			return mapMeta(err)
+		}
+		if err := wc.holds(have); err != nil {
+			return err
+		}
+		cond := meta.Cond{IfNoneMatch: have == nil}
+		if have != nil {
+			cond.IfVersion = have.VersionID
+			if err := g.queueReplaced(ctx, bucket, key, "", have.Extents); err != nil {
+				return err
+			}
+			failpoint.Hit("commit.after-queue")
+		}
+		err = write(cond)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, meta.ErrPreconditionFailed) {
+			return mapMeta(err)
+		}
+		// The key changed since it was read. Its new content was queued
+		// by the writer that replaced it, and ours stays referenced.
+		if try+1 >= commitTries {
+			return ErrSlowDown
+		}
+		if err := sleepCtx(ctx, time.Duration(try+1)*time.Millisecond); err != nil {
+			return err
+		}
 	}
-	cur, err := g.meta.GetObject(ctx, bucket, key)
-	if errors.Is(err, meta.ErrNotFound) {
-		return c, ErrNoSuchKey
+}
+
+// holds checks the client's write conditions against the current object
+// (nil if none).
+func (wc WriteCond) holds(cur *meta.Object) error {
+	switch {
+	case wc.IfMatch != "" && cur == nil:
+		return ErrNoSuchKey
+	case wc.IfMatch != "" && !etagMatches(wc.IfMatch, cur.ETag):
+		return ErrPreconditionFailed
+	case wc.IfNoneMatch && cur != nil:
+		return ErrPreconditionFailed
 	}
-	if err != nil {
-		return c, err
+	return nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
-	if !etagMatches(wc.IfMatch, cur.ETag) {
-		return c, ErrPreconditionFailed
-	}
-	c.IfVersion = cur.VersionID
-	return c, nil
 }
 
 func (g *Gateway) checkWriteCond(ctx context.Context, bucket, key string, wc WriteCond) error {
@@ -277,7 +328,7 @@ func (g *Gateway) GetObject(ctx context.Context, in GetInput, head bool) (*GetOu
 // extent is opened (and its first chunk read) at once, so that a store
 // failure is reported before a response is under way.
 func (g *Gateway) openObject(ctx context.Context, o meta.Object, off, length int64) (io.ReadCloser, error) {
-	r := &extentReader{ctx: ctx, g: g, exts: o.Extents, off: off, left: length}
+	r := &extentReader{ctx: ctx, g: g, bucket: o.Bucket, key: o.Key, exts: o.Extents, off: off, left: length}
 	if length > 0 {
 		if err := r.next(); err != nil {
 			return nil, err
@@ -287,12 +338,14 @@ func (g *Gateway) openObject(ctx context.Context, o meta.Object, off, length int
 }
 
 type extentReader struct {
-	ctx  context.Context
-	g    *Gateway
-	exts []meta.Extent
-	off  int64 // offset within the remaining extents
-	left int64
-	cur  io.ReadCloser
+	ctx         context.Context
+	g           *Gateway
+	bucket, key string
+	exts        []meta.Extent
+	dataID      string // of the extent being read
+	off         int64  // offset within the remaining extents
+	left        int64
+	cur         io.ReadCloser
 }
 
 // next opens the extent holding the next byte.
@@ -312,9 +365,9 @@ func (r *extentReader) next() error {
 	}
 	rc, err := blobs.Open(r.ctx, x.DataID, x.Size, x.ChunkSize, r.off, n)
 	if err != nil {
-		return mapMeta(err)
+		return r.g.readErr(r.bucket, r.key, x.DataID, err)
 	}
-	r.cur = rc
+	r.cur, r.dataID = rc, x.DataID
 	r.exts = r.exts[1:]
 	r.off = 0
 	return nil
@@ -339,6 +392,8 @@ func (r *extentReader) Read(p []byte) (int, error) {
 			r.cur.Close()
 			r.cur = nil
 			err = nil
+		} else if err != nil {
+			err = r.g.readErr(r.bucket, r.key, r.dataID, err)
 		}
 		if n > 0 || err != nil {
 			return n, err
@@ -354,50 +409,81 @@ func (r *extentReader) Close() error {
 }
 
 // DeleteObject deletes key; deleting a missing key succeeds, as in S3.
-func (g *Gateway) DeleteObject(ctx context.Context, owner, bucket, key string) error {
+// versionID "" or "null" names the current object (buckets are unversioned,
+// so every object is the null version); any other version id is
+// ErrInvalidVersionID and deletes nothing.
+func (g *Gateway) DeleteObject(ctx context.Context, owner, bucket, key, versionID string) error {
 	if err := g.checkKey(key); err != nil {
 		return err
 	}
 	if _, err := g.Bucket(ctx, owner, bucket); err != nil {
 		return err
 	}
+	if err := checkVersionID(versionID); err != nil {
+		return err
+	}
 	return g.deleteObject(ctx, bucket, key)
 }
 
-func (g *Gateway) deleteObject(ctx context.Context, bucket, key string) error {
-	o, err := g.meta.DeleteObject(ctx, bucket, key, meta.Cond{})
-	if errors.Is(err, meta.ErrNotFound) {
-		return nil
+// checkVersionID accepts the version ids of an unversioned bucket.
+func checkVersionID(v string) error {
+	if v != "" && v != "null" {
+		return ErrInvalidVersionID
 	}
-	if err != nil {
-		return mapMeta(err)
-	}
-	g.reclaim(ctx, bucket, key, "", o.Extents)
 	return nil
 }
 
-// DeleteResult is the outcome for one key of DeleteObjects.
+func (g *Gateway) deleteObject(ctx context.Context, bucket, key string) error {
+	err := g.replaceCurrent(ctx, bucket, key, WriteCond{}, func(cond meta.Cond) error {
+		if cond.IfNoneMatch {
+			return nil // nothing to delete
+		}
+		failpoint.Hit("delete.before-write")
+		_, err := g.meta.DeleteObject(ctx, bucket, key, cond)
+		if errors.Is(err, meta.ErrNotFound) {
+			return meta.ErrPreconditionFailed // deleted meanwhile: look again
+		}
+		return err
+	})
+	if err == nil {
+		failpoint.Hit("delete.after-write")
+	}
+	return err
+}
+
+// DeleteTarget is one entry of DeleteObjects.
+type DeleteTarget struct {
+	Key       string
+	VersionID string // "" = the current object
+}
+
+// DeleteResult is the outcome for one entry of DeleteObjects.
 type DeleteResult struct {
-	Key string
+	DeleteTarget
 	Err error
 }
 
-// DeleteObjects deletes up to MaxDeleteObjects keys.
-func (g *Gateway) DeleteObjects(ctx context.Context, owner, bucket string, keys []string) ([]DeleteResult, error) {
-	if len(keys) > MaxDeleteObjects {
+// DeleteObjects deletes up to MaxDeleteObjects entries, each as
+// DeleteObject would.
+func (g *Gateway) DeleteObjects(ctx context.Context, owner, bucket string, targets []DeleteTarget) ([]DeleteResult, error) {
+	if len(targets) > MaxDeleteObjects {
 		return nil, ErrInvalidArgument
 	}
 	if _, err := g.Bucket(ctx, owner, bucket); err != nil {
 		return nil, err
 	}
-	res := make([]DeleteResult, len(keys))
-	for i, k := range keys {
-		res[i].Key = k
-		if err := g.checkKey(k); err != nil {
+	res := make([]DeleteResult, len(targets))
+	for i, t := range targets {
+		res[i].DeleteTarget = t
+		if err := g.checkKey(t.Key); err != nil {
 			res[i].Err = err
 			continue
 		}
-		res[i].Err = g.deleteObject(ctx, bucket, k)
+		if err := checkVersionID(t.VersionID); err != nil {
+			res[i].Err = err
+			continue
+		}
+		res[i].Err = g.deleteObject(ctx, bucket, t.Key)
 	}
 	return res, nil
 }
@@ -440,7 +526,7 @@ func (g *Gateway) CopyObject(ctx context.Context, in CopyInput) (meta.Object, er
 		err = ErrPreconditionFailed
 	}
 	if err != nil {
-		return meta.Object{}, err
+		return meta.Object{}, &SourceError{Bucket: in.SrcBucket, Key: in.SrcKey, Err: err}
 	}
 	if err := g.checkWriteCond(ctx, in.Bucket, in.Key, in.Cond); err != nil {
 		return meta.Object{}, err

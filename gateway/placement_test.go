@@ -164,11 +164,29 @@ func TestPlacementRepairAndReport(t *testing.T) {
 		t.Errorf("report after healing = %+v, want 2 fully redundant", r)
 	}
 
-	// Two of three clouds lost for good: the report says lost.
+	// One cloud down, another lost b's shard: b may come back with the
+	// cloud that is down, so it is unavailable, not lost; a GET says 503.
 	zs[0].down.Store(true)
 	zs[1].Driver.Delete(ctx, mustDataID(t, g, "b"), -1)
-	if r := report(); r.Lost != 1 || len(r.LostObjects) != 1 || r.LostObjects[0] != "multi/b" {
+	if r := report(); r.Unavailable != 1 || r.Lost != 0 || len(r.UnavailableObjects) != 1 || r.UnavailableObjects[0] != "multi/b" ||
+		r.ChunksUnavailable != 1 || r.Degraded != 1 {
+		t.Errorf("report with b's shard gone from 1 zone and another zone down = %+v, want multi/b unavailable, a degraded", r)
+	}
+	if _, err := g.GetObject(ctx, GetInput{Bucket: "multi", Key: "b", Owner: "alice"}, false); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("GET of an unavailable object = %v, want ErrUnavailable", err)
+	}
+	// The cloud answers again, but it lost b's shard too: now b is lost.
+	zs[0].Driver.Delete(ctx, mustDataID(t, g, "b"), -1)
+	zs[0].down.Store(false)
+	if r := report(); r.Lost != 1 || len(r.LostObjects) != 1 || r.LostObjects[0] != "multi/b" || r.Unavailable != 0 || r.ChunksLost != 1 {
 		t.Errorf("report with b's shards gone from 2 of 3 zones = %+v, want multi/b lost", r)
+	}
+	before := g.DataLostReads()
+	if _, err := g.GetObject(ctx, GetInput{Bucket: "multi", Key: "b", Owner: "alice"}, false); !errors.Is(err, ErrDataLost) {
+		t.Errorf("GET of a lost object = %v, want ErrDataLost", err)
+	}
+	if g.DataLostReads() != before+1 {
+		t.Errorf("DataLostReads = %d after a lost read, want %d", g.DataLostReads(), before+1)
 	}
 }
 

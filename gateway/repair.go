@@ -58,15 +58,33 @@ type RepairStats struct {
 	Retried       int // entries put back with backoff (zone still away)
 }
 
+// maxRepairBackoff bounds the wait between two attempts of a repair: a
+// zone that is away for long is retried this often (one probe per zone
+// per pass, see RepairOnce), and its repairs are made due at once when it
+// answers again (expediteRepairs).
+const maxRepairBackoff = 2 * time.Minute
+
 // repairBackoff is the wait before attempt n+1 of a repair.
 func repairBackoff(attempts int) time.Duration {
-	d := time.Second << min(attempts, 9) // 1s .. ~8.5 min
-	return min(d, 10*time.Minute)
+	d := time.Second << min(attempts, 9) // 1s, 2s, 4s, ...
+	return min(d, maxRepairBackoff)
+}
+
+// repairGone reports whether a failed repair can never succeed: nothing
+// good is left to rebuild from. A write-back that failed (the zone did not
+// answer, its breaker skipped it, or its bucket is gone: ErrReplaced) is
+// never that, whatever else the error wraps.
+func repairGone(err error) bool {
+	return errors.Is(err, blobstore.ErrNotFound) && !errors.Is(err, blobstore.ErrReplaced) &&
+		!errors.Is(err, blobstore.ErrUnavailable)
 }
 
 // RepairOnce handles up to limit due repairs. It is safe on every gateway
 // at once: a repair rewrites the same bytes, and removing an entry twice is
-// harmless.
+// harmless. An entry whose zone failed its last call is not attempted, but
+// put back with backoff, except for one per zone and pass, which probes
+// the zone. Only an entry with nothing good left to rebuild from is
+// dropped (and counted unrecoverable); every other failure is retried.
 func (g *Gateway) RepairOnce(ctx context.Context, limit int) (RepairStats, error) {
 	var st RepairStats
 	q := g.cfg.Repairs
@@ -77,12 +95,18 @@ func (g *Gateway) RepairOnce(ctx context.Context, limit int) (RepairStats, error
 	if err != nil {
 		return st, mapMeta(err)
 	}
+	probed := map[string]bool{}
 	for _, e := range es {
-		err := g.repair(ctx, e)
+		zone := g.zoneName(e.Placement, e.Zone)
+		err := errZoneSkippedDown
+		if !g.cfg.Zones.down(zone) || !probed[zone] {
+			probed[zone] = true
+			err = g.repair(ctx, e)
+		}
 		switch {
 		case err == nil:
 			st.Repaired++
-		case errors.Is(err, blobstore.ErrNotFound):
+		case repairGone(err):
 			// Nothing good is left to rebuild from: deleted data (the
 			// collector got there first) or a lost chunk.
 			st.Unrecoverable++
@@ -103,6 +127,9 @@ func (g *Gateway) RepairOnce(ctx context.Context, limit int) (RepairStats, error
 	}
 	return st, nil
 }
+
+// errZoneSkippedDown: a repair not attempted because its zone failed its last call.
+var errZoneSkippedDown = fmt.Errorf("zone failed its last call: %w", blobstore.ErrUnavailable)
 
 func (g *Gateway) repair(ctx context.Context, e meta.RepairEntry) error {
 	d, err := g.placementDriver(e.Placement)
@@ -266,35 +293,74 @@ func (g *Gateway) RunScrubber(ctx context.Context, interval time.Duration, rate 
 }
 
 // Redundancy is the redundancy report of a bucket or of the whole system.
+// Each object is counted by its worst chunk: lost, else unavailable, else
+// degraded, else fully redundant.
 type Redundancy struct {
-	Objects        int   `json:"objects"`
-	FullyRedundant int   `json:"fully_redundant"` // every chunk good in every zone
-	Degraded       int   `json:"degraded"`        // some copy or shard missing, corrupt or unreachable, all recoverable
-	Lost           int   `json:"lost"`            // some chunk can no longer be rebuilt
-	SingleStore    int   `json:"single_store"`    // kept in the primary store, not across zones
-	Chunks         int   `json:"chunks"`
-	ChunksDegraded int   `json:"chunks_degraded"`
-	ChunksLost     int   `json:"chunks_lost"`
-	RepairQueue    int64 `json:"repair_queue"`
-	// The first 100 degraded and lost objects, as bucket/key.
-	DegradedObjects []string `json:"degraded_objects,omitempty"`
-	LostObjects     []string `json:"lost_objects,omitempty"`
+	Objects        int `json:"objects"`
+	FullyRedundant int `json:"fully_redundant"` // every chunk good in every zone
+	// Degraded: some copy or shard missing, corrupt or unreachable, every
+	// chunk readable now from what answered.
+	Degraded int `json:"degraded"`
+	// Unavailable: some chunk has too few good copies or shards among the
+	// zones that answered, but enough of its zones did not answer that it
+	// may come back with them.
+	Unavailable int `json:"unavailable"`
+	// Lost: some chunk has too few good copies or shards even if every zone
+	// that did not answer held a good one: its data is gone.
+	Lost              int   `json:"lost"`
+	SingleStore       int   `json:"single_store"` // kept in the primary store, not across zones
+	Chunks            int   `json:"chunks"`
+	ChunksDegraded    int   `json:"chunks_degraded"`
+	ChunksUnavailable int   `json:"chunks_unavailable"`
+	ChunksLost        int   `json:"chunks_lost"`
+	RepairQueue       int64 `json:"repair_queue"`
+	// The first 100 degraded, unavailable and lost objects, as bucket/key.
+	DegradedObjects    []string `json:"degraded_objects,omitempty"`
+	UnavailableObjects []string `json:"unavailable_objects,omitempty"`
+	LostObjects        []string `json:"lost_objects,omitempty"`
+	// Zone rebuilds, running or finished.
+	Rebuilds []RebuildStatus `json:"rebuilds,omitempty"`
+}
+
+// chunk states, ordered: worse is greater.
+const (
+	chunkFull = iota
+	chunkDegraded
+	chunkUnavailable
+	chunkLost
+)
+
+// chunkState classifies a chunk's health; needed is how many good copies
+// or shards its placement needs.
+func chunkState(h placement.Health, needed int) int {
+	good, away := 0, 0
+	for _, s := range h.Zones {
+		switch s {
+		case placement.OK:
+			good++
+		case placement.Unreachable:
+			away++
+		}
+	}
+	switch {
+	case h.Recoverable && good == len(h.Zones):
+		return chunkFull
+	case h.Recoverable:
+		return chunkDegraded
+	case good+away >= needed && away > 0:
+		return chunkUnavailable
+	}
+	return chunkLost
 }
 
 // RedundancyReport checks every chunk of every object of bucket ("" = all)
 // in every zone and classifies the objects by their worst chunk.
 func (g *Gateway) RedundancyReport(ctx context.Context, bucket string) (Redundancy, error) {
 	var r Redundancy
-	type state int // ordered: worse is greater
-	const (
-		full state = iota
-		degraded
-		lost
-	)
 	type objState struct {
 		id     string
 		placed bool
-		worst  state
+		worst  int
 	}
 	var objs []*objState
 	byID := map[string]*objState{}
@@ -313,46 +379,53 @@ func (g *Gateway) RedundancyReport(ctx context.Context, bucket string) (Redundan
 		os.placed = true
 		d, err := g.placementDriver(name)
 		if err != nil {
-			os.worst = lost // its placement is no longer configured
+			os.worst = chunkLost // its placement is no longer configured
 			return nil
 		}
+		needed := placement.Needed(d)
 		for i := range chunks(x) {
 			h, err := d.Check(ctx, blobstore.ChunkKey{DataID: x.DataID, Index: i})
 			if err != nil {
 				return err
 			}
 			r.Chunks++
-			switch {
-			case !h.Recoverable:
-				r.ChunksLost++
-				os.worst = lost
-			case !allOK(h):
+			s := chunkState(h, needed)
+			switch s {
+			case chunkDegraded:
 				r.ChunksDegraded++
-				os.worst = max(os.worst, degraded)
+			case chunkUnavailable:
+				r.ChunksUnavailable++
+			case chunkLost:
+				r.ChunksLost++
 			}
+			os.worst = max(os.worst, s)
 		}
 		return nil
 	})
 	if err != nil {
 		return r, err
 	}
+	add := func(list *[]string, id string) {
+		if len(*list) < 100 {
+			*list = append(*list, id)
+		}
+	}
 	for _, os := range objs {
 		r.Objects++
 		switch {
 		case !os.placed:
 			r.SingleStore++
-		case os.worst == full:
+		case os.worst == chunkFull:
 			r.FullyRedundant++
-		case os.worst == degraded:
+		case os.worst == chunkDegraded:
 			r.Degraded++
-			if len(r.DegradedObjects) < 100 {
-				r.DegradedObjects = append(r.DegradedObjects, os.id)
-			}
+			add(&r.DegradedObjects, os.id)
+		case os.worst == chunkUnavailable:
+			r.Unavailable++
+			add(&r.UnavailableObjects, os.id)
 		default:
 			r.Lost++
-			if len(r.LostObjects) < 100 {
-				r.LostObjects = append(r.LostObjects, os.id)
-			}
+			add(&r.LostObjects, os.id)
 		}
 	}
 	if q := g.cfg.Repairs; q != nil {
@@ -362,14 +435,12 @@ func (g *Gateway) RedundancyReport(ctx context.Context, bucket string) (Redundan
 		}
 		r.RepairQueue = n
 	}
-	return r, nil
-}
-
-func allOK(h placement.Health) bool {
-	for _, s := range h.Zones {
-		if s != placement.OK {
-			return false
+	if len(g.cfg.Placements) > 0 {
+		rs, err := g.Rebuilds(ctx)
+		if err != nil {
+			return r, err
 		}
+		r.Rebuilds = rs
 	}
-	return true
+	return r, nil
 }

@@ -170,21 +170,35 @@ func (g *Gateway) writeData(ctx context.Context, in dataInput) (meta.Extent, met
 	return ext, entry, nil
 }
 
-// reclaim queues data for deletion after ReclaimDelay (GETs already
-// streaming it keep working until then).
-func (g *Gateway) reclaim(ctx context.Context, bucket, key, uploadID string, exts []meta.Extent) {
+// queueReplaced durably queues data an operation is about to replace or
+// drop, due after ReclaimDelay (GETs already streaming it keep working
+// until then). It runs before the metadata change, so that a crash at any
+// point leaves the data either referenced or queued: if the change never
+// happens, the collector finds the data still referenced and only drops
+// the entry. It fails if the queue does, and then the change must not be
+// made.
+func (g *Gateway) queueReplaced(ctx context.Context, bucket, key, uploadID string, exts []meta.Extent) error {
 	for _, x := range exts {
 		e := meta.GCEntry{
 			Due: g.now().Add(g.cfg.ReclaimDelay).Truncate(time.Millisecond), DataID: x.DataID, Bucket: bucket, Key: key,
 			UploadID: uploadID, PartNumber: x.PartNumber, Size: x.Size, ChunkSize: x.ChunkSize,
 		}
-		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		if err := g.meta.Enqueue(qctx, e); err != nil {
-			// The entry queued before the data was written still exists
-			// unless it was already processed; log so that an operator sees it.
-			g.log.Warn("queue replaced data", "data_id", x.DataID, "err", err)
+		if err := g.meta.Enqueue(ctx, e); err != nil {
+			return mapMeta(err)
 		}
-		cancel()
+	}
+	return nil
+}
+
+// reclaim is queueReplaced for data already unreferenced (a failed
+// upload's, say), best effort: the entry queued before the data was
+// written still exists unless it was already processed, so a failure is
+// logged for an operator, not returned.
+func (g *Gateway) reclaim(ctx context.Context, bucket, key, uploadID string, exts []meta.Extent) {
+	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := g.queueReplaced(qctx, bucket, key, uploadID, exts); err != nil {
+		g.log.Warn("queue unreferenced data", "bucket", bucket, "key", key, "upload_id", uploadID, "err", err)
 	}
 }
 

@@ -208,13 +208,47 @@ type Queue interface {
 	Len(ctx context.Context) (int64, error)
 }
 
+// Completion records how a multipart upload ended, kept for a while after
+// the upload itself is gone so that a retried CompleteMultipartUpload or
+// AbortMultipartUpload (an SDK whose connection dropped after the first
+// one succeeded) gets the answer the first one got.
+type Completion struct {
+	UploadID string
+	Bucket   string
+	Key      string
+	// Aborted: the upload was aborted; otherwise it was completed into
+	// the object below.
+	Aborted bool
+	// Parts is a digest of the part list the completion named (numbers and
+	// ETags), so that only the same request is answered from the record.
+	Parts        string
+	VersionID    string
+	ETag         string
+	Size         int64
+	Checksums    map[string]string
+	ChecksumType string
+	Done         time.Time
+}
+
+// Completions keeps completion records for a limited time.
+type Completions interface {
+	// PutCompletion records c (replacing any record of c.UploadID), to be
+	// kept for ttl from now (by the store's clock) and then dropped.
+	PutCompletion(ctx context.Context, c Completion, ttl time.Duration) error
+	// GetCompletion returns the record of uploadID, or ErrNotFound if there
+	// is none or it has expired.
+	GetCompletion(ctx context.Context, uploadID string) (Completion, error)
+}
+
 // Store is a whole metadata backend.
 type Store interface {
 	Buckets
 	Objects
 	Uploads
+	Completions
 	Queue
 	RepairQueue
+	Rebuilds
 	// Ping tells whether the backend answers now (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error
@@ -248,4 +282,40 @@ type RepairQueue interface {
 	RemoveRepair(ctx context.Context, e RepairEntry) error
 	// RepairLen counts entries (for metrics and the redundancy report).
 	RepairLen(ctx context.Context) (int64, error)
+}
+
+// Rebuild is the durable state of one zone's rebuild: after a zone was
+// found replaced (empty), a gateway walks every chunk placed on it and
+// re-creates what it lacks. Gateways share the row: the one holding the
+// lease (Owner until LeaseUntil) works, and saves its progress with
+// PutRebuild, so a restart or another gateway resumes at Cursor.
+type Rebuild struct {
+	Zone string // the zone's name
+	// Version is the row's compare-and-set token: 0 for a row never
+	// written; PutRebuild stores Version+1.
+	Version  int64
+	Started  time.Time
+	Finished time.Time // zero while the rebuild runs
+	Updated  time.Time // of the last saved progress
+	// Cursor is where the walk resumes; its format is the caller's.
+	Cursor string
+	// Chunks walked so far, chunks to walk in all (counted at the start),
+	// bytes of chunk data written to the zone, and chunks that could not
+	// be rebuilt (too few good copies or shards anywhere).
+	Done, Total, Bytes, Failed int64
+	// Owner holds the lease until LeaseUntil.
+	Owner      string
+	LeaseUntil time.Time
+}
+
+// Rebuilds is the table of zone rebuilds, one row per zone name.
+type Rebuilds interface {
+	// PutRebuild writes r if the stored row's version is r.Version (0: no
+	// row yet), and returns r as stored, with Version r.Version+1.
+	// ErrPreconditionFailed if the version does not match.
+	PutRebuild(ctx context.Context, r Rebuild) (Rebuild, error)
+	// GetRebuild returns the zone's row or ErrNotFound.
+	GetRebuild(ctx context.Context, zone string) (Rebuild, error)
+	// ListRebuilds returns every row ordered by zone name.
+	ListRebuilds(ctx context.Context) ([]Rebuild, error)
 }

@@ -84,3 +84,29 @@ type Driver interface {
 	// DeleteZone deletes chunks 0..count-1 of dataID in one zone.
 	DeleteZone(ctx context.Context, dataID string, count int, zone int) error
 }
+
+// Needed is how many good copies or shards of a chunk d needs to read or
+// rebuild it: 1 for Replicated, k for Erasure (0 for another Driver). A
+// chunk with fewer good ones whose missing ones are on zones that did not
+// answer may come back; with fewer good and unreachable ones together, it
+// is lost.
+func Needed(d Driver) int {
+	switch x := d.(type) {
+	case *Replicated:
+		return 1
+	case *Erasure:
+		return x.k
+	}
+	return 0
+}
+
+// Scheme names d's scheme: "replicate", "erasure" ("" for another Driver).
+func Scheme(d Driver) string {
+	switch d.(type) {
+	case *Replicated:
+		return "replicate"
+	case *Erasure:
+		return "erasure"
+	}
+	return ""
+}

@@ -36,12 +36,17 @@ const maxXMLBody = 4 << 20
 // readXML decodes a small XML request body into v. An empty body is
 // allowed when optional; anything unparsable is MalformedXML.
 func readXML(r *request, v any, optional bool) (bool, error) {
-	b, err := io.ReadAll(io.LimitReader(r.body, maxXMLBody+1))
+	return readXMLLimit(r, v, optional, maxXMLBody, s3err.MalformedXML)
+}
+
+// readXMLLimit is readXML with a size limit and the error for a body past it.
+func readXMLLimit(r *request, v any, optional bool, limit int64, tooBig *s3err.Error) (bool, error) {
+	b, err := io.ReadAll(io.LimitReader(r.body, limit+1))
 	if err != nil {
 		return false, err
 	}
-	if len(b) > maxXMLBody {
-		return false, s3err.MalformedXML
+	if int64(len(b)) > limit {
+		return false, tooBig
 	}
 	if err := verifySmallBody(r, b); err != nil {
 		return false, err

@@ -3,6 +3,7 @@ package s3api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 
@@ -40,9 +41,15 @@ var gatewayErrors = []struct {
 	{gateway.ErrInvalidArgument, s3err.InvalidArgument},
 	{gateway.ErrRequestTimeout, s3err.RequestTimeout},
 	{gateway.ErrUnavailable, s3err.ServiceUnavailable},
+	{gateway.ErrSlowDown, s3err.SlowDown},
+	{gateway.ErrOverloaded, s3err.SlowDown},
+	{gateway.ErrInvalidVersionID, s3err.InvalidArgument.With("Invalid version id specified")},
+	{gateway.ErrDataLost, s3err.DataLost},
 	{gateway.ErrMalformedParts, s3err.MalformedXML},
 	{gateway.ErrNoSuchPlacement, s3err.InvalidArgument.With("The placement policy named in x-dolium-placement is not configured.")},
 }
+
+var errStoreFull = s3err.SlowDown.With("The store is out of space. Please retry later.")
 
 // toS3 maps any error to the S3 error sent to the client. internal is true
 // when the error was not one S3 names: its text must be logged, not sent.
@@ -50,6 +57,16 @@ func toS3(err error) (e *s3err.Error, internal bool) {
 	var se *s3err.Error
 	if errors.As(err, &se) {
 		return se, false
+	}
+	var re *gateway.CopyRangeError
+	if errors.As(err, &re) {
+		return s3err.InvalidArgument.With(fmt.Sprintf("Range specified is not valid for source object of size: %d", re.Size)), false
+	}
+	if gateway.IsStoreFull(err) {
+		// AWS has no such condition; a 503 SlowDown (with Retry-After) is
+		// what every S3 client retries, and space may come back as the
+		// collector reclaims replaced data. The cause is logged.
+		return errStoreFull, true
 	}
 	for _, m := range gatewayErrors {
 		if errors.Is(err, m.kind) {

@@ -110,9 +110,14 @@ func uploadPartCopy(s *Server, r *request) (*response, error) {
 	}}, nil
 }
 
+// maxCompleteBody bounds a CompleteMultipartUpload document: 10000 parts,
+// each with an ETag and a SHA-256 checksum and generous white space, fit
+// in well under 4 MiB. A larger one is MaxMessageLengthExceeded, as on AWS.
+const maxCompleteBody = 4 << 20
+
 func completeMultipartUpload(s *Server, r *request) (*response, error) {
 	var req completeMultipartUploadRequest
-	if _, err := readXML(r, &req, false); err != nil {
+	if _, err := readXMLLimit(r, &req, false, maxCompleteBody, s3err.MaxMessageLengthExceeded); err != nil {
 		return nil, err
 	}
 	cond, err := writeCond(r.Header)

@@ -138,13 +138,18 @@ func getObject(s *Server, r *request) (*response, error) {
 }
 
 func deleteObject(s *Server, r *request) (*response, error) {
-	if err := s.gw.DeleteObject(r.Context(), r.owner, r.op.Bucket, r.op.Key); err != nil {
+	if err := s.gw.DeleteObject(r.Context(), r.owner, r.op.Bucket, r.op.Key, r.URL.Query().Get("versionId")); err != nil {
 		return nil, err
 	}
 	return &response{status: http.StatusNoContent}, nil
 }
 
 func deleteObjects(s *Server, r *request) (*response, error) {
+	// AWS requires an integrity check of the list: a corrupted body must
+	// not delete the wrong keys.
+	if r.Header.Get("Content-MD5") == "" && !hasChecksumHeader(r.Header) {
+		return nil, s3err.InvalidRequest.With("Missing required header for this request: Content-MD5")
+	}
 	var req deleteRequest
 	if _, err := readXML(r, &req, false); err != nil {
 		return nil, err
@@ -152,11 +157,11 @@ func deleteObjects(s *Server, r *request) (*response, error) {
 	if len(req.Objects) > gateway.MaxDeleteObjects || len(req.Objects) == 0 {
 		return nil, s3err.MalformedXML
 	}
-	keys := make([]string, len(req.Objects))
+	targets := make([]gateway.DeleteTarget, len(req.Objects))
 	for i, o := range req.Objects {
-		keys[i] = o.Key
+		targets[i] = gateway.DeleteTarget{Key: o.Key, VersionID: o.VersionID}
 	}
-	results, err := s.gw.DeleteObjects(r.Context(), r.owner, r.op.Bucket, keys)
+	results, err := s.gw.DeleteObjects(r.Context(), r.owner, r.op.Bucket, targets)
 	if err != nil {
 		return nil, err
 	}
@@ -167,14 +172,26 @@ func deleteObjects(s *Server, r *request) (*response, error) {
 			if internal {
 				s.log.Error("delete object", "request_id", r.id, "bucket", r.op.Bucket, "key", d.Key, "err", d.Err)
 			}
-			res.Error = append(res.Error, deleteError{Key: d.Key, Code: e.Code, Message: e.Message})
+			res.Error = append(res.Error, deleteError{Key: d.Key, VersionID: d.VersionID, Code: e.Code, Message: e.Message})
 			continue
 		}
 		if !req.Quiet {
-			res.Deleted = append(res.Deleted, deletedEntry{Key: d.Key})
+			res.Deleted = append(res.Deleted, deletedEntry{Key: d.Key, VersionID: d.VersionID})
 		}
 	}
 	return &response{xml: res}, nil
+}
+
+// hasChecksumHeader reports whether the request carries an x-amz-checksum-*
+// value (in a header, or announced as a trailer).
+func hasChecksumHeader(h http.Header) bool {
+	for k := range h {
+		lk := strings.ToLower(k)
+		if strings.HasPrefix(lk, "x-amz-checksum-") && lk != "x-amz-checksum-algorithm" && lk != "x-amz-checksum-type" {
+			return true
+		}
+	}
+	return strings.HasPrefix(strings.ToLower(h.Get("X-Amz-Trailer")), "x-amz-checksum-")
 }
 
 // copySource parses x-amz-copy-source: "[/]bucket/key[?versionId=v]", URL-encoded.

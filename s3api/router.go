@@ -158,7 +158,9 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 			}
 		case http.MethodDelete:
 			switch {
-			case only(), only("versionId") && query.Get("versionId") == "null":
+			case only(), only("versionId"):
+				// Any version id: DeleteObject answers the same as an
+				// entry of DeleteObjects naming it would.
 				op.Name = OpDeleteObject
 			case only("uploadId"):
 				op.Name = OpAbortMultipartUpload

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,16 +34,38 @@ type Options struct {
 	// Domains enable virtual-host-style addressing: a request to
 	// bucket.<domain> addresses bucket. Path-style always works.
 	Domains []string
+	// Limits bound what one client can hold (zero fields: no bound).
+	Limits Limits
+}
+
+// Limits bound the time and the share of the gateway one request or one
+// access key may take.
+type Limits struct {
+	// BodyTimeout: a request body that makes no progress this long fails
+	// with RequestTimeout (400) and releases what it holds.
+	BodyTimeout time.Duration
+	// SendTimeout: a response the client does not read for this long is
+	// cut, and its buffers freed.
+	SendTimeout time.Duration
+	// MaxHeaderBytes: requests with more bytes of header fields (names,
+	// values, separators) get RequestHeaderSectionTooLarge (400), as AWS
+	// answers beyond 8 KiB.
+	MaxHeaderBytes int
+	// KeyMaxRequests is how many requests one access key may have in
+	// flight; more get SlowDown (503).
+	KeyMaxRequests int
 }
 
 // Server is the S3 endpoint; it implements http.Handler.
 type Server struct {
 	gw      *gateway.Gateway
-	keys    sigv4.Credentials
+	creds   sigv4.Credentials
 	region  string
 	log     *slog.Logger
 	now     func() time.Time
 	domains []string
+	limits  Limits
+	keys    *keyLimiter
 	metrics *metrics
 }
 
@@ -57,7 +80,8 @@ func New(o Options) *Server {
 	if o.Region == "" {
 		o.Region = "us-east-1"
 	}
-	return &Server{gw: o.Gateway, keys: o.Keys, region: o.Region, log: o.Logger, now: o.Now, domains: o.Domains, metrics: newMetrics(o.Registerer)}
+	return &Server{gw: o.Gateway, creds: o.Keys, region: o.Region, log: o.Logger, now: o.Now, domains: o.Domains,
+		limits: o.Limits, keys: newKeyLimiter(o.Limits.KeyMaxRequests), metrics: newMetrics(o.Registerer)}
 }
 
 // request is what a handler gets: the routed operation, the authenticated
@@ -69,6 +93,7 @@ type request struct {
 	body     io.Reader
 	id       string
 	trailers *trailers
+	release  func() // gives back the access key's request slot (nil: none taken)
 }
 
 // trailers collects the trailing headers of an aws-chunked body.
@@ -124,25 +149,54 @@ func newRequestID() string {
 func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	start := time.Now()
 	id := newRequestID()
-	cw := &countingWriter{ResponseWriter: w}
+	rc := http.NewResponseController(w)
+	cw := &countingWriter{ResponseWriter: w, rc: rc, timeout: s.limits.SendTimeout}
 	cw.Header().Set("x-amz-request-id", id)
 	cw.Header().Set("x-amz-id-2", id)
 	cw.Header().Set("Server", "dolium")
+	// net/http cancels a request's context as soon as it reads EOF from
+	// the connection, which a client that half-closed its socket after
+	// sending the whole request has done; such a request is still to be
+	// served. The pipeline's context therefore ends only when writing the
+	// response fails (or the handler returns).
+	ctx, cancel := context.WithCancel(context.WithoutCancel(hr.Context()))
+	defer cancel()
+	cw.failed = cancel
+	hr = hr.WithContext(ctx)
 	path := hr.URL.Path
 	if b, ok := BucketFromHost(hr.Host, s.domains); ok {
 		path = "/" + b + path // virtual-host style: the bucket is in the Host
 	}
 	op := Route(hr.Method, path, hr.URL.Query(), hr.Header)
-	cr := &countingReader{r: hr.Body}
+	cr := &countingReader{r: hr.Body, rc: rc, timeout: s.limits.BodyTimeout}
 	hr.Body = cr
 	r := &request{Request: hr, op: op, id: id, trailers: &trailers{}}
 	resp, err := s.serve(cw, r)
+	if r.release != nil {
+		defer r.release()
+	}
 	if err != nil {
 		s.writeError(cw, r, err)
 	} else {
 		s.encode(cw, r, resp)
 	}
+	s.finish(cw, cr)
 	s.metrics.observe(op.Name, cw.status(), time.Since(start), cr.n, cw.n)
+}
+
+// finish pushes the response out within the send timeout and leaves the
+// connection's deadlines as net/http expects them for the next request:
+// none for writing, and a bounded one for reading the rest of an unread
+// body, which net/http discards before reusing the connection.
+func (s *Server) finish(cw *countingWriter, cr *countingReader) {
+	if s.limits.SendTimeout > 0 {
+		cw.arm()
+		cw.rc.Flush()
+		cw.rc.SetWriteDeadline(time.Time{})
+	}
+	if s.limits.BodyTimeout > 0 && !cr.eof {
+		cw.rc.SetReadDeadline(time.Now().Add(s.limits.BodyTimeout))
+	}
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *request) (*response, error) {
@@ -152,7 +206,10 @@ func (s *Server) serve(w http.ResponseWriter, r *request) (*response, error) {
 	case OpMethodNotAllowed:
 		return nil, s3err.MethodNotAllowed
 	}
-	auth, err := sigv4.Verify(r.Request, s.keys, s.region, s.now())
+	if max := s.limits.MaxHeaderBytes; max > 0 && headerBytes(r.Header) > max {
+		return nil, errHeaderTooLarge{max}
+	}
+	auth, err := sigv4.Verify(r.Request, s.creds, s.region, s.now())
 	if err != nil {
 		return nil, err
 	}
@@ -160,6 +217,11 @@ func (s *Server) serve(w http.ResponseWriter, r *request) (*response, error) {
 		return nil, s3err.AccessDenied
 	}
 	r.owner = auth.Owner
+	if !s.keys.acquire(auth.AccessKey) {
+		return nil, s3err.SlowDown
+	}
+	r.release = func() { s.keys.release(auth.AccessKey) }
+	r.Request = r.Request.WithContext(gateway.WithClient(r.Context(), auth.AccessKey))
 	if strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
 		// Accepted: say so now, as S3 does, even for an empty body. Go
 		// would send it only on the first read of a non-empty body, and
@@ -209,6 +271,10 @@ func (s *Server) encode(w http.ResponseWriter, r *request, resp *response) {
 			return
 		}
 		n, err := io.Copy(w, resp.body)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			s.log.Info("client stopped reading; response cut", "request_id", r.id, "op", r.op.Name, "sent", n)
+			panic(http.ErrAbortHandler)
+		}
 		if err != nil && !errors.Is(err, context.Canceled) {
 			// Headers are gone; all we can do is cut the connection so the
 			// client sees a short body rather than wrong bytes.
@@ -240,14 +306,24 @@ func (s *Server) writeError(w http.ResponseWriter, r *request, err error) {
 	}
 	resource := r.URL.Path
 	body := s3err.Body{Code: e.Code, Message: e.Message, Resource: resource, RequestID: r.id, HostID: r.id}
-	if r.op.Key != "" && (e == s3err.NoSuchKey || e.Code == "KeyTooLongError") {
-		body.Key = r.op.Key
+	bucket, key := r.op.Bucket, r.op.Key
+	var src *gateway.SourceError
+	if errors.As(err, &src) {
+		// An error about a copy's source names the source.
+		bucket, key = src.Bucket, src.Key
+	}
+	if key != "" && (e == s3err.NoSuchKey || e.Code == "KeyTooLongError") {
+		body.Key = key
 	}
 	if e == s3err.NoSuchBucket {
-		body.BucketName = r.op.Bucket
+		body.BucketName = bucket
 	}
 	if e.Code == "AuthorizationHeaderMalformed" {
 		body.Region = s.region
+	}
+	var hte errHeaderTooLarge
+	if errors.As(err, &hte) {
+		body.MaxSizeAllowed = hte.max
 	}
 	b, _ := xml.Marshal(body)
 	h.Set("Content-Type", "application/xml")
@@ -262,17 +338,30 @@ func (s *Server) writeError(w http.ResponseWriter, r *request, err error) {
 }
 
 // countingWriter records the status and bytes written, and passes Unwrap
-// through so http.ResponseController keeps working.
+// through so http.ResponseController keeps working. With a timeout, every
+// write must make progress within it (the write deadline moves on with each
+// write), so a client that stops reading is cut off; a failed write calls
+// failed, which ends the request's context.
 type countingWriter struct {
 	http.ResponseWriter
-	code int
-	n    int64
+	rc      *http.ResponseController
+	timeout time.Duration
+	failed  func()
+	code    int
+	n       int64
+}
+
+func (c *countingWriter) arm() {
+	if c.timeout > 0 {
+		c.rc.SetWriteDeadline(time.Now().Add(c.timeout))
+	}
 }
 
 func (c *countingWriter) WriteHeader(code int) {
 	if c.code == 0 && code >= 200 { // 1xx are interim, not the status
 		c.code = code
 	}
+	c.arm()
 	c.ResponseWriter.WriteHeader(code)
 }
 
@@ -280,8 +369,12 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	if c.code == 0 {
 		c.code = http.StatusOK
 	}
+	c.arm()
 	n, err := c.ResponseWriter.Write(p)
 	c.n += int64(n)
+	if err != nil && c.failed != nil {
+		c.failed()
+	}
 	return n, err
 }
 
@@ -294,14 +387,33 @@ func (c *countingWriter) status() int {
 	return c.code
 }
 
+// countingReader counts the body's bytes. With a timeout, every read must
+// make progress within it: the read deadline is moved on before each read
+// and cleared at EOF (net/http's own read for the next request must not
+// inherit it); a read that times out fails with RequestTimeout.
 type countingReader struct {
-	r io.ReadCloser
-	n int64
+	r       io.ReadCloser
+	rc      *http.ResponseController
+	timeout time.Duration
+	n       int64
+	eof     bool
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
+	if c.timeout > 0 && !c.eof {
+		c.rc.SetReadDeadline(time.Now().Add(c.timeout))
+	}
 	n, err := c.r.Read(p)
 	c.n += int64(n)
+	switch {
+	case err == io.EOF:
+		if !c.eof && c.timeout > 0 {
+			c.rc.SetReadDeadline(time.Time{})
+		}
+		c.eof = true
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return n, s3err.RequestTimeout
+	}
 	return n, err
 }
 

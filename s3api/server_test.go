@@ -44,7 +44,7 @@ type testServer struct {
 	keys *identity.Keystore
 }
 
-func newTestServer(t *testing.T, drv blobstore.Driver) *testServer {
+func newTestServer(t *testing.T, drv blobstore.Driver, limits ...Limits) *testServer {
 	t.Helper()
 	ms, err := pebble.Open(t.TempDir(), pebble.Options{})
 	if err != nil {
@@ -56,7 +56,11 @@ func newTestServer(t *testing.T, drv blobstore.Driver) *testServer {
 	gw := gateway.New(gateway.Config{Meta: ms, Blobs: blobstore.New(drv, blobstore.Options{}), Logger: log})
 	keys, _ := identity.NewKeystore([]identity.Key{{AccessKey: "AKTEST", SecretKey: "test-secret", Owner: "alice"}})
 	reg := prometheus.NewRegistry()
-	hs := httptest.NewServer(New(Options{Gateway: gw, Keys: keys, Logger: log, Registerer: reg}))
+	o := Options{Gateway: gw, Keys: keys, Logger: log, Registerer: reg}
+	if len(limits) > 0 {
+		o.Limits = limits[0]
+	}
+	hs := httptest.NewServer(New(o))
 	t.Cleanup(hs.Close)
 	return &testServer{url: hs.URL, reg: reg, logs: logs, gw: gw, keys: keys}
 }

@@ -136,13 +136,15 @@ type deleteRequest struct {
 }
 
 type deletedEntry struct {
-	Key string
+	Key       string
+	VersionID string `xml:"VersionId,omitempty"`
 }
 
 type deleteError struct {
-	Key     string
-	Code    string
-	Message string
+	Key       string
+	VersionID string `xml:"VersionId,omitempty"`
+	Code      string
+	Message   string
 }
 
 type deleteResult struct {

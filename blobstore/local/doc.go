@@ -12,4 +12,7 @@
 // Data ids may use only the characters [A-Za-z0-9._-], must not contain
 // "..", and must be at most 200 bytes long; others are rejected, so that no
 // data id can name a path outside its directory.
+//
+// The driver reports its file system's free space (blobstore.SpaceReporter),
+// so that a full disk shows in readiness before a write fails on it.
 package local

@@ -29,9 +29,21 @@
 // connection, a connection cut, a 5xx answer, throttling (503 SlowDown,
 // 429), or no answer within Options.Timeout - fails with an error wrapping
 // ErrUnavailable (so blobstore.ErrUnavailable; the gateway answers 503).
-// Other answers (403 AccessDenied, NoSuchBucket, TLS verification
-// failures) are configuration errors and wrap neither. When the caller's
-// context ends first, the error wraps the caller's context error.
+// Other answers (403 AccessDenied, TLS verification failures) are
+// configuration errors and wrap neither. When the caller's context ends
+// first, the error wraps the caller's context error.
+//
+// # A replaced zone
+//
+// Open checks that the bucket exists, so a bucket that goes missing later
+// means the zone was replaced (a new provider account, a wiped cloud).
+// Requests that meet NoSuchBucket then call Options.OnReplaced; Get and
+// ListDataIDs fail with an error wrapping both blobstore.ErrReplaced and
+// blobstore.ErrNotFound (every chunk that was there is gone), Delete
+// succeeds (nothing is left to delete). With Options.CreateBucket the
+// bucket is created again: by Put, which then retries its write, and by
+// Get (at most one MakeBucket a second). Without it Put fails with an
+// error wrapping blobstore.ErrReplaced until someone creates the bucket.
 //
 // minio-go retries a failed request (connection errors, 5xx, throttling)
 // with exponential back-off, up to 10 times; the Timeout bounds a Put or

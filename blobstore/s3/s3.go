@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -54,8 +55,16 @@ type Options struct {
 	Insecure  bool          // skip TLS certificate verification (tests only)
 	Timeout   time.Duration // bounds each request (default DefaultTimeout)
 	// CreateBucket creates the bucket at Open if it does not exist; else a
-	// missing bucket fails Open.
+	// missing bucket fails Open. Later, a bucket found missing (the zone
+	// was replaced) is created again too.
 	CreateBucket bool
+	// OnReplaced, if set, is called whenever a request finds the bucket
+	// missing after Open (the provider lost or replaced the zone's
+	// bucket), and when Open creates the bucket (a new zone, or one
+	// replaced while no gateway ran: the caller tells them apart by what
+	// its metadata places there). It is called on the request's goroutine
+	// and must not block.
+	OnReplaced func()
 }
 
 // Driver is a blobstore.Driver keeping chunks as objects in one bucket. It
@@ -68,8 +77,12 @@ type Driver struct {
 	timeout   time.Duration
 	// region and create: when set, a bucket found missing on a write is
 	// created again (a provider that lost or replaced the zone's bucket).
-	region string
-	create bool
+	region     string
+	create     bool
+	onReplaced func()
+	// lastCreate is when a missing bucket was last created again (Unix
+	// nanoseconds), so that a burst of reads makes one MakeBucket request.
+	lastCreate atomic.Int64
 }
 
 var (
@@ -120,7 +133,7 @@ func Open(ctx context.Context, o Options) (*Driver, error) {
 		return nil, fmt.Errorf("blobstore/s3: open: %w", err)
 	}
 	d := &Driver{client: client, transport: tr, bucket: o.Bucket, prefix: o.Prefix, timeout: o.Timeout,
-		region: o.Region, create: o.CreateBucket}
+		region: o.Region, create: o.CreateBucket, onReplaced: o.OnReplaced}
 	if d.timeout <= 0 {
 		d.timeout = DefaultTimeout
 	}
@@ -205,6 +218,9 @@ func (d *Driver) checkBucket(ctx context.Context, region string, create bool) er
 	if err != nil && errorCode(err) != "BucketAlreadyOwnedByYou" {
 		return d.fail(rctx, err, "open: create bucket %s", d.bucket)
 	}
+	if err == nil {
+		d.replaced() // a new zone, or one replaced while no one looked
+	}
 	return nil
 }
 
@@ -254,17 +270,50 @@ func (d *Driver) Put(ctx context.Context, k blobstore.ChunkKey, b []byte) error 
 		return err
 	}
 	err := put()
-	if err != nil && d.create && errorCode(err) == "NoSuchBucket" {
+	if err != nil && errorCode(err) == "NoSuchBucket" {
 		// The zone came back empty (a replaced provider): make the bucket
-		// again so that repairs can refill it.
-		if cerr := d.checkBucket(rctx, d.region, true); cerr == nil {
-			err = put()
+		// again, if configured to, so that this write and the rebuild can
+		// refill it.
+		d.replaced()
+		if d.create {
+			if cerr := d.checkBucket(rctx, d.region, true); cerr == nil {
+				err = put()
+			}
 		}
+	}
+	if err != nil && errorCode(err) == "NoSuchBucket" && rctx.Err() == nil {
+		// Not a missing chunk: the write failed because the zone has no
+		// bucket (and the driver was not told to create one).
+		return fmt.Errorf("blobstore/s3: put %s: bucket %s: %w: %w", key, d.bucket, blobstore.ErrReplaced, err)
 	}
 	if err != nil {
 		return d.fail(rctx, err, "put %s", key)
 	}
 	return nil
+}
+
+// replaced reports that a request found the bucket missing.
+func (d *Driver) replaced() {
+	if d.onReplaced != nil {
+		d.onReplaced()
+	}
+}
+
+// recreate is called when a read finds the bucket missing: it reports the
+// replacement and, if the driver creates buckets, creates it again (at
+// most once a second, however many reads find it missing).
+func (d *Driver) recreate(ctx context.Context) {
+	d.replaced()
+	if !d.create {
+		return
+	}
+	now, last := time.Now().UnixNano(), d.lastCreate.Load()
+	if now-last < int64(time.Second) || !d.lastCreate.CompareAndSwap(last, now) {
+		return
+	}
+	rctx, cancel := d.requestContext(context.WithoutCancel(ctx))
+	defer cancel()
+	d.checkBucket(rctx, d.region, true) // a failure shows on the next request
 }
 
 // Get returns chunk k with one GET request, reading the body into a
@@ -280,6 +329,9 @@ func (d *Driver) Get(ctx context.Context, k blobstore.ChunkKey) ([]byte, error) 
 	// with no Stat and no read-ahead goroutine of minio.Object.
 	body, info, _, err := minio.Core{Client: d.client}.GetObject(rctx, d.bucket, key, minio.GetObjectOptions{})
 	if err != nil {
+		if errorCode(err) == "NoSuchBucket" {
+			d.recreate(ctx)
+		}
 		return nil, d.fail(rctx, err, "get %s", key)
 	}
 	defer body.Close()
@@ -342,9 +394,18 @@ func (d *Driver) Delete(ctx context.Context, dataID string, count int) error {
 	}
 	for res := range results {
 		progress()
-		if res.Err != nil && errorCode(res.Err) != "NoSuchKey" {
+		switch code := errorCode(res.Err); {
+		case res.Err == nil, code == "NoSuchKey":
+		case code == "NoSuchBucket":
+			// Nothing is left to delete in a bucket that is gone.
+			listErr = res.Err
+		default:
 			return d.fail(rctx, res.Err, "delete %s", res.ObjectName)
 		}
+	}
+	if errorCode(listErr) == "NoSuchBucket" {
+		d.replaced()
+		return nil
 	}
 	if listErr != nil {
 		return d.fail(rctx, listErr, "delete %s: list", dataID)
@@ -364,6 +425,9 @@ func (d *Driver) ListDataIDs(ctx context.Context, fn func(dataID string) error) 
 	last := ""
 	for obj := range d.client.ListObjectsIter(rctx, d.bucket, minio.ListObjectsOptions{Prefix: d.prefix}) {
 		if obj.Err != nil {
+			if errorCode(obj.Err) == "NoSuchBucket" {
+				d.recreate(ctx)
+			}
 			return d.fail(rctx, obj.Err, "list %s", d.prefix)
 		}
 		progress()
@@ -420,6 +484,9 @@ func (d *Driver) fail(rctx context.Context, err error, format string, args ...an
 		return fmt.Errorf("blobstore/s3: %s: %w (%w)", what, cause, err)
 	case errorCode(err) == "NoSuchKey":
 		return fmt.Errorf("blobstore/s3: %s: %w: %w", what, blobstore.ErrNotFound, err)
+	case errorCode(err) == "NoSuchBucket":
+		// The bucket is gone: so is every chunk that was in it.
+		return fmt.Errorf("blobstore/s3: %s: bucket %s: %w: %w: %w", what, d.bucket, blobstore.ErrReplaced, blobstore.ErrNotFound, err)
 	case unavailable(err):
 		return fmt.Errorf("%w: %s: %w", ErrUnavailable, what, err)
 	}

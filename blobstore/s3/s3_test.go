@@ -20,6 +20,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -320,6 +321,55 @@ func TestOpen(t *testing.T) {
 			t.Errorf("Get after the bucket was re-created = %q, %v", got, err)
 		}
 	})
+	// A bucket that goes missing after Open is a replaced zone: reads
+	// answer ErrReplaced and ErrNotFound, OnReplaced is called, and the
+	// bucket is created again only when the driver is told to.
+	for _, create := range []bool{true, false} {
+		t.Run(fmt.Sprintf("BucketMissingOnRead/create=%v", create), func(t *testing.T) {
+			o := options(z)
+			o.Bucket = "gone-" + randomHex(4)
+			open(t, o) // creates the bucket
+			var calls atomic.Int32
+			o.CreateBucket = create
+			o.OnReplaced = func() { calls.Add(1) }
+			d := open(t, o)
+			mc := rawClient(t, z)
+			if err := mc.RemoveBucket(t.Context(), o.Bucket); err != nil {
+				t.Fatalf("remove the zone's bucket: %v", err)
+			}
+			_, err := d.Get(t.Context(), key("a", 0))
+			if !errors.Is(err, blobstore.ErrReplaced) || !blobstore.IsNotFound(err) || errors.Is(err, blobstore.ErrUnavailable) {
+				t.Fatalf("Get with the bucket gone = %v, want ErrReplaced and ErrNotFound, not ErrUnavailable", err)
+			}
+			if calls.Load() == 0 {
+				t.Errorf("OnReplaced not called by a Get that found the bucket missing")
+			}
+			exists, err := mc.BucketExists(t.Context(), o.Bucket)
+			if err != nil || exists != create {
+				t.Errorf("after the Get, bucket exists = %v (%v), want %v", exists, err, create)
+			}
+			if create {
+				mustPut(t, d, key("a", 0), []byte("refilled"))
+				if got, err := d.Get(t.Context(), key("a", 0)); err != nil || string(got) != "refilled" {
+					t.Errorf("Get after the bucket was created again = %q, %v", got, err)
+				}
+				return
+			}
+			err = d.Put(t.Context(), key("a", 0), []byte("x"))
+			if !errors.Is(err, blobstore.ErrReplaced) || blobstore.IsNotFound(err) {
+				t.Errorf("Put with the bucket gone and CreateBucket off = %v, want ErrReplaced (not ErrNotFound)", err)
+			}
+			if err := d.Delete(t.Context(), "a", 3); err != nil {
+				t.Errorf("Delete with the bucket gone = %v, want nil (nothing left to delete)", err)
+			}
+			if err := d.Delete(t.Context(), "a", -1); err != nil {
+				t.Errorf("Delete(all) with the bucket gone = %v, want nil", err)
+			}
+			if err := d.ListDataIDs(t.Context(), func(string) error { return nil }); !errors.Is(err, blobstore.ErrReplaced) {
+				t.Errorf("ListDataIDs with the bucket gone = %v, want ErrReplaced", err)
+			}
+		})
+	}
 	t.Run("Unreachable", func(t *testing.T) {
 		o := options(z)
 		o.Endpoint = "http://127.0.0.1:1"

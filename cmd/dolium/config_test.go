@@ -38,6 +38,33 @@ keys:
 	}
 }
 
+func TestConfigLimits(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "dolium.yaml")
+	os.WriteFile(file, []byte("body_timeout: 5s\nkey_budget_share: 0.25\nkey_max_requests: 10\nmax_header_bytes: 4096\n"), 0o600)
+	env := map[string]string{"DOLIUM_CONFIG": file, "DOLIUM_SEND_TIMEOUT": "7s", "DOLIUM_KEY_MAX_REQUESTS": "20"}
+	c, err := loadConfig([]string{"--body-timeout", "0", "--read-budget", "1048576"}, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name      string
+		got, want any
+	}{
+		{"body timeout (flag 0 disables)", c.BodyTimeout, time.Duration(0)},
+		{"send timeout (env)", c.SendTimeout, 7 * time.Second},
+		{"key budget share (file)", c.KeyBudgetShare, 0.25},
+		{"key max requests (env over file)", c.KeyMaxRequests, 20},
+		{"max header bytes (file)", c.MaxHeaderBytes, 4096},
+		{"read budget (flag)", c.ReadBudget, int64(1 << 20)},
+		{"budget wait (default)", c.BudgetWait, 10 * time.Second},
+	} {
+		if tt.got != tt.want {
+			t.Errorf("%s = %v, want %v", tt.name, tt.got, tt.want)
+		}
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	for name, tc := range map[string]struct {
 		args []string
@@ -48,6 +75,8 @@ func TestConfigErrors(t *testing.T) {
 		"bad duration":    {nil, map[string]string{"DOLIUM_GC_INTERVAL": "soon"}},
 		"stray argument":  {[]string{"extra"}, nil},
 		"missing file":    {[]string{"--config", "/nonexistent/dolium.yaml"}, nil},
+		"share over 1":    {[]string{"--key-budget-share", "1.5"}, nil},
+		"tiny headers":    {nil, map[string]string{"DOLIUM_MAX_HEADER_BYTES": "10"}},
 	} {
 		if _, err := loadConfig(tc.args, func(k string) string { return tc.env[k] }); err == nil {
 			t.Errorf("%s: loadConfig err = nil, want an error", name)

@@ -30,6 +30,10 @@ func main() {
 	if len(os.Args) >= 2 && os.Args[1] == "admin" {
 		if err := adminMain(os.Args[2:], os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, "dolium admin:", err)
+			var ee exitError
+			if errors.As(err, &ee) {
+				os.Exit(ee.code)
+			}
 			os.Exit(1)
 		}
 		return
@@ -92,19 +96,22 @@ func serve(ctx context.Context, cfg config) error {
 	if os.Getenv("GOMEMLIMIT") == "" && cfg.MemoryLimit > 0 {
 		debug.SetMemoryLimit(cfg.MemoryLimit)
 	}
-	blobs := blobstore.New(drv, blobstore.Options{ChunkSize: cfg.ChunkSize, WriteBudget: cfg.WriteBudget, Registerer: reg})
+	blobs := blobstore.New(drv, storeOptions(cfg, cfg.ChunkSize, reg))
 	repairs, _ := ms.(meta.RepairQueue)
-	placements, closePlacements, err := openPlacements(ctx, cfg, repairs, reg, log)
+	zones := gateway.NewZoneMonitor()
+	placements, closePlacements, err := openPlacements(ctx, cfg, repairs, zones, reg, log)
 	if err != nil {
 		return err
 	}
 	defer closePlacements()
 	gw := gateway.New(gateway.Config{
-		Meta: ms, Blobs: blobs, Placements: placements, DefaultPlacement: cfg.DefaultPlacement, Repairs: repairs,
-		Region: cfg.Region, UploadGrace: cfg.UploadGrace, ReclaimDelay: cfg.ReclaimDelay, Logger: log,
+		Meta: ms, Blobs: blobs, Placements: placements, DefaultPlacement: cfg.DefaultPlacement, Repairs: repairs, Zones: zones,
+		Region: cfg.Region, UploadGrace: cfg.UploadGrace, ReclaimDelay: cfg.ReclaimDelay, CompletionTTL: cfg.CompletionTTL, Logger: log,
 	})
 	gcm := newGCMetrics(reg, ms)
-	s3 := s3api.New(s3api.Options{Gateway: gw, Keys: keys, Region: cfg.Region, Logger: log, Registerer: reg, Domains: cfg.Domains})
+	newDataMetrics(reg, gw)
+	s3 := s3api.New(s3api.Options{Gateway: gw, Keys: keys, Region: cfg.Region, Logger: log, Registerer: reg, Domains: cfg.Domains,
+		Limits: s3api.Limits{BodyTimeout: cfg.BodyTimeout, SendTimeout: cfg.SendTimeout, MaxHeaderBytes: cfg.MaxHeaderBytes, KeyMaxRequests: cfg.KeyMaxRequests}})
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -112,16 +119,22 @@ func serve(ctx context.Context, cfg config) error {
 	}
 	srv := &http.Server{
 		Handler: withOps(s3, gw, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
-			&admin.Handler{GW: gw, Keys: keys, Region: cfg.Region, Log: log}),
+			&admin.Handler{GW: gw, Keys: keys, Region: cfg.Region, Log: log, ProbeTimeout: cfg.ZoneTimeout}),
 		ReadHeaderTimeout: 30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// The S3 handler answers headers over MaxHeaderBytes with an S3
+		// error; only far larger ones meet net/http's own 431.
+		MaxHeaderBytes: max(64<<10, 4*cfg.MaxHeaderBytes),
+		IdleTimeout:    2 * time.Minute,
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	go gw.RunCollector(ctx, cfg.GCInterval, gcm.observe)
 	if len(placements) > 0 {
 		rm := newRepairMetrics(reg, repairs)
 		go gw.RunRepairs(ctx, cfg.RepairInterval, rm.observeRepair)
 		go gw.RunScrubber(ctx, cfg.ScrubInterval, cfg.ScrubRate, rm.observeScrub)
+		go gw.RunRebuilds(ctx, cfg.RebuildRate)
+		go gw.RunZoneProbes(ctx, cfg.ZoneProbeInterval, cfg.ZoneTimeout)
+		newRebuildMetrics(reg, gw)
 	}
 
 	printBanner(ln.Addr().String(), cfg, root, generated)
@@ -140,6 +153,14 @@ func serve(ctx context.Context, cfg config) error {
 		return err
 	}
 	return nil
+}
+
+// storeOptions are the chunk store options of cfg for chunks of chunkSize.
+func storeOptions(cfg config, chunkSize int64, reg prometheus.Registerer) blobstore.Options {
+	return blobstore.Options{
+		ChunkSize: chunkSize, WriteBudget: cfg.WriteBudget, ReadBudget: cfg.ReadBudget,
+		BudgetWait: cfg.BudgetWait, ClientShare: cfg.KeyBudgetShare, Registerer: reg,
+	}
 }
 
 // withOps serves /healthz, /readyz and /metrics to requests that carry no
@@ -161,7 +182,11 @@ func withOps(s3 http.Handler, gw *gateway.Gateway, metrics, adm http.Handler) ht
 				ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 				defer cancel()
 				if err := gw.Ready(ctx); err != nil {
-					http.Error(w, "not ready", http.StatusServiceUnavailable)
+					msg := "not ready"
+					if errors.Is(err, gateway.ErrStoreFull) {
+						msg = "not ready: store full"
+					}
+					http.Error(w, msg, http.StatusServiceUnavailable)
 					return
 				}
 				w.Write([]byte("ready\n"))

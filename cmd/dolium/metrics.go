@@ -97,3 +97,63 @@ func (m *repairMetrics) observeScrub(st gateway.ScrubStats, err error) {
 		m.scrubPasses.WithLabelValues("ok").Inc()
 	}
 }
+
+// newDataMetrics counts the reads that found an object's data lost.
+func newDataMetrics(reg prometheus.Registerer, gw *gateway.Gateway) {
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Namespace: "dolium", Name: "data_lost_reads_total",
+		Help: "Reads (GET, copies) that found an object's data lost: too few good copies or shards while every zone answered.",
+	}, func() float64 { return float64(gw.DataLostReads()) }))
+}
+
+// rebuildCollector exports every zone rebuild's progress, read from the
+// metadata store at each scrape (any gateway shows the same numbers).
+type rebuildCollector struct {
+	gw                                       *gateway.Gateway
+	running, done, total, bytes, failed, eta *prometheus.Desc
+}
+
+func newRebuildMetrics(reg prometheus.Registerer, gw *gateway.Gateway) {
+	d := func(name, help string) *prometheus.Desc {
+		return prometheus.NewDesc("dolium_rebuild_"+name, help, []string{"zone"}, nil)
+	}
+	reg.MustRegister(&rebuildCollector{
+		gw:      gw,
+		running: d("running", "1 while a rebuild of the zone runs, 0 once it finished."),
+		done:    d("chunks_done", "Chunks the zone's last rebuild walked (checked, rewritten where missing)."),
+		total:   d("chunks_total", "Chunks the zone's last rebuild has to walk."),
+		bytes:   d("bytes", "Bytes of chunk data the zone's last rebuild wrote."),
+		failed:  d("chunks_failed", "Chunks the zone's last rebuild could not rebuild (too few good copies or shards)."),
+		eta:     d("eta_seconds", "Estimated time left of the zone's rebuild (-1: unknown, 0: finished)."),
+	})
+}
+
+func (c *rebuildCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.running, c.done, c.total, c.bytes, c.failed, c.eta} {
+		ch <- d
+	}
+}
+
+func (c *rebuildCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	rs, err := c.gw.Rebuilds(ctx)
+	if err != nil {
+		return
+	}
+	for _, r := range rs {
+		running := 0.0
+		if r.Running {
+			running = 1
+		}
+		g := func(d *prometheus.Desc, v float64) {
+			ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, r.Zone)
+		}
+		g(c.running, running)
+		g(c.done, float64(r.ChunksDone))
+		g(c.total, float64(r.ChunksTotal))
+		g(c.bytes, float64(r.Bytes))
+		g(c.failed, float64(r.ChunksFailed))
+		g(c.eta, r.ETASeconds)
+	}
+}

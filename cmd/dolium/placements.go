@@ -51,7 +51,7 @@ type placementConfig struct {
 }
 
 // openZone opens one zone's driver.
-func openZone(ctx context.Context, z zoneConfig, log *slog.Logger) (blobstore.Driver, func(), error) {
+func openZone(ctx context.Context, z zoneConfig, mon *gateway.ZoneMonitor, log *slog.Logger) (blobstore.Driver, func(), error) {
 	switch {
 	case z.Local != nil:
 		d, err := local.Open(z.Local.Path)
@@ -64,6 +64,7 @@ func openZone(ctx context.Context, z zoneConfig, log *slog.Logger) (blobstore.Dr
 		d, err := blobs3.Open(ctx, blobs3.Options{
 			Endpoint: o.Endpoint, Region: o.Region, AccessKey: o.AccessKey, SecretKey: o.SecretKey,
 			Bucket: o.Bucket, Prefix: o.Prefix, PathStyle: o.PathStyle, CAFile: o.CAFile, CreateBucket: o.CreateBucket,
+			OnReplaced: func() { mon.Replaced(z.Name) },
 		})
 		if err != nil && d == nil {
 			return nil, nil, err
@@ -88,8 +89,8 @@ func openZone(ctx context.Context, z zoneConfig, log *slog.Logger) (blobstore.Dr
 }
 
 // openPlacements builds every placement policy's Store. Their drivers
-// record what they find missing in q.
-func openPlacements(ctx context.Context, cfg config, q meta.RepairQueue, reg prometheus.Registerer, log *slog.Logger) (map[string]*blobstore.Store, func(), error) {
+// record what they find missing in q; every zone is watched by mon.
+func openPlacements(ctx context.Context, cfg config, q meta.RepairQueue, mon *gateway.ZoneMonitor, reg prometheus.Registerer, log *slog.Logger) (map[string]*blobstore.Store, func(), error) {
 	stores := map[string]*blobstore.Store{}
 	var closers []func()
 	closeAll := func() {
@@ -111,12 +112,12 @@ func openPlacements(ctx context.Context, cfg config, q meta.RepairQueue, reg pro
 			closeAll()
 			return nil, nil, fmt.Errorf("zone name %q empty or given twice", z.Name)
 		}
-		d, c, err := openZone(octx, z, log)
+		d, c, err := openZone(octx, z, mon, log)
 		if err != nil {
 			closeAll()
 			return nil, nil, fmt.Errorf("zone %q: %w", z.Name, err)
 		}
-		zones[z.Name], closers = d, append(closers, c)
+		zones[z.Name], closers = mon.Wrap(z.Name, d), append(closers, c)
 	}
 	for _, p := range cfg.Placements {
 		if _, dup := stores[p.Name]; dup || !validPlacementName(p.Name) {
@@ -154,7 +155,7 @@ func openPlacements(ctx context.Context, cfg config, q meta.RepairQueue, reg pro
 		case *placement.Erasure:
 			x.Options = opts
 		}
-		stores[p.Name] = blobstore.New(d, blobstore.Options{ChunkSize: p.ChunkSize, WriteBudget: cfg.WriteBudget, Registerer: reg})
+		stores[p.Name] = blobstore.New(d, storeOptions(cfg, p.ChunkSize, reg))
 	}
 	if cfg.DefaultPlacement != "" {
 		if _, ok := stores[cfg.DefaultPlacement]; !ok {

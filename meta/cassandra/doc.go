@@ -44,7 +44,11 @@
 //	gc_mark  (id) PRIMARY KEY           slot
 //	repair_queue ((slot), due, data_id, idx, zone, del)
 //	                                    placement, attempts
+//	rebuilds (zone) PRIMARY KEY         version, state
 //
+// rebuilds holds a handful of rows (one per zone rebuilt); PutRebuild is an
+// LWT on version (INSERT ... IF NOT EXISTS for version 0), GetRebuild a
+// serial read, ListRebuilds a read of the table sorted by zone.
 // Object keys are blob, not text: listings bound them by arbitrary bytes
 // (the end of a prefix range is the prefix with its last byte incremented,
 // which is rarely valid UTF-8, and a client's start-after need not be

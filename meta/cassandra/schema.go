@@ -86,4 +86,17 @@ var migrations = []string{
 	                     'unchecked_tombstone_compaction': 'true',
 	                     'tombstone_threshold': '0.2'}
 	  AND gc_grace_seconds = 10800`,
+	// 8: completions, how a multipart upload ended, kept for a while by a
+	// TTL on each row (so a retried complete or abort gets the same answer).
+	`CREATE TABLE IF NOT EXISTS completions (
+		upload_id text PRIMARY KEY,
+		data blob
+	) WITH gc_grace_seconds = 10800`,
+	// 9: rebuilds, one row per zone being (or last) rebuilt; version is
+	// the compare-and-set column of its lightweight transactions.
+	`CREATE TABLE IF NOT EXISTS rebuilds (
+		zone text PRIMARY KEY,
+		version bigint,
+		state blob
+	)`,
 }

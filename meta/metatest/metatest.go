@@ -20,7 +20,9 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 	t.Run("ListObjects", func(t *testing.T) { testListObjects(t, newStore) })
 	t.Run("Uploads", func(t *testing.T) { testUploads(t, newStore) })
 	t.Run("Parts", func(t *testing.T) { testParts(t, newStore) })
+	t.Run("Completions", func(t *testing.T) { testCompletions(t, newStore) })
 	t.Run("Queue", func(t *testing.T) { testQueue(t, newStore) })
 	t.Run("RepairQueue", func(t *testing.T) { testRepairQueue(t, newStore) })
+	t.Run("Rebuilds", func(t *testing.T) { testRebuilds(t, newStore) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, newStore) })
 }

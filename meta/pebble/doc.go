@@ -40,6 +40,8 @@
 //	q | due (8 bytes) | data id                        -> GC entry
 //	r | due (8 bytes) | esc(data id) | index (8 bytes) | zone (8 bytes) | delete (1 byte)
 //	                                                   -> repair entry
+//	z | zone name                                      -> zone rebuild (PutRebuild compares
+//	                                                      its version under the row's lock)
 //
 // esc(s) writes s with each 0x00 byte as 0x00 0xFF and ends it with
 // 0x00 0x01. The terminator sorts below any byte of a longer string, so the

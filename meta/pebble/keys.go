@@ -16,6 +16,10 @@ const (
 	tagPart     = 'p' // p | esc(upload id) | part number (8 bytes) -> part
 	tagQueue    = 'q' // q | due (8 bytes) | data id               -> gc entry
 	tagRepair   = 'r' // r | due (8 bytes) | esc(data id) | index | zone | delete -> repair entry
+	// c | upload id -> completion record; C | expires (8 bytes) | upload id -> nothing
+	tagCompletion    = 'c'
+	tagCompletionExp = 'C'
+	tagRebuild       = 'z' // z | zone name                             -> zone rebuild
 )
 
 // appendEscaped appends s as a self-delimiting, order-preserving component:

@@ -46,6 +46,7 @@ var (
 	InvalidRange               = e("InvalidRange", http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable")
 	InvalidRequest             = e("InvalidRequest", http.StatusBadRequest, "Invalid Request")
 	KeyTooLongError            = e("KeyTooLongError", http.StatusBadRequest, "Your key is too long")
+	MaxMessageLengthExceeded   = e("MaxMessageLengthExceeded", http.StatusBadRequest, "Your request was too big.")
 	MalformedXML               = e("MalformedXML", http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema.")
 	MethodNotAllowed           = e("MethodNotAllowed", http.StatusMethodNotAllowed, "The specified method is not allowed against this resource.")
 	MissingContentLength       = e("MissingContentLength", http.StatusLengthRequired, "You must provide the Content-Length HTTP header.")
@@ -56,6 +57,7 @@ var (
 	NotModified                = e("NotModified", http.StatusNotModified, "Not Modified")
 	PreconditionFailed         = e("PreconditionFailed", http.StatusPreconditionFailed, "At least one of the pre-conditions you specified did not hold")
 	RequestTimeout             = e("RequestTimeout", http.StatusBadRequest, "Your socket connection to the server was not read from or written to within the timeout period.")
+	SlowDown                   = e("SlowDown", http.StatusServiceUnavailable, "Please reduce your request rate.")
 	ServiceUnavailable         = e("ServiceUnavailable", http.StatusServiceUnavailable, "Service is unable to handle request.")
 	ConditionalRequestConflict = e("ConditionalRequestConflict", http.StatusConflict, "A conflicting operation occurred. If using PutObject you can retry the request.")
 	InvalidObjectState         = e("InvalidObjectState", http.StatusForbidden, "The operation is not valid for the current state of the object.")
@@ -66,6 +68,14 @@ var (
 	UnexpectedContent          = e("UnexpectedContent", http.StatusBadRequest, "This request does not support content")
 	InvalidStorageClass        = e("InvalidStorageClass", http.StatusBadRequest, "The storage class you specified is not valid")
 	MissingRequestBodyError    = e("MissingRequestBodyError", http.StatusBadRequest, "Request Body is empty")
+	// RequestHeaderSectionTooLarge is AWS's answer to more than 8 KiB of
+	// request headers; its body carries MaxSizeAllowed.
+	RequestHeaderSectionTooLarge = e("RequestHeaderSectionTooLarge", http.StatusBadRequest, "Your request header section exceeds the maximum allowed size.")
+	// DataLost is dolium's own: the object's data cannot be read from any
+	// zone of its placement, and enough zones answered to know it is gone
+	// (not merely unreachable: that is ServiceUnavailable). Retrying does
+	// not help.
+	DataLost = e("DataLost", http.StatusInternalServerError, "The object's data is lost: too few of its copies or shards remain in the zones of its placement. Restore it from a backup.")
 )
 
 // Body is the XML error document.
@@ -78,7 +88,9 @@ type Body struct {
 	Resource   string
 	// Region is set on AuthorizationHeaderMalformed for a wrong region, as
 	// AWS does; clients such as s3cmd retry with it.
-	Region    string `xml:",omitempty"`
-	RequestID string `xml:"RequestId"`
-	HostID    string `xml:"HostId"`
+	Region string `xml:",omitempty"`
+	// MaxSizeAllowed is set on RequestHeaderSectionTooLarge, as AWS does.
+	MaxSizeAllowed int    `xml:",omitempty"`
+	RequestID      string `xml:"RequestId"`
+	HostID         string `xml:"HostId"`
 }

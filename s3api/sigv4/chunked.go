@@ -280,17 +280,26 @@ func (r *chunkedReader) readCRLF() error {
 	return nil
 }
 
-// readData reads a whole chunk into the reusable buffer.
+// readData reads a whole chunk into the reusable buffer. The buffer grows
+// as the data arrives, not to the declared size at once, so a client that
+// declares a large chunk and sends it slowly holds only what it sent.
 func (r *chunkedReader) readData(size int64) ([]byte, error) {
-	if int64(cap(r.store)) < size {
-		r.store = make([]byte, size)
-	}
-	data := r.store[:size]
-	if _, err := io.ReadFull(r.br, data); err != nil {
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
+	data := r.store[:0]
+	for int64(len(data)) < size {
+		if len(data) == cap(data) {
+			grown := make([]byte, len(data), min(size, max(64<<10, 2*int64(cap(data)))))
+			copy(grown, data)
+			data = grown
+			r.store = grown
+		}
+		n, err := r.br.Read(data[len(data):min(int64(cap(data)), size)])
+		data = data[:len(data)+n]
+		if err == io.EOF && int64(len(data)) < size {
 			return nil, truncated()
 		}
-		return nil, err
+		if err != nil && err != io.EOF {
+			return nil, err
+		}
 	}
 	return data, nil
 }
