@@ -462,13 +462,17 @@ func TestHedge(t *testing.T) {
 	wantRepairs(t, rrec, nil)
 	wantRepairs(t, erec, nil)
 
-	r.ZoneTimeout = 50 * time.Millisecond
+	// Options are set before a driver's first use (the hedged reads above
+	// may still be running on r): a fresh driver for the Put.
+	r2, r2drivers, r2rec := newReplicated(t, 3, 2)
+	r2.ZoneTimeout = 50 * time.Millisecond
+	r2drivers[0].set(slow)
 	start := time.Now()
-	mustPut(t, r, key("obj", 1), data)
+	mustPut(t, r2, key("obj", 1), data)
 	if took := time.Since(start); took > 2*time.Second {
 		t.Errorf("Put with a slow zone took %v", took)
 	}
-	wantRepairs(t, rrec, repairs("obj", 1, 0))
+	wantRepairs(t, r2rec, repairs("obj", 1, 0))
 }
 
 func TestErasurePutQuorum(t *testing.T) {
