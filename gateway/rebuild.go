@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -636,7 +637,10 @@ func (g *Gateway) rebuildChunk(ctx context.Context, it rebuildItem) (int64, erro
 	}
 	switch h.Zones[it.pos.index] {
 	case placement.OK:
-		return 0, nil
+		if !slices.Contains(h.Outdated, it.pos.index) {
+			return 0, nil
+		}
+		// An old-format copy: rewrite it in the current format.
 	case placement.Unreachable:
 		return 0, fmt.Errorf("%w: zone %s (placement %s) does not answer", errWaitZones, g.zoneName(it.pos.placement, it.pos.index), it.pos.placement)
 	}

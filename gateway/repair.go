@@ -261,10 +261,9 @@ func (g *Gateway) ScrubOnce(ctx context.Context, rate float64) (ScrubStats, erro
 				return err
 			}
 			st.Chunks++
-			for z, s := range h.Zones {
-				if s != placement.Missing && s != placement.Corrupt {
-					continue
-				}
+			// Missing, corrupt, and old-format copies (rewritten in the
+			// self-identifying format).
+			for _, z := range h.NeedsRepair() {
 				st.Problems++
 				if rec != nil {
 					if err := rec.Record(ctx, placement.Repair{DataID: x.DataID, Index: i, Zone: z}); err != nil {
