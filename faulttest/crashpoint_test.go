@@ -253,32 +253,38 @@ func crashAt(t *testing.T, c crashCase, fp, cassandra string) {
 	srv = startServer(t, data, root, args...)
 	e.cl = sdkClient(srv.Endpoint, root)
 	checkKey(t, ctx, e)
-	var rep gateway.GCReport
+	// Settled: the report is clean, the stored data counted independently
+	// of the gateway's own listing equals the referenced data, and a
+	// second report agrees (an upload ended meanwhile, as one whose
+	// completion did not hold, changes what is referenced).
+	count := func() int {
+		if cassandra == "" {
+			n, err := ChunkDirs(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		return chunkDataIDs(t, cassandra, ks)
+	}
+	clean := func(r gateway.GCReport) bool {
+		return len(r.Orphans) == 0 && r.InFlight == 0 && r.Stored == r.Referenced && len(r.Missing) == 0
+	}
 	deadline = time.Now().Add(cpGrace + cpReclaim + 20*time.Second)
 	for {
-		rep = gcVerify(t, ctx, srv, root)
-		if len(rep.Orphans) == 0 && rep.InFlight == 0 && rep.Stored == rep.Referenced {
+		rep := gcVerify(t, ctx, srv, root)
+		stored := count()
+		again := gcVerify(t, ctx, srv, root)
+		if clean(rep) && clean(again) && rep.Referenced == again.Referenced && stored == rep.Referenced {
 			break
 		}
+		if len(again.Missing) != 0 {
+			t.Fatalf("referenced data missing after the crash at %s: %q", fp, again.Missing)
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after the crash at %s, a grace period and collection: %+v; want every stored data set referenced", fp, rep)
+			t.Fatalf("after the crash at %s, a grace period and collection: report %+v, stored (counted) %d; want every stored data set referenced and no other", fp, again, stored)
 		}
 		time.Sleep(300 * time.Millisecond)
-	}
-	if len(rep.Missing) != 0 {
-		t.Errorf("referenced data missing after the crash at %s: %q", fp, rep.Missing)
-	}
-	// Count what is stored independently of the gateway's own listing.
-	var stored int
-	if cassandra == "" {
-		if stored, err = ChunkDirs(data); err != nil {
-			t.Fatal(err)
-		}
-	} else {
-		stored = chunkDataIDs(t, cassandra, ks)
-	}
-	if stored != rep.Referenced {
-		t.Errorf("stored data sets after the crash at %s: %d, want %d (the referenced ones)", fp, stored, rep.Referenced)
 	}
 	checkKey(t, ctx, e)
 }
