@@ -189,10 +189,18 @@ func TestCrashPointsCassandra(t *testing.T) {
 }
 
 func runCrashPoints(t *testing.T, cassandra string) {
+	// One local Cassandra node creating a keyspace per scenario: a few at
+	// a time, or schema agreement times out on a shared machine.
+	slots := make(chan struct{}, 16)
+	if cassandra != "" {
+		slots = make(chan struct{}, 3)
+	}
 	for _, c := range crashCases {
 		for _, fp := range c.fps {
 			t.Run(c.name+"/"+fp, func(t *testing.T) {
 				t.Parallel()
+				slots <- struct{}{}
+				defer func() { <-slots }()
 				crashAt(t, c, fp, cassandra)
 			})
 		}
