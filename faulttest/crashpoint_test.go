@@ -214,17 +214,8 @@ func crashAt(t *testing.T, c crashCase, fp, cassandra string) {
 	args := []string{"--gc-interval", "300ms", "--upload-grace", cpGrace.String(), "--reclaim-delay", cpReclaim.String()}
 	ks := ""
 	if cassandra != "" {
-		var b [4]byte
-		rand.Read(b[:])
-		ks = "crash_" + hex.EncodeToString(b[:])
+		ks = tempKeyspace(t, cassandra, "crash")
 		args = append(args, "--store", "cassandra", "--cassandra-hosts", cassandra, "--cassandra-keyspace", ks)
-		t.Cleanup(func() {
-			db, err := cqldb.Connect(context.Background(), cqldb.Config{Hosts: []string{cassandra}, Keyspace: ks}, nil)
-			if err == nil {
-				db.Session.Query("DROP KEYSPACE IF EXISTS " + ks).Exec()
-				db.Close()
-			}
-		})
 	}
 
 	// Set the scene on a gateway without failpoints.
@@ -362,6 +353,22 @@ func tryGCVerify(ctx context.Context, srv *Server, root Credentials) (gateway.GC
 		return rep, fmt.Errorf("dolium admin gc --verify exit %v with report %+v: want a non-zero exit exactly when orphans or missing data are reported", err, rep)
 	}
 	return rep, nil
+}
+
+// tempKeyspace names a fresh keyspace on the Cassandra at host (the
+// gateway creates it) and drops it when the test ends.
+func tempKeyspace(t *testing.T, host, prefix string) string {
+	var b [4]byte
+	rand.Read(b[:])
+	ks := prefix + "_" + hex.EncodeToString(b[:])
+	t.Cleanup(func() {
+		db, err := cqldb.Connect(context.Background(), cqldb.Config{Hosts: []string{host}, Keyspace: ks}, nil)
+		if err == nil {
+			db.Session.Query("DROP KEYSPACE IF EXISTS " + ks).Exec()
+			db.Close()
+		}
+	})
+	return ks
 }
 
 // chunkDataIDs counts the distinct data ids among the chunk rows of ks.

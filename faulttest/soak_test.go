@@ -14,11 +14,8 @@ package faulttest
 // limit. SOAK_OUT names a file the summary is appended to.
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -36,7 +33,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"github.com/dolium/dolium/cqldb"
 	"github.com/dolium/dolium/cqldb/cqltest"
 )
 
@@ -103,17 +99,8 @@ func TestSoak(t *testing.T) {
 	switch store {
 	case "embedded":
 	case "cassandra":
-		var b [4]byte
-		rand.Read(b[:])
-		ks = "soak_" + hex.EncodeToString(b[:])
+		ks = tempKeyspace(t, cqltest.Hosts()[0], "soak")
 		args = append(args, "--store", "cassandra", "--cassandra-hosts", cqltest.Hosts()[0], "--cassandra-keyspace", ks)
-		t.Cleanup(func() {
-			db, err := cqldb.Connect(context.Background(), cqldb.Config{Hosts: cqltest.Hosts(), Keyspace: ks}, nil)
-			if err == nil {
-				db.Session.Query("DROP KEYSPACE IF EXISTS " + ks).Exec()
-				db.Close()
-			}
-		})
 	default:
 		t.Fatalf("SOAK_STORE=%q: want embedded or cassandra", store)
 	}
@@ -132,23 +119,14 @@ func TestSoak(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// RSS sampler.
-	var peakRSS atomic.Int64
-	var curPid atomic.Int64
-	curPid.Store(int64(srv.PID()))
-	stopSampler := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-stopSampler:
-				return
-			case <-time.After(500 * time.Millisecond):
-			}
-			if kb := vmRSS(int(curPid.Load())); kb*1024 > peakRSS.Load() {
-				peakRSS.Store(kb * 1024)
-			}
+	// Peak RSS: the largest VmHWM of the gateway processes, each read
+	// just before it is killed (and of the last one at the end).
+	var peakRSS int64
+	notePeak := func(srv *Server) {
+		if _, peak, err := srv.RSS(); err == nil && peak > peakRSS {
+			peakRSS = peak
 		}
-	}()
+	}
 
 	end := time.Now().Add(duration)
 	loadCtx, stopLoad := context.WithDeadline(ctx, end)
@@ -192,16 +170,16 @@ func TestSoak(t *testing.T) {
 	kills := 0
 	for time.Until(end) > killEvery {
 		time.Sleep(killEvery)
+		notePeak(srv)
 		srv.Kill()
 		kills++
 		srv = startServer(t, data, root, args...)
 		ep := srv.Endpoint
 		s.endpoint.Store(&ep)
-		curPid.Store(int64(srv.PID()))
 		t.Logf("kill %d: restarted at %s; acked %d, cut %d, failed %d", kills, ep, s.acked.Load(), s.cut.Load(), s.failed.Load())
 	}
 	wg.Wait()
-	close(stopSampler)
+	notePeak(srv)
 
 	// Every acknowledged object reads back as written.
 	cl := s.client()
@@ -256,12 +234,12 @@ func TestSoak(t *testing.T) {
 	} else if n := chunkDataIDs(t, cqltest.Hosts()[0], ks); n != referenced {
 		t.Errorf("data ids among the chunk rows: %d, want %d", n, referenced)
 	}
-	if p := peakRSS.Load(); p > memLimit {
+	if p := peakRSS; p > memLimit {
 		t.Errorf("peak RSS %d MiB, over the memory limit of %d MiB", p>>20, memLimit>>20)
 	}
 	summary := fmt.Sprintf("| %s | %v | %d | %d | %d | %d | %d MiB | %d | %d/%d | %d / %d | %d MiB |",
 		store, duration, kills, s.acked.Load(), s.cut.Load(), s.failed.Load(), s.bytesPut.Load()>>20, bad,
-		warpOK, warpRuns, orphans, stored, peakRSS.Load()>>20)
+		warpOK, warpRuns, orphans, stored, peakRSS>>20)
 	t.Log("| store | duration | kills | acked writes | cut by a kill | other failures | bytes written | wrong objects | warp runs ok/all | orphans / stored data sets | peak RSS |")
 	t.Log(summary)
 	if out := os.Getenv("SOAK_OUT"); out != "" {
@@ -386,22 +364,6 @@ func getOrNil(ctx context.Context, cl *s3.Client, bucket, key string) ([]byte, e
 		b = []byte{}
 	}
 	return b, err
-}
-
-func vmRSS(pid int) int64 {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return n
-		}
-	}
-	return 0
 }
 
 func lastLines(b []byte, n int) string {

@@ -21,7 +21,9 @@ func (g *Gateway) referenced(ctx context.Context, e meta.GCEntry) (bool, error) 
 		if slices.Contains(o.DataIDs(), e.DataID) {
 			return true, nil
 		}
-	case !errors.Is(err, meta.ErrNotFound):
+	case errors.Is(err, meta.ErrNotFound):
+		o = meta.Object{}
+	default:
 		return false, err
 	}
 	if e.UploadID == "" {
@@ -33,7 +35,7 @@ func (g *Gateway) referenced(ctx context.Context, e meta.GCEntry) (bool, error) 
 	} else if err != nil {
 		return false, err
 	}
-	if g.completed(ctx, u) {
+	if g.completedInto(ctx, u, o) {
 		// Committed but not finished (the gateway died in between): the
 		// parts the object does not use are referenced no more.
 		return false, nil

@@ -108,6 +108,12 @@ func (g *Gateway) completed(ctx context.Context, u meta.Upload) bool {
 	case err != nil:
 		return false
 	}
+	return g.completedInto(ctx, u, o)
+}
+
+// completedInto is completed with the current object of u's key already
+// read (the zero Object if there is none).
+func (g *Gateway) completedInto(ctx context.Context, u meta.Upload, o meta.Object) bool {
 	if len(o.Extents) > 0 && o.Extents[0].PartNumber != 0 {
 		first := o.Extents[0]
 		ps, err := g.meta.ListParts(ctx, u.UploadID, first.PartNumber-1, 1)
@@ -129,26 +135,40 @@ func (g *Gateway) completed(ctx context.Context, u meta.Upload) bool {
 func (g *Gateway) abandonUpload(ctx context.Context, u meta.Upload) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
+	if err := g.endUpload(ctx, u); err != nil && !errors.Is(err, meta.ErrNotFound) {
+		g.log.Warn("end an upload whose completion did not hold", "upload_id", u.UploadID, "err", err)
+		return
+	}
+	g.log.Info("ended an upload whose completion did not hold", "upload_id", u.UploadID, "bucket", u.Bucket, "key", u.Key)
+}
+
+// endUpload aborts u: its parts are queued before its rows are deleted,
+// then the abort is recorded (so a retried abort succeeds). It returns an
+// error wrapping meta.ErrNotFound if the upload was gone already.
+func (g *Gateway) endUpload(ctx context.Context, u meta.Upload) error {
 	parts, err := g.allParts(ctx, u.UploadID)
 	if err != nil {
-		return
+		return err
 	}
 	exts := make([]meta.Extent, len(parts))
 	for i, p := range parts {
 		exts[i] = p.Extent
 	}
 	if err := g.queueReplaced(ctx, u.Bucket, u.Key, u.UploadID, exts); err != nil {
-		return
+		return err
 	}
-	if err := g.meta.DeleteUpload(ctx, u.Bucket, u.Key, u.UploadID); err != nil && !errors.Is(err, meta.ErrNotFound) {
-		g.log.Warn("delete abandoned upload", "upload_id", u.UploadID, "err", err)
-		return
+	failpoint.Hit("abort.after-queue")
+	if err := g.meta.DeleteUpload(ctx, u.Bucket, u.Key, u.UploadID); err != nil {
+		return err
 	}
-	g.log.Info("ended an upload whose completion did not hold", "upload_id", u.UploadID, "bucket", u.Bucket, "key", u.Key)
+	failpoint.Hit("abort.after-delete")
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
 	c := meta.Completion{UploadID: u.UploadID, Bucket: u.Bucket, Key: u.Key, Aborted: true, Done: g.now()}
-	if err := g.meta.PutCompletion(ctx, c, g.cfg.CompletionTTL); err != nil {
+	if err := g.meta.PutCompletion(rctx, c, g.cfg.CompletionTTL); err != nil {
 		g.log.Warn("record upload abort", "upload_id", u.UploadID, "err", err)
 	}
+	return nil
 }
 
 // finishUpload ends a completed upload: it records the completion (so a
@@ -512,30 +532,11 @@ func (g *Gateway) AbortMultipartUpload(ctx context.Context, owner, bucket, key, 
 	if err != nil {
 		return err
 	}
-	parts, err := g.allParts(ctx, uploadID)
-	if err != nil {
-		return err
-	}
-	exts := make([]meta.Extent, len(parts))
-	for i, p := range parts {
-		exts[i] = p.Extent
-	}
-	if err := g.queueReplaced(ctx, bucket, key, uploadID, exts); err != nil {
-		return err
-	}
-	failpoint.Hit("abort.after-queue")
-	if err := g.meta.DeleteUpload(ctx, bucket, key, uploadID); err != nil {
+	if err := g.endUpload(ctx, u); err != nil {
 		if errors.Is(err, meta.ErrNotFound) {
 			return ErrNoSuchUpload
 		}
 		return mapMeta(err)
-	}
-	failpoint.Hit("abort.after-delete")
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	c := meta.Completion{UploadID: u.UploadID, Bucket: bucket, Key: key, Aborted: true, Done: g.now()}
-	if err := g.meta.PutCompletion(rctx, c, g.cfg.CompletionTTL); err != nil {
-		g.log.Warn("record upload abort", "upload_id", uploadID, "err", err)
 	}
 	return nil
 }

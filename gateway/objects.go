@@ -180,18 +180,11 @@ func (g *Gateway) checkWriteCond(ctx context.Context, bucket, key string, wc Wri
 	cur, err := g.meta.GetObject(ctx, bucket, key)
 	switch {
 	case errors.Is(err, meta.ErrNotFound):
-		if wc.IfMatch != "" {
-			return ErrNoSuchKey
-		}
-		return nil
+		return wc.holds(nil)
 	case err != nil:
 		return mapMeta(err)
-	case wc.IfNoneMatch:
-		return ErrPreconditionFailed
-	case !etagMatches(wc.IfMatch, cur.ETag):
-		return ErrPreconditionFailed
 	}
-	return nil
+	return wc.holds(&cur)
 }
 
 // etagMatches compares an If-Match / If-None-Match header value (a list of
