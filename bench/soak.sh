@@ -6,7 +6,9 @@
 #
 # Usage: ./bench/soak.sh   (or `make soak`)
 # Environment: SOAK_DURATION (default 30m), SOAK_KILL_EVERY (default 3m),
-#   SOAK_STORES (default "embedded cassandra").
+#   SOAK_STORES (default "embedded cassandra"), SOAK_WORKERS (tracked writers, default 4;
+#   the Cassandra chunk table keeps deleted chunks for gc_grace_seconds (3 h), so a
+#   30-minute run needs disk for everything written: about 130 GiB at 4 writers here).
 # The summary rows go to bench/soak-latest.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -11,7 +11,8 @@ package faulttest
 // acknowledged object reads back byte-identical (an operation cut by a kill
 // may have happened or not, nothing else), no orphaned bytes remain after
 // one collection period, and the gateway's RSS stayed under its memory
-// limit. SOAK_OUT names a file the summary is appended to.
+// limit. SOAK_WORKERS sets the number of tracked writers (default 4).
+// SOAK_OUT names a file the summary is appended to.
 
 import (
 	"bytes"
@@ -132,7 +133,15 @@ func TestSoak(t *testing.T) {
 	loadCtx, stopLoad := context.WithDeadline(ctx, end)
 	defer stopLoad()
 	var wg sync.WaitGroup
-	for w := range 4 {
+	workers := 4
+	if v := os.Getenv("SOAK_WORKERS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("SOAK_WORKERS=%q: want a positive number", v)
+		}
+		workers = n
+	}
+	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
