@@ -34,7 +34,7 @@ cassandra-status:
 test-deps:
 	$(GO) mod download
 	deploy/cassandra/install.sh
-	cloudtest/install-minio.sh
+	test/cloud/install-minio.sh
 	@command -v aws >/dev/null 2>&1 || $(PIP) install --quiet awscli
 	@aws --version
 
@@ -44,13 +44,13 @@ vet:
 ## unit: package tests with the race detector (fuzz seed corpora included);
 ## the Cassandra backends' tests run against the local Cassandra and fail without it
 unit: cassandra-start
-	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v -e /conformance -e /faulttest -e /clustertest -e /cloudtest)
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v -e /conformance -e '/test/fault$$' -e /test/cluster -e /test/cloud)
 
 ## fault: real-process tests, one package at a time: SIGKILL mid-upload, bad input
-## (faulttest); two gateways on Cassandra, GC rows, a Cassandra outage, two data centres
-## (clustertest); zones behind fault proxies: down, corrupt, repair, gateway killed (cloudtest)
+## (test/fault); two gateways on Cassandra, GC rows, a Cassandra outage, two data centres
+## (test/cluster); zones behind fault proxies: down, corrupt, repair, gateway killed (test/cloud)
 fault: build cassandra-start
-	$(GO) test -count=1 -p 1 -timeout 20m ./faulttest/ ./clustertest/ ./cloudtest/
+	$(GO) test -count=1 -p 1 -timeout 20m ./test/fault/ ./test/cluster/ ./test/cloud/
 
 ## conformance: the S3 conformance suite against a freshly started dolium
 conformance: build
@@ -73,12 +73,12 @@ fuzz:
 	done
 
 bench: build
-	./bench/run.sh
+	./test/bench/run.sh
 
 ## soak: 30 minutes of mixed load with a SIGKILL every 3 minutes, embedded and
 ## Cassandra side by side (SOAK_DURATION, SOAK_KILL_EVERY); not part of make test
 soak: build cassandra-start
-	./bench/soak.sh
+	./test/bench/soak.sh
 
 clean:
 	rm -rf bin

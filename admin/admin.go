@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/dolium/dolium/gateway"
-	"github.com/dolium/dolium/identity"
+	"github.com/dolium/dolium/gateway/access"
 	"github.com/dolium/dolium/s3api/s3err"
 	"github.com/dolium/dolium/s3api/sigv4"
 )
@@ -70,7 +70,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, errorBody{"AccessDenied", "Access Denied"})
 		return
 	}
-	if auth.Anonymous || auth.Owner != identity.RootOwner {
+	if auth.Anonymous || auth.Owner != access.RootOwner {
 		writeJSON(w, http.StatusForbidden, errorBody{"AccessDenied", "admin endpoints need a key of the root owner"})
 		return
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/dolium/dolium/blobstore"
 	"github.com/dolium/dolium/blobstore/mem"
 	"github.com/dolium/dolium/gateway"
-	"github.com/dolium/dolium/identity"
+	"github.com/dolium/dolium/gateway/access"
 	"github.com/dolium/dolium/meta/pebble"
 )
 
@@ -28,10 +28,10 @@ func TestAdminNeedsRootAndReports(t *testing.T) {
 	defer ms.Close()
 	gw := gateway.New(gateway.Config{Meta: ms, Blobs: blobstore.New(mem.New(), blobstore.Options{}), Repairs: ms})
 	ctx := context.Background()
-	gw.CreateBucket(ctx, identity.RootOwner, "bkt")
-	gw.PutObject(ctx, gateway.PutInput{Bucket: "bkt", Key: "k", Owner: identity.RootOwner, Body: strings.NewReader("x"), Size: 1})
-	keys, _ := identity.NewKeystore([]identity.Key{
-		{AccessKey: "ROOTKEY", SecretKey: "root-secret", Owner: identity.RootOwner},
+	gw.CreateBucket(ctx, access.RootOwner, "bkt")
+	gw.PutObject(ctx, gateway.PutInput{Bucket: "bkt", Key: "k", Owner: access.RootOwner, Body: strings.NewReader("x"), Size: 1})
+	keys, _ := access.NewKeystore([]access.Key{
+		{AccessKey: "ROOTKEY", SecretKey: "root-secret", Owner: access.RootOwner},
 		{AccessKey: "ALICEKEY", SecretKey: "alice-secret", Owner: "alice"},
 	})
 	srv := httptest.NewServer(&Handler{GW: gw, Keys: keys, Region: "us-east-1", Log: slog.Default()})

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dolium/dolium/faulttest"
+	"github.com/dolium/dolium/test/harness"
 )
 
 // Credentials is one access key pair.
@@ -75,7 +75,7 @@ func TargetFromEnv() (t *Target, ok bool, err error) {
 type Server struct {
 	Target *Target
 	Dir    string // temporary directory holding binary, data and config
-	srv    *faulttest.Server
+	srv    *harness.Server
 }
 
 // RandomHex returns n random bytes, hex encoded.
@@ -98,7 +98,7 @@ func StartLocal(moduleRoot string, healthTimeout time.Duration) (*Server, error)
 	}
 	s := &Server{Dir: dir}
 	bin := filepath.Join(dir, "dolium")
-	if err := faulttest.Build(moduleRoot, bin); err != nil {
+	if err := harness.Build(moduleRoot, bin); err != nil {
 		return s, err
 	}
 	t := &Target{
@@ -112,9 +112,9 @@ func StartLocal(moduleRoot string, healthTimeout time.Duration) (*Server, error)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		return s, err
 	}
-	s.srv, err = faulttest.Start(faulttest.Options{
+	s.srv, err = harness.Start(harness.Options{
 		Binary: bin, DataDir: filepath.Join(dir, "data"), HealthTimeout: healthTimeout,
-		Root: faulttest.Credentials{AccessKey: t.Root.AccessKey, SecretKey: t.Root.SecretKey},
+		Root: harness.Credentials{AccessKey: t.Root.AccessKey, SecretKey: t.Root.SecretKey},
 		Args: []string{"--config", cfgPath},
 	})
 	if err != nil {

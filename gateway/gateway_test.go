@@ -17,7 +17,7 @@ import (
 
 	"github.com/dolium/dolium/blobstore"
 	"github.com/dolium/dolium/blobstore/mem"
-	"github.com/dolium/dolium/checksum"
+	"github.com/dolium/dolium/internal/checksum"
 	"github.com/dolium/dolium/meta"
 	"github.com/dolium/dolium/meta/pebble"
 )

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dolium/dolium/checksum"
+	"github.com/dolium/dolium/internal/checksum"
 	"github.com/dolium/dolium/internal/failpoint"
 	"github.com/dolium/dolium/meta"
 )

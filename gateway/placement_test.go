@@ -11,8 +11,8 @@ import (
 
 	"github.com/dolium/dolium/blobstore"
 	"github.com/dolium/dolium/blobstore/mem"
+	"github.com/dolium/dolium/blobstore/placement"
 	"github.com/dolium/dolium/meta/pebble"
-	"github.com/dolium/dolium/placement"
 )
 
 // zone is a mem driver that can be taken down or made to corrupt reads.

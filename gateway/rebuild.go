@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/dolium/dolium/blobstore"
+	"github.com/dolium/dolium/blobstore/placement"
 	"github.com/dolium/dolium/meta"
-	"github.com/dolium/dolium/placement"
 )
 
 // A rebuild refills a replaced zone: it walks every chunk the metadata

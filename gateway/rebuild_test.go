@@ -12,9 +12,9 @@ import (
 
 	"github.com/dolium/dolium/blobstore"
 	"github.com/dolium/dolium/blobstore/mem"
+	"github.com/dolium/dolium/blobstore/placement"
 	"github.com/dolium/dolium/meta"
 	"github.com/dolium/dolium/meta/pebble"
-	"github.com/dolium/dolium/placement"
 )
 
 // cloud is a zone that can be replaced: wiped, and answering "bucket

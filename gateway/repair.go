@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/dolium/dolium/blobstore"
+	"github.com/dolium/dolium/blobstore/placement"
 	"github.com/dolium/dolium/meta"
-	"github.com/dolium/dolium/placement"
 )
 
 // RepairRecorder returns the placement.Recorder of a placement policy: it

@@ -11,7 +11,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/dolium/dolium/checksum"
+	"github.com/dolium/dolium/internal/checksum"
 	"github.com/dolium/dolium/meta"
 )
 

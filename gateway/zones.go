@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/dolium/dolium/blobstore"
-	"github.com/dolium/dolium/placement"
+	"github.com/dolium/dolium/blobstore/placement"
 )
 
 // Zone states, as `dolium admin zones` shows them.

@@ -4,8 +4,8 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/dolium/dolium/checksum"
 	"github.com/dolium/dolium/gateway"
+	"github.com/dolium/dolium/internal/checksum"
 	"github.com/dolium/dolium/s3api/s3err"
 )
 

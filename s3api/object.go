@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/dolium/dolium/checksum"
 	"github.com/dolium/dolium/gateway"
+	"github.com/dolium/dolium/internal/checksum"
 	"github.com/dolium/dolium/meta"
 	"github.com/dolium/dolium/s3api/s3err"
 )

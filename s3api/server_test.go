@@ -22,7 +22,7 @@ import (
 	"github.com/dolium/dolium/blobstore"
 	"github.com/dolium/dolium/blobstore/mem"
 	"github.com/dolium/dolium/gateway"
-	"github.com/dolium/dolium/identity"
+	"github.com/dolium/dolium/gateway/access"
 	"github.com/dolium/dolium/meta/pebble"
 	"github.com/dolium/dolium/s3api/s3err"
 	"github.com/prometheus/client_golang/prometheus"
@@ -41,7 +41,7 @@ type testServer struct {
 	reg  *prometheus.Registry
 	logs *bytes.Buffer
 	gw   *gateway.Gateway
-	keys *identity.Keystore
+	keys *access.Keystore
 }
 
 func newTestServer(t *testing.T, drv blobstore.Driver, limits ...Limits) *testServer {
@@ -54,7 +54,7 @@ func newTestServer(t *testing.T, drv blobstore.Driver, limits ...Limits) *testSe
 	logs := &bytes.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	gw := gateway.New(gateway.Config{Meta: ms, Blobs: blobstore.New(drv, blobstore.Options{}), Logger: log})
-	keys, _ := identity.NewKeystore([]identity.Key{{AccessKey: "AKTEST", SecretKey: "test-secret", Owner: "alice"}})
+	keys, _ := access.NewKeystore([]access.Key{{AccessKey: "AKTEST", SecretKey: "test-secret", Owner: "alice"}})
 	reg := prometheus.NewRegistry()
 	o := Options{Gateway: gw, Keys: keys, Logger: log, Registerer: reg}
 	if len(limits) > 0 {

@@ -11,8 +11,8 @@ import (
 	"github.com/dolium/dolium/blobstore"
 	"github.com/dolium/dolium/blobstore/cassandra"
 	"github.com/dolium/dolium/blobstore/storetest"
-	"github.com/dolium/dolium/cqldb"
-	"github.com/dolium/dolium/cqldb/cqltest"
+	"github.com/dolium/dolium/internal/cqldb"
+	"github.com/dolium/dolium/internal/cqldb/cqltest"
 )
 
 // harness connects the calling test to a fresh keyspace (dropped when it

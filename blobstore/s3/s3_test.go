@@ -30,8 +30,8 @@ import (
 	"github.com/dolium/dolium/blobstore"
 	"github.com/dolium/dolium/blobstore/s3"
 	"github.com/dolium/dolium/blobstore/storetest"
-	"github.com/dolium/dolium/faultproxy"
-	"github.com/dolium/dolium/faulttest"
+	"github.com/dolium/dolium/test/faultproxy"
+	"github.com/dolium/dolium/test/harness"
 )
 
 const bucket = "chunks"
@@ -39,7 +39,7 @@ const bucket = "chunks"
 var (
 	tmpDir    string
 	doliumBin string
-	zone      *faulttest.Server // shared by the tests that do not stop it
+	zone      *harness.Server // shared by the tests that do not stop it
 	setupErr  error
 )
 
@@ -53,7 +53,7 @@ func TestMain(m *testing.M) {
 		}
 		defer os.RemoveAll(tmpDir)
 		doliumBin = filepath.Join(tmpDir, "dolium")
-		if setupErr = faulttest.Build("../..", doliumBin); setupErr == nil {
+		if setupErr = harness.Build("../..", doliumBin); setupErr == nil {
 			zone, setupErr = startZone(filepath.Join(tmpDir, "zone"))
 		}
 		if zone != nil {
@@ -64,13 +64,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func startZone(dataDir string) (*faulttest.Server, error) {
-	return faulttest.Start(faulttest.Options{Binary: doliumBin, DataDir: dataDir, Root: faulttest.RandomCredentials()})
+func startZone(dataDir string) (*harness.Server, error) {
+	return harness.Start(harness.Options{Binary: doliumBin, DataDir: dataDir, Root: harness.RandomCredentials()})
 }
 
 // sharedZone returns the shared server, failing (never skipping) the test
 // when it could not be built or started.
-func sharedZone(t *testing.T) *faulttest.Server {
+func sharedZone(t *testing.T) *harness.Server {
 	t.Helper()
 	if setupErr != nil {
 		t.Fatalf("starting the S3 zone: %v", setupErr)
@@ -79,7 +79,7 @@ func sharedZone(t *testing.T) *faulttest.Server {
 }
 
 // ownZone starts a server for one test, which may stop it.
-func ownZone(t *testing.T) *faulttest.Server {
+func ownZone(t *testing.T) *harness.Server {
 	t.Helper()
 	if setupErr != nil {
 		t.Fatalf("starting the S3 zone: %v", setupErr)
@@ -100,7 +100,7 @@ func randomHex(n int) string {
 
 // options are the Options for zone z, with a fresh prefix, so that each
 // driver starts empty.
-func options(z *faulttest.Server) s3.Options {
+func options(z *harness.Server) s3.Options {
 	return s3.Options{
 		Endpoint:     z.Endpoint,
 		AccessKey:    z.Options.Root.AccessKey,
@@ -178,7 +178,7 @@ func mustGet(t *testing.T, d blobstore.Driver, k blobstore.ChunkKey, want string
 }
 
 // rawClient is a plain minio-go client of zone z, to look at the bucket.
-func rawClient(t *testing.T, z *faulttest.Server) *minio.Client {
+func rawClient(t *testing.T, z *harness.Server) *minio.Client {
 	t.Helper()
 	c, err := minio.New(z.Addr, &minio.Options{Creds: credentials.NewStaticV4(z.Options.Root.AccessKey, z.Options.Root.SecretKey, "")})
 	if err != nil {

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dolium/dolium/cqldb"
-	"github.com/dolium/dolium/identity"
+	"github.com/dolium/dolium/gateway/access"
+	"github.com/dolium/dolium/internal/cqldb"
 	"gopkg.in/yaml.v3"
 )
 
@@ -69,10 +69,10 @@ type config struct {
 	ZoneProbeInterval time.Duration `yaml:"zone_probe_interval"`
 	// ZoneTimeout bounds one call to one zone; ZoneBreaker is how long a
 	// zone that did not answer is skipped before it is tried again.
-	ZoneTimeout time.Duration  `yaml:"zone_timeout"`
-	ZoneBreaker time.Duration  `yaml:"zone_breaker"`
-	Root        identity.Key   `yaml:"root"`
-	Keys        []identity.Key `yaml:"keys"`
+	ZoneTimeout time.Duration `yaml:"zone_timeout"`
+	ZoneBreaker time.Duration `yaml:"zone_breaker"`
+	Root        access.Key    `yaml:"root"`
+	Keys        []access.Key  `yaml:"keys"`
 }
 
 func defaults() config {

@@ -18,7 +18,7 @@ import (
 	"github.com/dolium/dolium/admin"
 	"github.com/dolium/dolium/blobstore"
 	"github.com/dolium/dolium/gateway"
-	"github.com/dolium/dolium/identity"
+	"github.com/dolium/dolium/gateway/access"
 	"github.com/dolium/dolium/meta"
 	"github.com/dolium/dolium/s3api"
 	"github.com/prometheus/client_golang/prometheus"
@@ -72,15 +72,15 @@ func serve(ctx context.Context, cfg config) error {
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return err
 	}
-	root := identity.Key{AccessKey: cfg.Root.AccessKey, SecretKey: cfg.Root.SecretKey, Owner: identity.RootOwner}
+	root := access.Key{AccessKey: cfg.Root.AccessKey, SecretKey: cfg.Root.SecretKey, Owner: access.RootOwner}
 	generated := false
 	if root.AccessKey == "" {
 		var err error
-		if root, generated, err = identity.LoadOrCreateRoot(cfg.Data); err != nil {
+		if root, generated, err = access.LoadOrCreateRoot(cfg.Data); err != nil {
 			return fmt.Errorf("root credentials: %w", err)
 		}
 	}
-	keys, err := identity.NewKeystore(append([]identity.Key{root}, cfg.Keys...))
+	keys, err := access.NewKeystore(append([]access.Key{root}, cfg.Keys...))
 	if err != nil {
 		return err
 	}
@@ -200,7 +200,7 @@ func withOps(s3 http.Handler, gw *gateway.Gateway, metrics, adm http.Handler) ht
 	})
 }
 
-func printBanner(addr string, cfg config, root identity.Key, generated bool) {
+func printBanner(addr string, cfg config, root access.Key, generated bool) {
 	endpoint := "http://" + addr
 	var b strings.Builder
 	where := "data in " + cfg.Data
@@ -209,7 +209,7 @@ func printBanner(addr string, cfg config, root identity.Key, generated bool) {
 	}
 	fmt.Fprintf(&b, "\ndolium is serving S3 at %s (region %s, %s)\n\n", endpoint, cfg.Region, where)
 	if generated {
-		fmt.Fprintf(&b, "A root key pair was generated and saved in %s:\n", filepath.Join(cfg.Data, identity.RootFile))
+		fmt.Fprintf(&b, "A root key pair was generated and saved in %s:\n", filepath.Join(cfg.Data, access.RootFile))
 	}
 	fmt.Fprintf(&b, "  AWS_ACCESS_KEY_ID=%s\n  AWS_SECRET_ACCESS_KEY=%s\n\n", root.AccessKey, root.SecretKey)
 	fmt.Fprintf(&b, "Try it:\n  export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_DEFAULT_REGION=%s\n", root.AccessKey, root.SecretKey, cfg.Region)

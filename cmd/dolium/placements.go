@@ -9,11 +9,11 @@ import (
 	"github.com/dolium/dolium/blobstore"
 	blobcassandra "github.com/dolium/dolium/blobstore/cassandra"
 	"github.com/dolium/dolium/blobstore/local"
+	"github.com/dolium/dolium/blobstore/placement"
 	blobs3 "github.com/dolium/dolium/blobstore/s3"
-	"github.com/dolium/dolium/cqldb"
 	"github.com/dolium/dolium/gateway"
+	"github.com/dolium/dolium/internal/cqldb"
 	"github.com/dolium/dolium/meta"
-	"github.com/dolium/dolium/placement"
 	"github.com/prometheus/client_golang/prometheus"
 )
 

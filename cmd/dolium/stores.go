@@ -10,7 +10,7 @@ import (
 	"github.com/dolium/dolium/blobstore"
 	blobcassandra "github.com/dolium/dolium/blobstore/cassandra"
 	"github.com/dolium/dolium/blobstore/local"
-	"github.com/dolium/dolium/cqldb"
+	"github.com/dolium/dolium/internal/cqldb"
 	"github.com/dolium/dolium/meta"
 	metacassandra "github.com/dolium/dolium/meta/cassandra"
 	"github.com/dolium/dolium/meta/pebble"

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dolium/dolium/cqldb"
-	"github.com/dolium/dolium/cqldb/cqltest"
+	"github.com/dolium/dolium/internal/cqldb"
+	"github.com/dolium/dolium/internal/cqldb/cqltest"
 	"github.com/dolium/dolium/meta"
 	"github.com/dolium/dolium/meta/cassandra"
 	"github.com/dolium/dolium/meta/metatest"

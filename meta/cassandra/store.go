@@ -11,7 +11,7 @@ import (
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
-	"github.com/dolium/dolium/cqldb"
+	"github.com/dolium/dolium/internal/cqldb"
 	"github.com/dolium/dolium/meta"
 )
 
