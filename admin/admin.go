@@ -39,16 +39,22 @@ func (h *Handler) probeTimeout() time.Duration {
 // else 500 with the error logged, not sent.
 func (h *Handler) fail(w http.ResponseWriter, what string, err error) {
 	if errors.Is(err, gateway.ErrUnavailable) {
-		writeJSON(w, http.StatusServiceUnavailable, errorBody{"ServiceUnavailable", "the metadata store is not reachable"})
+		writeError(w, s3err.ServiceUnavailable, "the metadata store is not reachable")
 		return
 	}
 	h.Log.Error(what, "err", err)
-	writeJSON(w, http.StatusInternalServerError, errorBody{"InternalError", "the " + what + " failed; see the gateway log"})
+	writeError(w, s3err.InternalError, "the "+what+" failed; see the gateway log")
 }
 
 type errorBody struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+}
+
+// writeError answers with an S3 error's code and status (the codes are
+// s3err's, not declared again here) and msg.
+func writeError(w http.ResponseWriter, e *s3err.Error, msg string) {
+	writeJSON(w, e.Status, errorBody{e.Code, msg})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -64,14 +70,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var ae *s3err.Error
 		if errors.As(err, &ae) {
-			writeJSON(w, ae.Status, errorBody{ae.Code, ae.Message})
+			writeError(w, ae, ae.Message)
 			return
 		}
-		writeJSON(w, http.StatusForbidden, errorBody{"AccessDenied", "Access Denied"})
+		writeError(w, s3err.AccessDenied, s3err.AccessDenied.Message)
 		return
 	}
 	if auth.Anonymous || auth.Owner != access.RootOwner {
-		writeJSON(w, http.StatusForbidden, errorBody{"AccessDenied", "admin endpoints need a key of the root owner"})
+		writeError(w, s3err.AccessDenied, "admin endpoints need a key of the root owner")
 		return
 	}
 	endpoint := strings.TrimPrefix(r.URL.Path, Prefix)
@@ -82,7 +88,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		want = http.MethodPost
 	}
 	if r.Method != want {
-		writeJSON(w, http.StatusMethodNotAllowed, errorBody{"MethodNotAllowed", "this admin endpoint takes " + want})
+		writeError(w, s3err.MethodNotAllowed, "this admin endpoint takes "+want)
 		return
 	}
 	switch endpoint {

@@ -53,7 +53,7 @@ func objectMetadata(h http.Header) (map[string]string, map[string]string, error)
 		}
 	}
 	if size > maxUserMeta {
-		return nil, nil, &s3err.Error{Code: "MetadataTooLarge", Status: http.StatusBadRequest, Message: "Your metadata headers exceed the maximum allowed metadata size."}
+		return nil, nil, s3err.MetadataTooLarge
 	}
 	return hdrs, um, nil
 }

@@ -312,13 +312,13 @@ func (s *Server) writeError(w http.ResponseWriter, r *request, err error) {
 		// An error about a copy's source names the source.
 		bucket, key = src.Bucket, src.Key
 	}
-	if key != "" && (e == s3err.NoSuchKey || e.Code == "KeyTooLongError") {
+	if key != "" && (errors.Is(e, s3err.NoSuchKey) || errors.Is(e, s3err.KeyTooLongError)) {
 		body.Key = key
 	}
-	if e == s3err.NoSuchBucket {
+	if errors.Is(e, s3err.NoSuchBucket) {
 		body.BucketName = bucket
 	}
-	if e.Code == "AuthorizationHeaderMalformed" {
+	if errors.Is(e, s3err.AuthorizationHeaderMalformed) {
 		body.Region = s.region
 	}
 	var hte errHeaderTooLarge

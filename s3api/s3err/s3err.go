@@ -15,13 +15,16 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
-// Is matches any *Error with the same code.
+// Is matches any *Error with the same code, whatever its message or status:
+// errors.Is(err, SignatureDoesNotMatch) holds for every copy made by With,
+// wrapped or not. Compare S3 errors this way, never with ==.
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
-	return ok && t.Code == e.Code
+	return ok && t != nil && e != nil && t.Code == e.Code
 }
 
-// With returns a copy of e with another message.
+// With returns a copy of e with another message; the copy matches e by
+// errors.Is. e itself is never changed.
 func (e *Error) With(msg string) *Error { return &Error{Code: e.Code, Status: e.Status, Message: msg} }
 
 func e(code string, status int, msg string) *Error { return &Error{code, status, msg} }
@@ -62,12 +65,10 @@ var (
 	ConditionalRequestConflict = e("ConditionalRequestConflict", http.StatusConflict, "A conflicting operation occurred. If using PutObject you can retry the request.")
 	InvalidObjectState         = e("InvalidObjectState", http.StatusForbidden, "The operation is not valid for the current state of the object.")
 	XAmzContentSHA256Mismatch  = e("XAmzContentSHA256Mismatch", http.StatusBadRequest, "The provided 'x-amz-content-sha256' header does not match what was computed.")
-	SignatureDoesNotMatch      = e("SignatureDoesNotMatch", http.StatusForbidden, "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
-	InvalidAccessKeyID         = e("InvalidAccessKeyId", http.StatusForbidden, "The AWS Access Key Id you provided does not exist in our records.")
-	InvalidPartNumber          = e("InvalidArgument", http.StatusBadRequest, "Part number must be an integer between 1 and 10000, inclusive")
 	UnexpectedContent          = e("UnexpectedContent", http.StatusBadRequest, "This request does not support content")
 	InvalidStorageClass        = e("InvalidStorageClass", http.StatusBadRequest, "The storage class you specified is not valid")
 	MissingRequestBodyError    = e("MissingRequestBodyError", http.StatusBadRequest, "Request Body is empty")
+	MetadataTooLarge           = e("MetadataTooLarge", http.StatusBadRequest, "Your metadata headers exceed the maximum allowed metadata size.")
 	// RequestHeaderSectionTooLarge is AWS's answer to more than 8 KiB of
 	// request headers; its body carries MaxSizeAllowed.
 	RequestHeaderSectionTooLarge = e("RequestHeaderSectionTooLarge", http.StatusBadRequest, "Your request header section exceeds the maximum allowed size.")
@@ -76,6 +77,21 @@ var (
 	// (not merely unreachable: that is ServiceUnavailable). Retrying does
 	// not help.
 	DataLost = e("DataLost", http.StatusInternalServerError, "The object's data is lost: too few of its copies or shards remain in the zones of its placement. Restore it from a backup.")
+)
+
+// InvalidPartNumber is InvalidArgument with the message AWS gives for a
+// part number out of range; it is not a code of its own.
+var InvalidPartNumber = InvalidArgument.With("Part number must be an integer between 1 and 10000, inclusive")
+
+// The codes of authentication (Signature Version 4) failures. sigv4 returns
+// copies of these with a message saying what exactly failed.
+var (
+	SignatureDoesNotMatch             = e("SignatureDoesNotMatch", http.StatusForbidden, "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
+	InvalidAccessKeyID                = e("InvalidAccessKeyId", http.StatusForbidden, "The AWS Access Key Id you provided does not exist in our records.")
+	RequestTimeTooSkewed              = e("RequestTimeTooSkewed", http.StatusForbidden, "The difference between the request time and the server's time is too large.")
+	AuthorizationHeaderMalformed      = e("AuthorizationHeaderMalformed", http.StatusBadRequest, "The authorization header is malformed.")
+	AuthorizationQueryParametersError = e("AuthorizationQueryParametersError", http.StatusBadRequest, "Error parsing the X-Amz-Credential parameter.")
+	MissingSecurityHeader             = e("MissingSecurityHeader", http.StatusBadRequest, "Your request is missing a required header.")
 )
 
 // Body is the XML error document.

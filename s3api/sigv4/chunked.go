@@ -7,6 +7,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/dolium/dolium/s3api/s3err"
 )
 
 // MaxChunkSize is the largest aws-chunked chunk accepted (16 MiB).
@@ -57,7 +59,7 @@ type chunkedReader struct {
 //
 // It streams, holding at most one chunk (of at most MaxChunkSize bytes) in
 // memory, and only when Signed, because a chunk is verified before any of
-// its bytes are returned. Errors are *Error: SignatureDoesNotMatch at a
+// its bytes are returned. Errors are *s3err.Error: SignatureDoesNotMatch at a
 // bad chunk or trailer signature, IncompleteBody for a truncated body or a
 // decoded length other than DecodedLength, InvalidRequest for malformed
 // framing. Errors of body other than io.EOF are passed through.
@@ -67,7 +69,7 @@ func NewChunkedReader(body io.Reader, opts ChunkedOptions) io.Reader {
 	r := &chunkedReader{br: bufio.NewReaderSize(body, maxLine), opts: opts}
 	if opts.Signed {
 		if opts.Auth == nil || len(opts.Auth.SigningKey) == 0 {
-			r.err = ErrInvalidRequest.With("signed aws-chunked body without request credentials")
+			r.err = s3err.InvalidRequest.With("signed aws-chunked body without request credentials")
 		} else {
 			r.prevSig = opts.Auth.Signature
 		}
@@ -128,7 +130,7 @@ func (r *chunkedReader) nextChunk() error {
 		return err
 	}
 	if r.opts.DecodedLength >= 0 && r.total+size > r.opts.DecodedLength {
-		return ErrIncompleteBody.With("The aws-chunked body is longer than x-amz-decoded-content-length.")
+		return s3err.IncompleteBody.With("The aws-chunked body is longer than x-amz-decoded-content-length.")
 	}
 	r.total += size
 	if r.opts.Signed {
@@ -139,7 +141,7 @@ func (r *chunkedReader) nextChunk() error {
 		a := r.opts.Auth
 		want := Signature(a.SigningKey, ChunkStringToSign(a.Date, a.Scope, r.prevSig, data))
 		if !hmac.Equal([]byte(want), []byte(sig)) {
-			return ErrSignatureDoesNotMatch.With("The chunk signature we calculated does not match the signature you provided.")
+			return s3err.SignatureDoesNotMatch.With("The chunk signature we calculated does not match the signature you provided.")
 		}
 		if size > 0 {
 			// Frame the chunk completely before releasing any of it.
@@ -162,7 +164,7 @@ func (r *chunkedReader) nextChunk() error {
 // finish reads what follows the final chunk's header.
 func (r *chunkedReader) finish() error {
 	if r.opts.DecodedLength >= 0 && r.total != r.opts.DecodedLength {
-		return ErrIncompleteBody.With("The aws-chunked body is shorter than x-amz-decoded-content-length.")
+		return s3err.IncompleteBody.With("The aws-chunked body is shorter than x-amz-decoded-content-length.")
 	}
 	if !r.opts.Trailer {
 		if err := r.readCRLF(); err != nil {
@@ -196,13 +198,13 @@ func (r *chunkedReader) readTrailers() (names, values []string, err error) {
 			break
 		}
 		if len(names) == maxTrailers {
-			return nil, nil, ErrInvalidRequest.With("Too many trailing headers.")
+			return nil, nil, s3err.InvalidRequest.With("Too many trailing headers.")
 		}
 		name, value, ok := strings.Cut(line, ":")
 		name = strings.ToLower(strings.TrimSpace(name))
 		value = strings.TrimSpace(value)
 		if !ok || name == "" {
-			return nil, nil, ErrInvalidRequest.With("Malformed trailing header.")
+			return nil, nil, s3err.InvalidRequest.With("Malformed trailing header.")
 		}
 		if name == "x-amz-trailer-signature" {
 			sig = value
@@ -216,7 +218,7 @@ func (r *chunkedReader) readTrailers() (names, values []string, err error) {
 		a := r.opts.Auth
 		want := Signature(a.SigningKey, TrailerStringToSign(a.Date, a.Scope, r.prevSig, canonical.String()))
 		if !hmac.Equal([]byte(want), []byte(sig)) {
-			return nil, nil, ErrSignatureDoesNotMatch.With("The trailer signature we calculated does not match the signature you provided.")
+			return nil, nil, s3err.SignatureDoesNotMatch.With("The trailer signature we calculated does not match the signature you provided.")
 		}
 	}
 	return names, values, nil
@@ -228,19 +230,19 @@ func (r *chunkedReader) readTrailers() (names, values []string, err error) {
 func parseChunkHeader(line string, signed bool) (size int64, sig string, err error) {
 	sizeHex, ext, hasExt := strings.Cut(line, ";")
 	if sizeHex == "" || len(sizeHex) > 8 {
-		return 0, "", ErrInvalidRequest.With("Malformed aws-chunked chunk size.")
+		return 0, "", s3err.InvalidRequest.With("Malformed aws-chunked chunk size.")
 	}
 	n, perr := strconv.ParseUint(sizeHex, 16, 64)
 	if perr != nil {
-		return 0, "", ErrInvalidRequest.With("Malformed aws-chunked chunk size.")
+		return 0, "", s3err.InvalidRequest.With("Malformed aws-chunked chunk size.")
 	}
 	if n > MaxChunkSize {
-		return 0, "", ErrInvalidRequest.With("aws-chunked chunk size exceeds " + strconv.Itoa(MaxChunkSize) + " bytes.")
+		return 0, "", s3err.InvalidRequest.With("aws-chunked chunk size exceeds " + strconv.Itoa(MaxChunkSize) + " bytes.")
 	}
 	if signed {
 		sig, ok := strings.CutPrefix(ext, "chunk-signature=")
 		if !hasExt || !ok || !validSignature(sig) {
-			return 0, "", ErrSignatureDoesNotMatch.With("Missing or malformed chunk-signature.")
+			return 0, "", s3err.SignatureDoesNotMatch.With("Missing or malformed chunk-signature.")
 		}
 		return int64(n), sig, nil
 	}
@@ -253,14 +255,14 @@ func (r *chunkedReader) readLine() (string, error) {
 	b, err := r.br.ReadSlice('\n')
 	switch {
 	case errors.Is(err, bufio.ErrBufferFull):
-		return "", ErrInvalidRequest.With("aws-chunked line too long.")
+		return "", s3err.InvalidRequest.With("aws-chunked line too long.")
 	case err == io.EOF:
 		return "", truncated()
 	case err != nil:
 		return "", err
 	}
 	if len(b) < 2 || b[len(b)-2] != '\r' {
-		return "", ErrInvalidRequest.With("aws-chunked line not terminated by CRLF.")
+		return "", s3err.InvalidRequest.With("aws-chunked line not terminated by CRLF.")
 	}
 	return string(b[:len(b)-2]), nil
 }
@@ -275,7 +277,7 @@ func (r *chunkedReader) readCRLF() error {
 		return err
 	}
 	if b != [2]byte{'\r', '\n'} {
-		return ErrInvalidRequest.With("aws-chunked chunk data not followed by CRLF.")
+		return s3err.InvalidRequest.With("aws-chunked chunk data not followed by CRLF.")
 	}
 	return nil
 }
@@ -305,5 +307,5 @@ func (r *chunkedReader) readData(size int64) ([]byte, error) {
 }
 
 func truncated() error {
-	return ErrIncompleteBody.With("The aws-chunked body ended early.")
+	return s3err.IncompleteBody.With("The aws-chunked body ended early.")
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/dolium/dolium/s3api/s3err"
 )
 
 // testAuth is the Auth Verify would return for a request signed with the
@@ -146,27 +148,27 @@ func TestChunkedReaderFailsAtBadChunk(t *testing.T) {
 		wantGood int
 		want     error
 	}{
-		{"tampered data in second chunk", func(s []byte) []byte { s[secondData+10] = 'X'; return s }, 1000, ErrSignatureDoesNotMatch},
+		{"tampered data in second chunk", func(s []byte) []byte { s[secondData+10] = 'X'; return s }, 1000, s3err.SignatureDoesNotMatch},
 		{"tampered signature of first chunk", func(s []byte) []byte {
 			i := bytes.Index(s, []byte("chunk-signature=")) + len("chunk-signature=")
 			s[i] ^= 1
 			return s
-		}, 0, ErrSignatureDoesNotMatch},
+		}, 0, s3err.SignatureDoesNotMatch},
 		{"first chunk data replaced", func(s []byte) []byte {
 			return bytes.Replace(s, bytes.Repeat([]byte{'a'}, 1000), bytes.Repeat([]byte{'c'}, 1000), 1)
-		}, 0, ErrSignatureDoesNotMatch},
-		{"wrong seed", func(s []byte) []byte { return encodeChunked(testAuth(strings.Repeat("0", 64)), chunks, nil, false) }, 0, ErrSignatureDoesNotMatch},
-		{"missing signature", func(s []byte) []byte { return encodeChunked(nil, chunks, nil, false) }, 0, ErrSignatureDoesNotMatch},
-		{"truncated in data", func(s []byte) []byte { return s[:secondData+500] }, 1000, ErrIncompleteBody},
-		{"truncated before final chunk", func(s []byte) []byte { return s[:bytes.LastIndex(s, []byte("0;chunk"))] }, 3000, ErrIncompleteBody},
-		{"truncated final CRLF", func(s []byte) []byte { return s[:len(s)-2] }, 3000, ErrIncompleteBody},
+		}, 0, s3err.SignatureDoesNotMatch},
+		{"wrong seed", func(s []byte) []byte { return encodeChunked(testAuth(strings.Repeat("0", 64)), chunks, nil, false) }, 0, s3err.SignatureDoesNotMatch},
+		{"missing signature", func(s []byte) []byte { return encodeChunked(nil, chunks, nil, false) }, 0, s3err.SignatureDoesNotMatch},
+		{"truncated in data", func(s []byte) []byte { return s[:secondData+500] }, 1000, s3err.IncompleteBody},
+		{"truncated before final chunk", func(s []byte) []byte { return s[:bytes.LastIndex(s, []byte("0;chunk"))] }, 3000, s3err.IncompleteBody},
+		{"truncated final CRLF", func(s []byte) []byte { return s[:len(s)-2] }, 3000, s3err.IncompleteBody},
 		{"missing CRLF after data", func(s []byte) []byte {
 			i := secondData + 1000
 			return append(s[:i:i], s[i+2:]...)
-		}, 1000, ErrInvalidRequest},
-		{"bad size", func(s []byte) []byte { return append([]byte("zz"), s[3:]...) }, 0, ErrInvalidRequest},
-		{"oversized chunk", func(s []byte) []byte { return append([]byte("1000001"), s[3:]...) }, 0, ErrInvalidRequest},
-		{"header line too long", func(s []byte) []byte { return bytes.Repeat([]byte{'1'}, 5000) }, 0, ErrInvalidRequest},
+		}, 1000, s3err.InvalidRequest},
+		{"bad size", func(s []byte) []byte { return append([]byte("zz"), s[3:]...) }, 0, s3err.InvalidRequest},
+		{"oversized chunk", func(s []byte) []byte { return append([]byte("1000001"), s[3:]...) }, 0, s3err.InvalidRequest},
+		{"header line too long", func(s []byte) []byte { return bytes.Repeat([]byte{'1'}, 5000) }, 0, s3err.InvalidRequest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -192,9 +194,9 @@ func TestChunkedReaderDecodedLength(t *testing.T) {
 	}{
 		{"exact", int64(len(data)), nil},
 		{"unknown", -1, nil},
-		{"declared shorter", int64(len(data)) - 1, ErrIncompleteBody},
-		{"declared longer", int64(len(data)) + 1, ErrIncompleteBody},
-		{"zero", 0, ErrIncompleteBody},
+		{"declared shorter", int64(len(data)) - 1, s3err.IncompleteBody},
+		{"declared longer", int64(len(data)) + 1, s3err.IncompleteBody},
+		{"zero", 0, s3err.IncompleteBody},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			stream := encodeChunked(testAuth(testSeed), chunks, nil, false)
@@ -218,12 +220,12 @@ func TestChunkedReaderTrailerErrors(t *testing.T) {
 		stream []byte
 		want   error
 	}{
-		{"tampered trailer value", signedOpts, bytes.Replace(good, []byte("AAAAAA=="), []byte("BBBBBB=="), 1), ErrSignatureDoesNotMatch},
-		{"tampered trailer signature", signedOpts, bytes.Replace(good, []byte("x-amz-trailer-signature:"), []byte("x-amz-trailer-signature:0"), 1), ErrSignatureDoesNotMatch},
-		{"empty stream", signedOpts, nil, ErrIncompleteBody},
-		{"trailer signature absent", signedOpts, bytes.Replace(good, good[bytes.Index(good, []byte("x-amz-trailer-signature")):len(good)-2], nil, 1), ErrSignatureDoesNotMatch},
-		{"malformed trailer line", ChunkedOptions{Trailer: true, DecodedLength: 100}, []byte("64\r\n" + strings.Repeat("a", 100) + "\r\n0\r\nnocolon\r\n\r\n"), ErrInvalidRequest},
-		{"truncated trailers", ChunkedOptions{Trailer: true, DecodedLength: 100}, encodeChunked(nil, chunks, crc, true)[:len(encodeChunked(nil, chunks, crc, true))-2], ErrIncompleteBody},
+		{"tampered trailer value", signedOpts, bytes.Replace(good, []byte("AAAAAA=="), []byte("BBBBBB=="), 1), s3err.SignatureDoesNotMatch},
+		{"tampered trailer signature", signedOpts, bytes.Replace(good, []byte("x-amz-trailer-signature:"), []byte("x-amz-trailer-signature:0"), 1), s3err.SignatureDoesNotMatch},
+		{"empty stream", signedOpts, nil, s3err.IncompleteBody},
+		{"trailer signature absent", signedOpts, bytes.Replace(good, good[bytes.Index(good, []byte("x-amz-trailer-signature")):len(good)-2], nil, 1), s3err.SignatureDoesNotMatch},
+		{"malformed trailer line", ChunkedOptions{Trailer: true, DecodedLength: 100}, []byte("64\r\n" + strings.Repeat("a", 100) + "\r\n0\r\nnocolon\r\n\r\n"), s3err.InvalidRequest},
+		{"truncated trailers", ChunkedOptions{Trailer: true, DecodedLength: 100}, encodeChunked(nil, chunks, crc, true)[:len(encodeChunked(nil, chunks, crc, true))-2], s3err.IncompleteBody},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -243,7 +245,7 @@ func TestChunkedReaderTrailerErrors(t *testing.T) {
 
 func TestChunkedReaderNoAuth(t *testing.T) {
 	_, err := io.ReadAll(NewChunkedReader(strings.NewReader("0\r\n\r\n"), ChunkedOptions{Signed: true}))
-	if !errors.Is(err, ErrInvalidRequest) {
+	if !errors.Is(err, s3err.InvalidRequest) {
 		t.Errorf("got %v, want InvalidRequest", err)
 	}
 }
@@ -269,7 +271,7 @@ func TestNewBodyReaderModes(t *testing.T) {
 		trailers int
 	}{
 		{"hex digest", &Auth{PayloadHash: sha256Hex(data)}, nil, data, nil, 0},
-		{"hex digest mismatch", &Auth{PayloadHash: EmptySHA256}, nil, data, ErrXAmzContentSHA256Mismatch, 0},
+		{"hex digest mismatch", &Auth{PayloadHash: EmptySHA256}, nil, data, s3err.XAmzContentSHA256Mismatch, 0},
 		{"unsigned", &Auth{PayloadHash: UnsignedPayload}, nil, data, nil, 0},
 		{"streaming signed", withPayload(testAuth(testSeed), StreamingPayload),
 			map[string]string{"X-Amz-Decoded-Content-Length": "10"}, encodeChunked(testAuth(testSeed), chunks, nil, false), nil, 0},
@@ -280,7 +282,7 @@ func TestNewBodyReaderModes(t *testing.T) {
 		{"anonymous unsigned trailer", &Auth{Anonymous: true},
 			map[string]string{"X-Amz-Decoded-Content-Length": "10", "X-Amz-Content-Sha256": StreamingUnsignedPayloadTrailer}, encodeChunked(nil, chunks, crc, true), nil, 1},
 		{"anonymous plain", &Auth{Anonymous: true}, nil, data, nil, 0},
-		{"anonymous digest mismatch", &Auth{Anonymous: true}, map[string]string{"X-Amz-Content-Sha256": EmptySHA256}, data, ErrXAmzContentSHA256Mismatch, 0},
+		{"anonymous digest mismatch", &Auth{Anonymous: true}, map[string]string{"X-Amz-Content-Sha256": EmptySHA256}, data, s3err.XAmzContentSHA256Mismatch, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -311,10 +313,10 @@ func TestNewBodyReaderErrors(t *testing.T) {
 		header map[string]string
 		want   error
 	}{
-		{"missing decoded length", withPayload(testAuth(testSeed), StreamingPayload), nil, ErrMissingSecurityHeader},
-		{"bad decoded length", withPayload(testAuth(testSeed), StreamingPayload), map[string]string{"X-Amz-Decoded-Content-Length": "-1"}, ErrInvalidArgument},
-		{"anonymous signed streaming", &Auth{Anonymous: true}, map[string]string{"X-Amz-Content-Sha256": StreamingPayload, "X-Amz-Decoded-Content-Length": "1"}, ErrAccessDenied},
-		{"anonymous bad digest", &Auth{Anonymous: true}, map[string]string{"X-Amz-Content-Sha256": "nope"}, ErrInvalidArgument},
+		{"missing decoded length", withPayload(testAuth(testSeed), StreamingPayload), nil, s3err.MissingSecurityHeader},
+		{"bad decoded length", withPayload(testAuth(testSeed), StreamingPayload), map[string]string{"X-Amz-Decoded-Content-Length": "-1"}, s3err.InvalidArgument},
+		{"anonymous signed streaming", &Auth{Anonymous: true}, map[string]string{"X-Amz-Content-Sha256": StreamingPayload, "X-Amz-Decoded-Content-Length": "1"}, s3err.AccessDenied},
+		{"anonymous bad digest", &Auth{Anonymous: true}, map[string]string{"X-Amz-Content-Sha256": "nope"}, s3err.InvalidArgument},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

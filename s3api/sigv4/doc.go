@@ -22,10 +22,11 @@
 // Guarantees:
 //
 //   - Signatures are compared with hmac.Equal, in constant time.
-//   - Every failure is an *Error carrying the S3 error code and HTTP status;
-//     its Message never contains the secret, the expected signature or
-//     the canonical request. Match codes with errors.Is and the Err*
-//     sentinels.
+//   - Every failure is an *s3err.Error carrying the S3 error code and HTTP
+//     status: a copy of one of s3err's codes (s3err.SignatureDoesNotMatch,
+//     s3err.InvalidAccessKeyID, ...) with a more specific Message, which
+//     never contains the secret, the expected signature or the canonical
+//     request. Match codes with errors.Is against the s3err codes.
 //   - Verify reads no body. Bodies are verified while they stream and never
 //     buffered whole: NewPayloadVerifier checks x-amz-content-sha256 at
 //     EOF and never returns io.EOF for a mismatching body; NewChunkedReader

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/dolium/dolium/s3api/s3err"
 )
 
 func FuzzParseAuthorization(f *testing.F) {
@@ -19,7 +21,7 @@ func FuzzParseAuthorization(f *testing.F) {
 	f.Fuzz(func(t *testing.T, h string) {
 		ak, date, region, service, signed, s, err := ParseAuthorization(h)
 		if err != nil {
-			if !errors.Is(err, ErrAuthorizationHeaderMalformed) {
+			if !errors.Is(err, s3err.AuthorizationHeaderMalformed) {
 				t.Fatalf("got error %v, want AuthorizationHeaderMalformed", err)
 			}
 			return
@@ -52,9 +54,9 @@ func FuzzChunkedReader(f *testing.F) {
 		if n > int64(len(stream)) {
 			t.Fatalf("got %d bytes from a %d-byte stream, want at most %d", n, len(stream), len(stream))
 		}
-		var e *Error
+		var e *s3err.Error
 		if err != nil && !errors.As(err, &e) {
-			t.Fatalf("got error %v (%T), want *Error", err, err)
+			t.Fatalf("got error %v (%T), want *s3err.Error", err, err)
 		}
 	})
 }

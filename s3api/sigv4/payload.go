@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/dolium/dolium/s3api/s3err"
 )
 
 // payloadVerifier hashes a body as it streams and checks the digest at EOF.
@@ -21,7 +23,7 @@ type payloadVerifier struct {
 
 // NewPayloadVerifier returns a reader of body that computes its SHA-256 as
 // it streams. At the end of body it returns io.EOF only if the digest
-// equals expectedSHA256Hex; otherwise it returns an *Error with code
+// equals expectedSHA256Hex; otherwise it returns an *s3err.Error with code
 // XAmzContentSHA256Mismatch, and keeps returning it. Errors of body other
 // than io.EOF are passed through.
 func NewPayloadVerifier(body io.Reader, expectedSHA256Hex string) io.Reader {
@@ -40,7 +42,7 @@ func (v *payloadVerifier) Read(p []byte) (int, error) {
 	v.h.Write(p[:n])
 	if err == io.EOF {
 		if v.want == nil || subtle.ConstantTimeCompare(v.h.Sum(nil), v.want) != 1 {
-			err = ErrXAmzContentSHA256Mismatch
+			err = s3err.XAmzContentSHA256Mismatch
 		}
 	}
 	v.err = err
@@ -66,7 +68,7 @@ func NewBodyReader(r *http.Request, a *Auth, onTrailer func(name, value string))
 			payload = UnsignedPayload
 		}
 		if !ValidPayloadHash(payload) {
-			return nil, ErrInvalidArgument.With("x-amz-content-sha256 has an invalid value.")
+			return nil, s3err.InvalidArgument.With("x-amz-content-sha256 has an invalid value.")
 		}
 	}
 	var opts ChunkedOptions
@@ -83,15 +85,15 @@ func NewBodyReader(r *http.Request, a *Auth, onTrailer func(name, value string))
 		return NewPayloadVerifier(r.Body, payload), nil
 	}
 	if opts.Signed && a.Anonymous {
-		return nil, ErrAccessDenied.With("A signed streaming payload requires a signed request.")
+		return nil, s3err.AccessDenied.With("A signed streaming payload requires a signed request.")
 	}
 	dl := strings.TrimSpace(r.Header.Get("X-Amz-Decoded-Content-Length"))
 	if dl == "" {
-		return nil, ErrMissingSecurityHeader.With("Your request is missing a required header: x-amz-decoded-content-length.")
+		return nil, s3err.MissingSecurityHeader.With("Your request is missing a required header: x-amz-decoded-content-length.")
 	}
 	n, err := strconv.ParseInt(dl, 10, 64)
 	if err != nil || n < 0 {
-		return nil, ErrInvalidArgument.With("x-amz-decoded-content-length must be a non-negative integer.")
+		return nil, s3err.InvalidArgument.With("x-amz-decoded-content-length must be a non-negative integer.")
 	}
 	opts.DecodedLength = n
 	opts.OnTrailer = onTrailer

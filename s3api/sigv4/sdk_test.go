@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/dolium/dolium/s3api/s3err"
 )
 
 // verifyServer answers each request with the outcome of Verify, as seen
@@ -187,7 +188,7 @@ func TestVerifySDKTampered(t *testing.T) {
 			}
 			fn(req)
 			_, err := Verify(req, exampleCreds, exampleRegion, now)
-			checkErr(t, err, ErrSignatureDoesNotMatch, "")
+			checkErr(t, err, s3err.SignatureDoesNotMatch, "")
 		})
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dolium/dolium/s3api/s3err"
 )
 
 // The example credentials and time of the AWS S3 SigV4 documentation.
@@ -168,22 +170,22 @@ func TestVerifyPresignedExample(t *testing.T) {
 		name     string
 		target   string
 		now      time.Time
-		wantErr  *Error
+		wantErr  *s3err.Error
 		wantText string
 	}{
 		{"valid at signing", examplePresigned, exampleTime, nil, ""},
 		{"valid just before expiry", examplePresigned, exampleTime.Add(86400 * time.Second), nil, ""},
-		{"expired", examplePresigned, exampleTime.Add(86401 * time.Second), ErrAccessDenied, "Request has expired"},
-		{"too far in the future", examplePresigned, exampleTime.Add(-16 * time.Minute), ErrRequestTimeTooSkewed, ""},
-		{"tampered path", strings.Replace(examplePresigned, "test.txt", "test2.txt", 1), exampleTime, ErrSignatureDoesNotMatch, ""},
-		{"extra parameter", examplePresigned + "&versionId=1", exampleTime, ErrSignatureDoesNotMatch, ""},
-		{"expires zero", strings.Replace(examplePresigned, "X-Amz-Expires=86400", "X-Amz-Expires=0", 1), exampleTime, ErrAuthorizationQueryParametersError, ""},
-		{"expires over a week", strings.Replace(examplePresigned, "X-Amz-Expires=86400", "X-Amz-Expires=604801", 1), exampleTime, ErrAuthorizationQueryParametersError, ""},
-		{"expires not a number", strings.Replace(examplePresigned, "X-Amz-Expires=86400", "X-Amz-Expires=1d", 1), exampleTime, ErrAuthorizationQueryParametersError, ""},
-		{"no credential", strings.Replace(examplePresigned, "X-Amz-Credential", "X-Amz-Credentail", 1), exampleTime, ErrAuthorizationQueryParametersError, ""},
-		{"bad algorithm", strings.Replace(examplePresigned, "X-Amz-Algorithm=AWS4-HMAC-SHA256", "X-Amz-Algorithm=AWS4-ECDSA-P256-SHA256", 1), exampleTime, ErrAuthorizationQueryParametersError, ""},
-		{"wrong region", strings.Replace(examplePresigned, "us-east-1", "eu-west-1", 1), exampleTime, ErrAuthorizationQueryParametersError, ""},
-		{"unknown key", strings.Replace(examplePresigned, "AKIAIOSFODNN7EXAMPLE", "AKIDUNKNOWN", 1), exampleTime, ErrInvalidAccessKeyID, ""},
+		{"expired", examplePresigned, exampleTime.Add(86401 * time.Second), s3err.AccessDenied, "Request has expired"},
+		{"too far in the future", examplePresigned, exampleTime.Add(-16 * time.Minute), s3err.RequestTimeTooSkewed, ""},
+		{"tampered path", strings.Replace(examplePresigned, "test.txt", "test2.txt", 1), exampleTime, s3err.SignatureDoesNotMatch, ""},
+		{"extra parameter", examplePresigned + "&versionId=1", exampleTime, s3err.SignatureDoesNotMatch, ""},
+		{"expires zero", strings.Replace(examplePresigned, "X-Amz-Expires=86400", "X-Amz-Expires=0", 1), exampleTime, s3err.AuthorizationQueryParametersError, ""},
+		{"expires over a week", strings.Replace(examplePresigned, "X-Amz-Expires=86400", "X-Amz-Expires=604801", 1), exampleTime, s3err.AuthorizationQueryParametersError, ""},
+		{"expires not a number", strings.Replace(examplePresigned, "X-Amz-Expires=86400", "X-Amz-Expires=1d", 1), exampleTime, s3err.AuthorizationQueryParametersError, ""},
+		{"no credential", strings.Replace(examplePresigned, "X-Amz-Credential", "X-Amz-Credentail", 1), exampleTime, s3err.AuthorizationQueryParametersError, ""},
+		{"bad algorithm", strings.Replace(examplePresigned, "X-Amz-Algorithm=AWS4-HMAC-SHA256", "X-Amz-Algorithm=AWS4-ECDSA-P256-SHA256", 1), exampleTime, s3err.AuthorizationQueryParametersError, ""},
+		{"wrong region", strings.Replace(examplePresigned, "us-east-1", "eu-west-1", 1), exampleTime, s3err.AuthorizationQueryParametersError, ""},
+		{"unknown key", strings.Replace(examplePresigned, "AKIAIOSFODNN7EXAMPLE", "AKIDUNKNOWN", 1), exampleTime, s3err.InvalidAccessKeyID, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -199,7 +201,7 @@ func TestVerifyPresignedExample(t *testing.T) {
 
 // checkErr fails unless err matches want (nil for success) and, if
 // wantText is set, its message contains wantText.
-func checkErr(t *testing.T, err error, want *Error, wantText string) {
+func checkErr(t *testing.T, err error, want *s3err.Error, wantText string) {
 	t.Helper()
 	if want == nil {
 		if err != nil {
@@ -207,7 +209,7 @@ func checkErr(t *testing.T, err error, want *Error, wantText string) {
 		}
 		return
 	}
-	var e *Error
+	var e *s3err.Error
 	if !errors.As(err, &e) || !errors.Is(err, want) {
 		t.Fatalf("got error %v, want code %s", err, want.Code)
 	}

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dolium/dolium/s3api/s3err"
 )
 
 // Credentials looks up secrets by access key.
@@ -51,7 +53,7 @@ type parsedAuth struct {
 // Verify checks the SigV4 signature of r, made either with the
 // Authorization header or with presigned query parameters, against the
 // server's region at time now. It reads neither r.Body nor anything but
-// r's method, URL, Host and Header. Failures are *Error.
+// r's method, URL, Host and Header. Failures are *s3err.Error.
 func Verify(r *http.Request, creds Credentials, region string, now time.Time) (*Auth, error) {
 	header := r.Header.Get("Authorization")
 	query := queryParams(r.URL.RawQuery)
@@ -65,13 +67,13 @@ func Verify(r *http.Request, creds Credentials, region string, now time.Time) (*
 	)
 	switch {
 	case header != "" && presigned:
-		return nil, ErrInvalidArgument.With("Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified.")
+		return nil, s3err.InvalidArgument.With("Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified.")
 	case header != "":
 		p, err = parseHeaderAuth(r, header, now)
 	case presigned:
 		p, err = parsePresigned(query, now)
 	case query["AWSAccessKeyId"] != "" || query["Signature"] != "":
-		return nil, ErrInvalidRequest.With("The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
+		return nil, s3err.InvalidRequest.With("The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
 	default:
 		return &Auth{Anonymous: true}, nil
 	}
@@ -83,9 +85,9 @@ func Verify(r *http.Request, creds Credentials, region string, now time.Time) (*
 
 // check validates the scope, looks up the secret and compares signatures.
 func check(r *http.Request, p *parsedAuth, creds Credentials, region string) (*Auth, error) {
-	malformed := ErrAuthorizationHeaderMalformed
+	malformed := s3err.AuthorizationHeaderMalformed
 	if p.presigned {
-		malformed = ErrAuthorizationQueryParametersError
+		malformed = s3err.AuthorizationQueryParametersError
 	}
 	if p.region != region {
 		return nil, malformed.With("The authorization header is malformed; the region '" + p.region + "' is wrong; expecting '" + region + "'")
@@ -100,11 +102,11 @@ func check(r *http.Request, p *parsedAuth, creds Credentials, region string) (*A
 		return nil, malformed.With("The authorization header is malformed; the signed headers must include host.")
 	}
 	if name, ok := unsignedAmzHeader(r.Header, p.signedHeaders, p.presigned); ok {
-		return nil, ErrAccessDenied.With("There were headers present in the request which were not signed: " + name)
+		return nil, s3err.AccessDenied.With("There were headers present in the request which were not signed: " + name)
 	}
 	secret, owner, ok := creds.SecretFor(p.accessKey)
 	if !ok {
-		return nil, ErrInvalidAccessKeyID.With(ErrInvalidAccessKeyID.Message)
+		return nil, s3err.InvalidAccessKeyID.With(s3err.InvalidAccessKeyID.Message)
 	}
 	var exclude []string
 	if p.presigned {
@@ -120,7 +122,7 @@ func check(r *http.Request, p *parsedAuth, creds Credentials, region string) (*A
 	key := SigningKey(secret, p.scopeDate, p.region, p.service)
 	want := Signature(key, StringToSign(p.date, scope, sha256Hex([]byte(canonical))))
 	if !hmac.Equal([]byte(want), []byte(p.signature)) {
-		return nil, ErrSignatureDoesNotMatch.With(ErrSignatureDoesNotMatch.Message)
+		return nil, s3err.SignatureDoesNotMatch.With(s3err.SignatureDoesNotMatch.Message)
 	}
 	return &Auth{
 		AccessKey:   p.accessKey,
@@ -193,7 +195,7 @@ func canonicalHeaders(r *http.Request, signed []string) string {
 // parseHeaderAuth reads the Authorization header form.
 func parseHeaderAuth(r *http.Request, header string, now time.Time) (*parsedAuth, error) {
 	if !strings.HasPrefix(header, Algorithm+" ") {
-		return nil, ErrInvalidRequest.With("The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
+		return nil, s3err.InvalidRequest.With("The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
 	}
 	ak, scopeDate, region, service, signed, sig, err := ParseAuthorization(header)
 	if err != nil {
@@ -204,14 +206,14 @@ func parseHeaderAuth(r *http.Request, header string, now time.Time) (*parsedAuth
 		return nil, err
 	}
 	if skew := now.Sub(date); skew > MaxSkew || skew < -MaxSkew {
-		return nil, ErrRequestTimeTooSkewed.With(ErrRequestTimeTooSkewed.Message)
+		return nil, s3err.RequestTimeTooSkewed.With(s3err.RequestTimeTooSkewed.Message)
 	}
 	payload := r.Header.Get("X-Amz-Content-Sha256")
 	if payload == "" {
-		return nil, ErrInvalidRequest.With("Missing required header for this request: x-amz-content-sha256")
+		return nil, s3err.InvalidRequest.With("Missing required header for this request: x-amz-content-sha256")
 	}
 	if !ValidPayloadHash(payload) {
-		return nil, ErrInvalidArgument.With("x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid sha256 value.")
+		return nil, s3err.InvalidArgument.With("x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid sha256 value.")
 	}
 	return &parsedAuth{
 		accessKey: ak, scopeDate: scopeDate, region: region, service: service,
@@ -224,18 +226,18 @@ func requestTime(h http.Header) (time.Time, error) {
 	if v := h.Get("X-Amz-Date"); v != "" {
 		t, err := time.Parse(TimeFormat, v)
 		if err != nil {
-			return time.Time{}, ErrAccessDenied.With("AWS authentication requires a valid Date or x-amz-date header")
+			return time.Time{}, s3err.AccessDenied.With("AWS authentication requires a valid Date or x-amz-date header")
 		}
 		return t, nil
 	}
 	if v := h.Get("Date"); v != "" {
 		t, err := http.ParseTime(v)
 		if err != nil {
-			return time.Time{}, ErrAccessDenied.With("AWS authentication requires a valid Date or x-amz-date header")
+			return time.Time{}, s3err.AccessDenied.With("AWS authentication requires a valid Date or x-amz-date header")
 		}
 		return t.UTC(), nil
 	}
-	return time.Time{}, ErrAccessDenied.With("AWS authentication requires a valid Date or x-amz-date header")
+	return time.Time{}, s3err.AccessDenied.With("AWS authentication requires a valid Date or x-amz-date header")
 }
 
 // ValidPayloadHash reports whether v is an acceptable x-amz-content-sha256
@@ -262,10 +264,10 @@ func ValidPayloadHash(v string) bool {
 //	SignedHeaders=host;range;x-amz-date, Signature=<64 hex>
 //
 // The three components may come in any order, separated by commas and/or
-// white space. The error is an *Error with code AuthorizationHeaderMalformed.
+// white space. The error is an *s3err.Error with code AuthorizationHeaderMalformed.
 func ParseAuthorization(h string) (accessKey, scopeDate, region, service string, signedHeaders []string, signature string, err error) {
 	malformed := func(why string) error {
-		return ErrAuthorizationHeaderMalformed.With("The authorization header is malformed; " + why)
+		return s3err.AuthorizationHeaderMalformed.With("The authorization header is malformed; " + why)
 	}
 	rest, ok := strings.CutPrefix(h, Algorithm)
 	if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '\t') {
@@ -371,7 +373,7 @@ func queryParams(rawQuery string) map[string]string {
 
 // parsePresigned reads the presigned query form.
 func parsePresigned(q map[string]string, now time.Time) (*parsedAuth, error) {
-	bad := func(msg string) error { return ErrAuthorizationQueryParametersError.With(msg) }
+	bad := func(msg string) error { return s3err.AuthorizationQueryParametersError.With(msg) }
 	if q["X-Amz-Algorithm"] != Algorithm {
 		return nil, bad("X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"")
 	}
@@ -403,15 +405,15 @@ func parsePresigned(q map[string]string, now time.Time) (*parsedAuth, error) {
 		return nil, bad("X-Amz-Expires must be less than a week (in seconds) that is 604800")
 	}
 	if date.Sub(now) > MaxSkew {
-		return nil, ErrRequestTimeTooSkewed.With("Request is not valid yet: X-Amz-Date is in the future.")
+		return nil, s3err.RequestTimeTooSkewed.With("Request is not valid yet: X-Amz-Date is in the future.")
 	}
 	if now.After(date.Add(time.Duration(expires) * time.Second)) {
-		return nil, ErrAccessDenied.With("Request has expired")
+		return nil, s3err.AccessDenied.With("Request has expired")
 	}
 	payload := UnsignedPayload
 	if v, ok := q["X-Amz-Content-Sha256"]; ok {
 		if !ValidPayloadHash(v) {
-			return nil, ErrInvalidArgument.With("X-Amz-Content-Sha256 must be UNSIGNED-PAYLOAD or a valid sha256 value.")
+			return nil, s3err.InvalidArgument.With("X-Amz-Content-Sha256 must be UNSIGNED-PAYLOAD or a valid sha256 value.")
 		}
 		payload = v
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/dolium/dolium/s3api/s3err"
 )
 
 // sdkSign signs r in place with aws-sdk-go-v2 as the S3 client does.
@@ -34,41 +35,41 @@ func TestVerifyErrors(t *testing.T) {
 		region   string
 		payload  string
 		mutate   func(r *http.Request)
-		want     *Error
+		want     *s3err.Error
 		wantText string
 	}{
 		{name: "ok", want: nil},
 		{name: "ok at the skew limit", signedAt: now.Add(-MaxSkew), want: nil},
-		{name: "too old", signedAt: now.Add(-MaxSkew - time.Second), want: ErrRequestTimeTooSkewed},
-		{name: "too new", signedAt: now.Add(MaxSkew + time.Second), want: ErrRequestTimeTooSkewed},
-		{name: "wrong region", region: "eu-west-1", want: ErrAuthorizationHeaderMalformed, wantText: "'eu-west-1' is wrong; expecting 'us-east-1'"},
+		{name: "too old", signedAt: now.Add(-MaxSkew - time.Second), want: s3err.RequestTimeTooSkewed},
+		{name: "too new", signedAt: now.Add(MaxSkew + time.Second), want: s3err.RequestTimeTooSkewed},
+		{name: "wrong region", region: "eu-west-1", want: s3err.AuthorizationHeaderMalformed, wantText: "'eu-west-1' is wrong; expecting 'us-east-1'"},
 		{name: "unknown key", mutate: func(r *http.Request) {
 			r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), exampleAccessKey, "AKIDNOPE", 1))
-		}, want: ErrInvalidAccessKeyID},
+		}, want: s3err.InvalidAccessKeyID},
 		{name: "wrong signature", mutate: func(r *http.Request) {
 			h := r.Header.Get("Authorization")
 			r.Header.Set("Authorization", h[:len(h)-4]+"0000")
-		}, want: ErrSignatureDoesNotMatch},
-		{name: "invalid payload hash", payload: "not-a-hash", want: ErrInvalidArgument},
-		{name: "missing payload hash", mutate: func(r *http.Request) { r.Header.Del("X-Amz-Content-Sha256") }, want: ErrInvalidRequest, wantText: "x-amz-content-sha256"},
-		{name: "unsigned amz header", mutate: func(r *http.Request) { r.Header.Set("X-Amz-Acl", "public-read") }, want: ErrAccessDenied, wantText: "x-amz-acl"},
-		{name: "no date", mutate: func(r *http.Request) { r.Header.Del("X-Amz-Date") }, want: ErrAccessDenied, wantText: "Date"},
-		{name: "bad date", mutate: func(r *http.Request) { r.Header.Set("X-Amz-Date", "yesterday") }, want: ErrAccessDenied},
+		}, want: s3err.SignatureDoesNotMatch},
+		{name: "invalid payload hash", payload: "not-a-hash", want: s3err.InvalidArgument},
+		{name: "missing payload hash", mutate: func(r *http.Request) { r.Header.Del("X-Amz-Content-Sha256") }, want: s3err.InvalidRequest, wantText: "x-amz-content-sha256"},
+		{name: "unsigned amz header", mutate: func(r *http.Request) { r.Header.Set("X-Amz-Acl", "public-read") }, want: s3err.AccessDenied, wantText: "x-amz-acl"},
+		{name: "no date", mutate: func(r *http.Request) { r.Header.Del("X-Amz-Date") }, want: s3err.AccessDenied, wantText: "Date"},
+		{name: "bad date", mutate: func(r *http.Request) { r.Header.Set("X-Amz-Date", "yesterday") }, want: s3err.AccessDenied},
 		{name: "scope date differs", mutate: func(r *http.Request) {
 			r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), "/20240301/", "/20240302/", 1))
-		}, want: ErrAuthorizationHeaderMalformed, wantText: "credential date"},
+		}, want: s3err.AuthorizationHeaderMalformed, wantText: "credential date"},
 		{name: "host not signed", mutate: func(r *http.Request) {
 			r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), "SignedHeaders=host;", "SignedHeaders=", 1))
-		}, want: ErrAuthorizationHeaderMalformed, wantText: "host"},
-		{name: "sigv2", mutate: func(r *http.Request) { r.Header.Set("Authorization", "AWS AKID:c2lnbmF0dXJl") }, want: ErrInvalidRequest},
+		}, want: s3err.AuthorizationHeaderMalformed, wantText: "host"},
+		{name: "sigv2", mutate: func(r *http.Request) { r.Header.Set("Authorization", "AWS AKID:c2lnbmF0dXJl") }, want: s3err.InvalidRequest},
 		{name: "sigv4a", mutate: func(r *http.Request) {
 			r.Header.Set("Authorization", "AWS4-ECDSA-P256-SHA256 Credential=AK/20240301/s3/aws4_request, SignedHeaders=host, Signature=00")
-		}, want: ErrInvalidRequest},
-		{name: "header and query", mutate: func(r *http.Request) { r.URL.RawQuery = "X-Amz-Algorithm=AWS4-HMAC-SHA256" }, want: ErrInvalidArgument},
+		}, want: s3err.InvalidRequest},
+		{name: "header and query", mutate: func(r *http.Request) { r.URL.RawQuery = "X-Amz-Algorithm=AWS4-HMAC-SHA256" }, want: s3err.InvalidArgument},
 		{name: "sigv2 query", mutate: func(r *http.Request) {
 			r.Header.Del("Authorization")
 			r.URL.RawQuery = "AWSAccessKeyId=AK&Signature=x&Expires=1"
-		}, want: ErrInvalidRequest},
+		}, want: s3err.InvalidRequest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -166,7 +167,7 @@ func TestParseAuthorization(t *testing.T) {
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, _, _, _, _, err := ParseAuthorization(tt.h)
-			checkErr(t, err, ErrAuthorizationHeaderMalformed, "")
+			checkErr(t, err, s3err.AuthorizationHeaderMalformed, "")
 		})
 	}
 }
@@ -238,9 +239,9 @@ func TestPayloadVerifier(t *testing.T) {
 		want     error
 	}{
 		{"match", good, nil},
-		{"mismatch", EmptySHA256, ErrXAmzContentSHA256Mismatch},
+		{"mismatch", EmptySHA256, s3err.XAmzContentSHA256Mismatch},
 		{"upper-case hex", strings.ToUpper(good), nil},
-		{"not hex", "zz", ErrXAmzContentSHA256Mismatch},
+		{"not hex", "zz", s3err.XAmzContentSHA256Mismatch},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -256,7 +257,7 @@ func TestPayloadVerifier(t *testing.T) {
 	t.Run("error is sticky", func(t *testing.T) {
 		r := NewPayloadVerifier(strings.NewReader(body), EmptySHA256)
 		io.ReadAll(r)
-		if _, err := r.Read(make([]byte, 1)); !errors.Is(err, ErrXAmzContentSHA256Mismatch) {
+		if _, err := r.Read(make([]byte, 1)); !errors.Is(err, s3err.XAmzContentSHA256Mismatch) {
 			t.Errorf("got %v, want XAmzContentSHA256Mismatch", err)
 		}
 	})
