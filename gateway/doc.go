@@ -22,8 +22,8 @@
 //   - Placements: the placement policies are resolved once, at start-up,
 //     into a blobstore.Placements set (Config.Placements). A bucket row names
 //     its policy; a data id names the policy it was written under, and
-//     Placements.ForData finds it. A read of data too few zones hold good
-//     copies or shards of, while every zone answered, fails with ErrDataLost.
+//     Placements.ForData finds it. A read of lost data (too few good copies
+//     or shards while every zone answered) fails with ErrDataLost.
 //
 // The background workers (collector, repairs, scrubber, zone monitor and
 // rebuilds, redundancy report, gc verification) live in package
