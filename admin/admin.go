@@ -11,6 +11,7 @@ import (
 
 	"github.com/dolium/dolium/gateway"
 	"github.com/dolium/dolium/gateway/access"
+	"github.com/dolium/dolium/gateway/upkeep"
 	"github.com/dolium/dolium/s3api/s3err"
 	"github.com/dolium/dolium/s3api/sigv4"
 )
@@ -20,10 +21,12 @@ const Prefix = "/_dolium/admin/"
 
 // Handler serves the admin endpoints.
 type Handler struct {
-	GW     *gateway.Gateway
-	Keys   sigv4.Credentials
-	Region string
-	Log    *slog.Logger
+	GW *gateway.Gateway
+	// Workers answer the reports and start rebuilds.
+	Workers *upkeep.Workers
+	Keys    sigv4.Credentials
+	Region  string
+	Log     *slog.Logger
 	// ProbeTimeout bounds the zones endpoint's probe of each zone (default 10s).
 	ProbeTimeout time.Duration
 }
@@ -93,14 +96,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch endpoint {
 	case "gc":
-		rep, err := h.GW.VerifyGC(r.Context(), r.Method == http.MethodPost)
+		rep, err := h.Workers.VerifyGC(r.Context(), r.Method == http.MethodPost)
 		if err != nil {
 			h.fail(w, "gc verify", err)
 			return
 		}
 		writeJSON(w, http.StatusOK, rep)
 	case "zones":
-		zs, err := h.GW.ZoneReport(r.Context(), h.probeTimeout())
+		zs, err := h.Workers.ZoneReport(r.Context(), h.probeTimeout())
 		if err != nil {
 			h.fail(w, "zone report", err)
 			return
@@ -108,8 +111,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"placements": zs})
 	case "rebuild":
 		zone := r.URL.Query().Get("zone")
-		st, started, err := h.GW.StartRebuild(r.Context(), zone)
-		if errors.Is(err, gateway.ErrNoSuchZone) {
+		st, started, err := h.Workers.StartRebuild(r.Context(), zone)
+		if errors.Is(err, upkeep.ErrNoSuchZone) {
 			writeJSON(w, http.StatusNotFound, errorBody{"NoSuchZone", "no placement uses zone " + strconv.Quote(zone)})
 			return
 		}
@@ -119,7 +122,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"started": started, "rebuild": st})
 	case "redundancy":
-		rep, err := h.GW.RedundancyReport(r.Context(), r.URL.Query().Get("bucket"))
+		rep, err := h.Workers.RedundancyReport(r.Context(), r.URL.Query().Get("bucket"))
 		if err != nil {
 			h.fail(w, "redundancy report", err)
 			return

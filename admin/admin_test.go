@@ -17,6 +17,7 @@ import (
 	"github.com/dolium/dolium/blobstore/mem"
 	"github.com/dolium/dolium/gateway"
 	"github.com/dolium/dolium/gateway/access"
+	"github.com/dolium/dolium/gateway/upkeep"
 	"github.com/dolium/dolium/meta/pebble"
 )
 
@@ -26,7 +27,9 @@ func TestAdminNeedsRootAndReports(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ms.Close()
-	gw := gateway.New(gateway.Config{Meta: ms, Blobs: blobstore.New(mem.New(), blobstore.Options{}), Repairs: ms})
+	blobs := blobstore.New(mem.New(), blobstore.Options{})
+	gw := gateway.New(gateway.Config{Meta: ms, Blobs: blobs})
+	workers := upkeep.New(upkeep.Config{Gateway: gw, Meta: ms, Blobs: blobs, Repairs: ms})
 	ctx := context.Background()
 	gw.CreateBucket(ctx, access.RootOwner, "bkt")
 	gw.PutObject(ctx, gateway.PutInput{Bucket: "bkt", Key: "k", Owner: access.RootOwner, Body: strings.NewReader("x"), Size: 1})
@@ -34,7 +37,7 @@ func TestAdminNeedsRootAndReports(t *testing.T) {
 		{AccessKey: "ROOTKEY", SecretKey: "root-secret", Owner: access.RootOwner},
 		{AccessKey: "ALICEKEY", SecretKey: "alice-secret", Owner: "alice"},
 	})
-	srv := httptest.NewServer(&Handler{GW: gw, Keys: keys, Region: "us-east-1", Log: slog.Default()})
+	srv := httptest.NewServer(&Handler{GW: gw, Workers: workers, Keys: keys, Region: "us-east-1", Log: slog.Default()})
 	defer srv.Close()
 	do := func(method, ak, sk, path string) (int, []byte) {
 		t.Helper()
@@ -58,7 +61,7 @@ func TestAdminNeedsRootAndReports(t *testing.T) {
 		}
 	}
 	code, body := get("ROOTKEY", "root-secret", Prefix+"redundancy?bucket=bkt")
-	var r gateway.Redundancy
+	var r upkeep.Redundancy
 	if code != 200 || json.Unmarshal(body, &r) != nil || r.Objects != 1 || r.SingleStore != 1 {
 		t.Errorf("root report = %d %s, want 200 with 1 object in the single store", code, body)
 	}

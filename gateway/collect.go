@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"time"
 
 	"github.com/dolium/dolium/meta"
 )
@@ -47,55 +46,31 @@ func (g *Gateway) referenced(ctx context.Context, e meta.GCEntry) (bool, error) 
 	return len(ps) == 1 && ps[0].PartNumber == e.PartNumber && ps[0].Extent.DataID == e.DataID, nil
 }
 
-// CollectOnce processes up to limit due entries of the collection queue:
-// unreferenced data is deleted, then the entry removed. It is safe to run
-// on every gateway at once: deletes are idempotent and a referenced data set
-// is never deleted.
-func (g *Gateway) CollectOnce(ctx context.Context, limit int) (CollectStats, error) {
-	var st CollectStats
-	es, err := g.meta.DueEntries(ctx, g.now(), limit)
+// Collect handles one due entry of the collection queue, the rule the
+// collector (package gateway/upkeep) applies to each: e's data is deleted
+// unless the current object of e's key or e's part still references it
+// now, then the entry is removed (deleted says whether the data was). It
+// is safe on every gateway at once: deletes are idempotent and a
+// referenced data set is never deleted. Everything an operation replaces
+// or drops is queued before the metadata changes (queueReplaced), so data
+// is either still referenced here or queued.
+func (g *Gateway) Collect(ctx context.Context, e meta.GCEntry) (deleted bool, err error) {
+	ref, err := g.referenced(ctx, e)
 	if err != nil {
-		return st, mapMeta(err)
+		return false, mapMeta(err)
 	}
-	for _, e := range es {
-		ref, err := g.referenced(ctx, e)
+	if !ref {
+		p, err := g.placements.ForData(e.DataID)
 		if err != nil {
-			return st, mapMeta(err)
+			return false, err
 		}
-		if !ref {
-			blobs, err := g.storeOf(e.DataID)
-			if err != nil {
-				return st, err
-			}
-			if err := blobs.Delete(ctx, e.DataID, e.Size, e.ChunkSize); err != nil {
-				return st, mapMeta(err)
-			}
-			st.Deleted++
+		if err := p.Store.Delete(ctx, e.DataID, e.Size, e.ChunkSize); err != nil {
+			return false, mapMeta(err)
 		}
-		if err := g.meta.Remove(ctx, e); err != nil {
-			return st, mapMeta(err)
-		}
-		st.Processed++
+		deleted = true
 	}
-	return st, nil
-}
-
-// CollectStats counts one collection pass.
-type CollectStats struct {
-	Processed int // queue entries handled
-	Deleted   int // data sets deleted
-}
-
-// RunCollector runs CollectOnce every interval until ctx ends.
-func (g *Gateway) RunCollector(ctx context.Context, interval time.Duration, onPass func(CollectStats, error)) {
-	runEvery(ctx, interval, func() bool {
-		st, err := g.CollectOnce(ctx, 500)
-		if onPass != nil {
-			onPass(st, err)
-		}
-		if err != nil && ctx.Err() == nil {
-			g.log.Warn("garbage collection pass failed", "err", err)
-		}
-		return err == nil && st.Processed == 500
-	})
+	if err := g.meta.Remove(ctx, e); err != nil {
+		return deleted, mapMeta(err)
+	}
+	return deleted, nil
 }

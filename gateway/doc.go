@@ -13,17 +13,21 @@
 //     durable. A crash at any point leaves either the old or the new object.
 //
 //   - No leaks: every data set is recorded in the garbage-collection queue
-//     before its first chunk is written; the collector (Collector) deletes it
-//     once it is due unless an object or part still references it. Replaced,
-//     deleted and aborted data is queued likewise.
+//     before its first chunk is written; the collector (package
+//     gateway/upkeep) applies Collect to each entry once it is due, which
+//     deletes the data unless an object or part still references it.
+//     Replaced, deleted and aborted data is queued likewise, before the
+//     metadata changes.
 //
-//   - Zones (zones.go, rebuild.go): a ZoneMonitor watches every zone's
-//     answers. A zone that answers without its bucket is replaced, not down:
-//     a rebuild (a meta.Rebuild row, leased by one gateway at a time,
-//     resumable at its cursor) walks every chunk the metadata places there
-//     and refills what the zone lacks. The redundancy report tells degraded,
-//     unavailable (may come back) and lost (gone) apart; a read of lost data
-//     fails with ErrDataLost.
+//   - Placements: the placement policies are resolved once, at start-up,
+//     into a blobstore.Placements set (Config.Placements). A bucket row names
+//     its policy; a data id names the policy it was written under, and
+//     Placements.ForData finds it. A read of lost data (too few good copies
+//     or shards while every zone answered) fails with ErrDataLost.
+//
+// The background workers (collector, repairs, scrubber, zone monitor and
+// rebuilds, redundancy report, gc verification) live in package
+// gateway/upkeep, which uses the core; the core does not know them.
 //
 // Errors are the kinds declared in errors.go; the S3 layer maps them to S3
 // error codes in one place.

@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -31,19 +29,16 @@ const (
 // Config wires a Gateway.
 type Config struct {
 	Meta meta.Store
-	// Blobs is the primary chunk store (local files or the Cassandra
-	// cluster's chunk table): placement "".
+	// Placements are the placement policies, resolved at start-up: the
+	// primary chunk store (local files or the Cassandra cluster's chunk
+	// table, placement "") and the named policies (data spread across
+	// zones), each with its own Store and chunk size.
+	Placements *blobstore.Placements
+	// Blobs, when Placements is nil, is the primary chunk store alone.
 	Blobs *blobstore.Store
-	// Placements are the named placement policies (data spread across
-	// zones), each a Store over a placement driver with its own chunk size.
-	Placements map[string]*blobstore.Store
-	// DefaultPlacement is given to buckets created without one ("" = Blobs).
+	// DefaultPlacement is given to buckets created without one ("" = the
+	// primary store).
 	DefaultPlacement string
-	// Repairs is the repair queue of the placements (nil: no placements).
-	Repairs meta.RepairQueue
-	// Zones watches the placements' zones (nil: no zone states, no
-	// automatic rebuild of a replaced zone).
-	Zones *ZoneMonitor
 	// Region reported by GetBucketLocation and stored on new buckets.
 	Region string
 	// UploadGrace is how long an upload may take before its data may be
@@ -67,19 +62,12 @@ type Config struct {
 
 // Gateway implements S3 object semantics. It is safe for concurrent use.
 type Gateway struct {
-	meta  meta.Store
-	blobs *blobstore.Store
-	cfg   Config
-	log   *slog.Logger
-	seq   atomic.Uint64
-
-	owner       string        // names this process in rebuild leases
-	rebuildPoke chan struct{} // wakes RunRebuilds
-	rebuildMu   sync.Mutex
-	// rebuildWaiting says why a rebuild this process runs is paused.
-	rebuildWaiting map[string]string
-	zoneEvents     map[string]*zoneEvent // by zone and kind
-	dataLost       atomic.Uint64         // reads that found data lost
+	meta       meta.Store
+	placements *blobstore.Placements
+	cfg        Config
+	log        *slog.Logger
+	seq        atomic.Uint64
+	dataLost   atomic.Uint64 // reads that found data lost
 }
 
 // New returns a Gateway for cfg, filling in defaults.
@@ -105,58 +93,14 @@ func New(cfg Config) *Gateway {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	g := &Gateway{meta: cfg.Meta, blobs: cfg.Blobs, cfg: cfg, log: cfg.Logger,
-		owner: newOwner(), rebuildPoke: make(chan struct{}, 1),
-		rebuildWaiting: map[string]string{}, zoneEvents: map[string]*zoneEvent{}}
-	if cfg.Zones != nil {
-		cfg.Zones.attach(g.onZoneEvent)
+	if cfg.Placements == nil {
+		cfg.Placements, _ = blobstore.NewPlacements(cfg.Blobs) // no named policy: cannot fail
 	}
-	return g
-}
-
-// A data id names its placement: "<hex>" for the primary store,
-// "<hex>.<placement>" for a named placement. Every component that meets a
-// data id (reads, the collector, repairs, the scrubber) finds its store from
-// the id alone, so no metadata row needs a placement column.
-func dataIDFor(id, placement string) string {
-	if placement == "" {
-		return id
-	}
-	return id + "." + placement
-}
-
-// PlacementOf returns the placement name a data id was written to.
-func PlacementOf(dataID string) string {
-	_, p, _ := strings.Cut(dataID, ".")
-	return p
-}
-
-// store returns the chunk store of a placement.
-func (g *Gateway) store(placement string) (*blobstore.Store, error) {
-	if placement == "" {
-		return g.blobs, nil
-	}
-	s, ok := g.cfg.Placements[placement]
-	if !ok {
-		return nil, fmt.Errorf("placement %q is not configured", placement)
-	}
-	return s, nil
-}
-
-// storeOf returns the chunk store holding a data id.
-func (g *Gateway) storeOf(dataID string) (*blobstore.Store, error) {
-	return g.store(PlacementOf(dataID))
+	return &Gateway{meta: cfg.Meta, placements: cfg.Placements, cfg: cfg, log: cfg.Logger}
 }
 
 // Placements names the configured placement policies.
-func (g *Gateway) Placements() []string {
-	names := make([]string, 0, len(g.cfg.Placements))
-	for n := range g.cfg.Placements {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
+func (g *Gateway) Placements() []string { return g.placements.Names() }
 
 // Region is the gateway's region.
 func (g *Gateway) Region() string { return g.cfg.Region }
@@ -266,7 +210,7 @@ func (g *Gateway) CreateBucket(ctx context.Context, owner, name string, placemen
 	if len(placement) > 0 && placement[0] != "" {
 		p = placement[0]
 	}
-	if _, err := g.store(p); err != nil {
+	if _, err := g.placements.ByName(p); err != nil {
 		return fmt.Errorf("%w: %v", ErrNoSuchPlacement, err)
 	}
 	err := g.meta.CreateBucket(ctx, meta.Bucket{

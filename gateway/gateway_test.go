@@ -99,15 +99,22 @@ func (f *fixture) dataSets(t *testing.T) int {
 	return n
 }
 
+// collectAll applies the collection rule (Collect) to every due entry, as
+// the collector (package gateway/upkeep) does.
 func (f *fixture) collectAll(t *testing.T) {
 	t.Helper()
 	for {
-		st, err := f.g.CollectOnce(context.Background(), 100)
+		es, err := f.ms.DueEntries(context.Background(), f.clock.now(), 100)
 		if err != nil {
-			t.Fatalf("CollectOnce: %v", err)
+			t.Fatalf("DueEntries: %v", err)
 		}
-		if st.Processed == 0 {
+		if len(es) == 0 {
 			return
+		}
+		for _, e := range es {
+			if _, err := f.g.Collect(context.Background(), e); err != nil {
+				t.Fatalf("Collect: %v", err)
+			}
 		}
 	}
 }

@@ -28,11 +28,8 @@ func IsStoreFull(err error) bool {
 
 // full reports whether any chunk store is out of space.
 func (g *Gateway) full() bool {
-	if g.blobs != nil && g.blobs.Full() {
-		return true
-	}
-	for _, s := range g.cfg.Placements {
-		if s.Full() {
+	for _, p := range g.placements.All() {
+		if p.Store != nil && p.Store.Full() {
 			return true
 		}
 	}

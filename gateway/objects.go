@@ -352,11 +352,11 @@ func (r *extentReader) next() error {
 	}
 	x := r.exts[0]
 	n := min(x.Size-r.off, r.left)
-	blobs, err := r.g.storeOf(x.DataID)
+	p, err := r.g.placements.ForData(x.DataID)
 	if err != nil {
 		return err
 	}
-	rc, err := blobs.Open(r.ctx, x.DataID, x.Size, x.ChunkSize, r.off, n)
+	rc, err := p.Store.Open(r.ctx, x.DataID, x.Size, x.ChunkSize, r.off, n)
 	if err != nil {
 		return r.g.readErr(r.bucket, r.key, x.DataID, err)
 	}

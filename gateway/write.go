@@ -96,11 +96,12 @@ func (g *Gateway) writeData(ctx context.Context, in dataInput) (meta.Extent, met
 	if a := in.extra; a != "" {
 		hr.sums[a] = a.New()
 	}
-	blobs, err := g.store(in.placement)
+	p, err := g.placements.ByName(in.placement)
 	if err != nil {
 		return meta.Extent{}, meta.GCEntry{}, err
 	}
-	dataID := dataIDFor(g.newID(), in.placement)
+	blobs := p.Store
+	dataID := p.DataID(g.newID())
 	entry := meta.GCEntry{
 		Due: start.Add(g.cfg.UploadGrace).Truncate(time.Millisecond), DataID: dataID, Bucket: in.bucket, Key: in.key,
 		UploadID: in.uploadID, PartNumber: in.partNumber, ChunkSize: blobs.ChunkSize(),

@@ -2,6 +2,7 @@ package placement
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
 	"github.com/dolium/dolium/blobstore"
@@ -85,28 +86,21 @@ type Driver interface {
 	DeleteZone(ctx context.Context, dataID string, count int, zone int) error
 }
 
-// Needed is how many good copies or shards of a chunk d needs to read or
-// rebuild it: 1 for Replicated, k for Erasure (0 for another Driver). A
-// chunk with fewer good ones whose missing ones are on zones that did not
-// answer may come back; with fewer good and unreachable ones together, it
-// is lost.
-func Needed(d Driver) int {
-	switch x := d.(type) {
+// Resolve returns the placement policy that s's driver, a Replicated or an
+// Erasure, implements: its name, scheme, zones, k, m and write quorum, and
+// s itself. Resolve it once, when the policy is built; the gateway and its
+// workers then carry the value instead of asking the driver again.
+func Resolve(s *blobstore.Store) (*blobstore.Placement, error) {
+	p := &blobstore.Placement{Store: s}
+	switch d := s.Driver().(type) {
 	case *Replicated:
-		return 1
+		p.Name, p.Scheme, p.Zones = d.Name(), blobstore.Replicate, d.Zones()
+		p.K, p.M, p.WriteQuorum = 1, len(p.Zones)-1, d.w
 	case *Erasure:
-		return x.k
+		p.Name, p.Scheme, p.Zones = d.Name(), blobstore.Erasure, d.Zones()
+		p.K, p.M, p.WriteQuorum = d.k, d.m, d.w
+	default:
+		return nil, fmt.Errorf("placement: a %T is not a placement driver", s.Driver())
 	}
-	return 0
-}
-
-// Scheme names d's scheme: "replicate", "erasure" ("" for another Driver).
-func Scheme(d Driver) string {
-	switch d.(type) {
-	case *Replicated:
-		return "replicate"
-	case *Erasure:
-		return "erasure"
-	}
-	return ""
+	return p, nil
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/dolium/dolium/admin"
-	"github.com/dolium/dolium/gateway"
+	"github.com/dolium/dolium/gateway/upkeep"
 	"github.com/dolium/dolium/s3api"
 )
 
@@ -72,7 +72,7 @@ func adminMain(args []string, stdout io.Writer) error {
 				return err
 			}
 		}
-		var r gateway.Redundancy
+		var r upkeep.Redundancy
 		if err := json.Unmarshal(body, &r); err != nil {
 			return err
 		}
@@ -93,7 +93,7 @@ func adminMain(args []string, stdout io.Writer) error {
 			return err
 		}
 		var zr struct {
-			Placements []gateway.PlacementZones `json:"placements"`
+			Placements []upkeep.PlacementZones `json:"placements"`
 		}
 		if err := json.Unmarshal(body, &zr); err != nil {
 			return err
@@ -110,8 +110,8 @@ func adminMain(args []string, stdout io.Writer) error {
 			return err
 		}
 		var out struct {
-			Started bool                  `json:"started"`
-			Rebuild gateway.RebuildStatus `json:"rebuild"`
+			Started bool                 `json:"started"`
+			Rebuild upkeep.RebuildStatus `json:"rebuild"`
 		}
 		if err := json.Unmarshal(body, &out); err != nil {
 			return err
@@ -140,7 +140,7 @@ func adminMain(args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		var rep gateway.GCReport
+		var rep upkeep.GCReport
 		if err := json.Unmarshal(body, &rep); err != nil {
 			return fmt.Errorf("gc report: %w", err)
 		}
@@ -235,7 +235,7 @@ type exitError struct {
 
 func (e exitError) Error() string { return e.msg }
 
-func printRedundancy(w io.Writer, r gateway.Redundancy) {
+func printRedundancy(w io.Writer, r upkeep.Redundancy) {
 	fmt.Fprintf(w, "objects          %d\nfully redundant  %d\ndegraded         %d\nunavailable      %d\nlost             %d\nsingle store     %d\n",
 		r.Objects, r.FullyRedundant, r.Degraded, r.Unavailable, r.Lost, r.SingleStore)
 	fmt.Fprintf(w, "chunks           %d (degraded %d, unavailable %d, lost %d)\nrepair queue     %d\n",
@@ -255,7 +255,7 @@ func printRedundancy(w io.Writer, r gateway.Redundancy) {
 }
 
 // progress is one line about a rebuild.
-func progress(r gateway.RebuildStatus) string {
+func progress(r upkeep.RebuildStatus) string {
 	if !r.Running {
 		return fmt.Sprintf("finished %s: %d chunks, %d bytes written, %d failed",
 			r.Finished.Format(time.RFC3339), r.ChunksDone, r.Bytes, r.ChunksFailed)
@@ -276,7 +276,7 @@ func progress(r gateway.RebuildStatus) string {
 	return s
 }
 
-func printZones(w io.Writer, ps []gateway.PlacementZones) {
+func printZones(w io.Writer, ps []upkeep.PlacementZones) {
 	for _, p := range ps {
 		fmt.Fprintf(w, "placement %s (%s, a chunk needs %d good of %d)\n", p.Placement, p.Scheme, p.Needed, len(p.Zones))
 		for _, z := range p.Zones {

@@ -19,6 +19,7 @@ import (
 	"github.com/dolium/dolium/blobstore"
 	"github.com/dolium/dolium/gateway"
 	"github.com/dolium/dolium/gateway/access"
+	"github.com/dolium/dolium/gateway/upkeep"
 	"github.com/dolium/dolium/meta"
 	"github.com/dolium/dolium/s3api"
 	"github.com/prometheus/client_golang/prometheus"
@@ -98,15 +99,19 @@ func serve(ctx context.Context, cfg config) error {
 	}
 	blobs := blobstore.New(drv, storeOptions(cfg, cfg.ChunkSize, reg))
 	repairs, _ := ms.(meta.RepairQueue)
-	zones := gateway.NewZoneMonitor()
-	placements, closePlacements, err := openPlacements(ctx, cfg, repairs, zones, reg, log)
+	zones := upkeep.NewZoneMonitor()
+	placements, closePlacements, err := openPlacements(ctx, cfg, blobs, repairs, zones, reg, log)
 	if err != nil {
 		return err
 	}
 	defer closePlacements()
 	gw := gateway.New(gateway.Config{
-		Meta: ms, Blobs: blobs, Placements: placements, DefaultPlacement: cfg.DefaultPlacement, Repairs: repairs, Zones: zones,
+		Meta: ms, Placements: placements, DefaultPlacement: cfg.DefaultPlacement,
 		Region: cfg.Region, UploadGrace: cfg.UploadGrace, ReclaimDelay: cfg.ReclaimDelay, CompletionTTL: cfg.CompletionTTL, Logger: log,
+	})
+	workers := upkeep.New(upkeep.Config{
+		Gateway: gw, Meta: ms, Placements: placements, Repairs: repairs, Zones: zones,
+		UploadGrace: cfg.UploadGrace, ReclaimDelay: cfg.ReclaimDelay, Logger: log,
 	})
 	gcm := newGCMetrics(reg, ms)
 	newDataMetrics(reg, gw)
@@ -119,7 +124,7 @@ func serve(ctx context.Context, cfg config) error {
 	}
 	srv := &http.Server{
 		Handler: withOps(s3, gw, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
-			&admin.Handler{GW: gw, Keys: keys, Region: cfg.Region, Log: log, ProbeTimeout: cfg.ZoneTimeout}),
+			&admin.Handler{GW: gw, Workers: workers, Keys: keys, Region: cfg.Region, Log: log, ProbeTimeout: cfg.ZoneTimeout}),
 		ReadHeaderTimeout: 30 * time.Second,
 		// The S3 handler answers headers over MaxHeaderBytes with an S3
 		// error; only far larger ones meet net/http's own 431.
@@ -127,14 +132,14 @@ func serve(ctx context.Context, cfg config) error {
 		IdleTimeout:    2 * time.Minute,
 		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	go gw.RunCollector(ctx, cfg.GCInterval, gcm.observe)
-	if len(placements) > 0 {
+	go workers.RunCollector(ctx, cfg.GCInterval, gcm.observe)
+	if len(placements.Names()) > 0 {
 		rm := newRepairMetrics(reg, repairs)
-		go gw.RunRepairs(ctx, cfg.RepairInterval, rm.observeRepair)
-		go gw.RunScrubber(ctx, cfg.ScrubInterval, cfg.ScrubRate, rm.observeScrub)
-		go gw.RunRebuilds(ctx, cfg.RebuildRate)
-		go gw.RunZoneProbes(ctx, cfg.ZoneProbeInterval, cfg.ZoneTimeout)
-		newRebuildMetrics(reg, gw)
+		go workers.RunRepairs(ctx, cfg.RepairInterval, rm.observeRepair)
+		go workers.RunScrubber(ctx, cfg.ScrubInterval, cfg.ScrubRate, rm.observeScrub)
+		go workers.RunRebuilds(ctx, cfg.RebuildRate)
+		go workers.RunZoneProbes(ctx, cfg.ZoneProbeInterval, cfg.ZoneTimeout)
+		newRebuildMetrics(reg, workers)
 	}
 
 	printBanner(ln.Addr().String(), cfg, root, generated)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/dolium/dolium/gateway"
+	"github.com/dolium/dolium/gateway/upkeep"
 	"github.com/dolium/dolium/meta"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -38,7 +39,7 @@ func newGCMetrics(reg prometheus.Registerer, q meta.Queue) *gcMetrics {
 	return m
 }
 
-func (m *gcMetrics) observe(st gateway.CollectStats, err error) {
+func (m *gcMetrics) observe(st upkeep.CollectStats, err error) {
 	if err != nil {
 		m.passes.WithLabelValues("error").Inc()
 		return
@@ -82,13 +83,13 @@ func newRepairMetrics(reg prometheus.Registerer, q meta.RepairQueue) *repairMetr
 	return m
 }
 
-func (m *repairMetrics) observeRepair(st gateway.RepairStats, _ error) {
+func (m *repairMetrics) observeRepair(st upkeep.RepairStats, _ error) {
 	m.repaired.Add(float64(st.Repaired))
 	m.unrecoverable.Add(float64(st.Unrecoverable))
 	m.retried.Add(float64(st.Retried))
 }
 
-func (m *repairMetrics) observeScrub(st gateway.ScrubStats, err error) {
+func (m *repairMetrics) observeScrub(st upkeep.ScrubStats, err error) {
 	m.scrubbed.Add(float64(st.Chunks))
 	m.scrubProblems.Add(float64(st.Problems))
 	if err != nil {
@@ -109,16 +110,16 @@ func newDataMetrics(reg prometheus.Registerer, gw *gateway.Gateway) {
 // rebuildCollector exports every zone rebuild's progress, read from the
 // metadata store at each scrape (any gateway shows the same numbers).
 type rebuildCollector struct {
-	gw                                       *gateway.Gateway
+	workers                                  *upkeep.Workers
 	running, done, total, bytes, failed, eta *prometheus.Desc
 }
 
-func newRebuildMetrics(reg prometheus.Registerer, gw *gateway.Gateway) {
+func newRebuildMetrics(reg prometheus.Registerer, workers *upkeep.Workers) {
 	d := func(name, help string) *prometheus.Desc {
 		return prometheus.NewDesc("dolium_rebuild_"+name, help, []string{"zone"}, nil)
 	}
 	reg.MustRegister(&rebuildCollector{
-		gw:      gw,
+		workers: workers,
 		running: d("running", "1 while a rebuild of the zone runs, 0 once it finished."),
 		done:    d("chunks_done", "Chunks the zone's last rebuild walked (checked, rewritten where missing)."),
 		total:   d("chunks_total", "Chunks the zone's last rebuild has to walk."),
@@ -137,7 +138,7 @@ func (c *rebuildCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *rebuildCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	rs, err := c.gw.Rebuilds(ctx)
+	rs, err := c.workers.Rebuilds(ctx)
 	if err != nil {
 		return
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/dolium/dolium/blobstore/local"
 	"github.com/dolium/dolium/blobstore/placement"
 	blobs3 "github.com/dolium/dolium/blobstore/s3"
-	"github.com/dolium/dolium/gateway"
+	"github.com/dolium/dolium/gateway/upkeep"
 	"github.com/dolium/dolium/internal/cqldb"
 	"github.com/dolium/dolium/meta"
 	"github.com/prometheus/client_golang/prometheus"
@@ -51,7 +51,7 @@ type placementConfig struct {
 }
 
 // openZone opens one zone's driver.
-func openZone(ctx context.Context, z zoneConfig, mon *gateway.ZoneMonitor, log *slog.Logger) (blobstore.Driver, func(), error) {
+func openZone(ctx context.Context, z zoneConfig, mon *upkeep.ZoneMonitor, log *slog.Logger) (blobstore.Driver, func(), error) {
 	switch {
 	case z.Local != nil:
 		d, err := local.Open(z.Local.Path)
@@ -88,10 +88,13 @@ func openZone(ctx context.Context, z zoneConfig, mon *gateway.ZoneMonitor, log *
 	return nil, nil, fmt.Errorf("zone %q: give one of local, s3, cassandra", z.Name)
 }
 
-// openPlacements builds every placement policy's Store. Their drivers
-// record what they find missing in q; every zone is watched by mon.
-func openPlacements(ctx context.Context, cfg config, q meta.RepairQueue, mon *gateway.ZoneMonitor, reg prometheus.Registerer, log *slog.Logger) (map[string]*blobstore.Store, func(), error) {
-	stores := map[string]*blobstore.Store{}
+// openPlacements resolves every placement policy once, each with its
+// Store, into the set the gateway and its workers use, beside the primary
+// store blobs. Their drivers record what they find missing in q; every
+// zone is watched by mon.
+func openPlacements(ctx context.Context, cfg config, blobs *blobstore.Store, q meta.RepairQueue, mon *upkeep.ZoneMonitor, reg prometheus.Registerer, log *slog.Logger) (*blobstore.Placements, func(), error) {
+	stores := map[string]*blobstore.Placement{}
+	var named []*blobstore.Placement
 	var closers []func()
 	closeAll := func() {
 		for i := len(closers) - 1; i >= 0; i-- {
@@ -99,7 +102,8 @@ func openPlacements(ctx context.Context, cfg config, q meta.RepairQueue, mon *ga
 		}
 	}
 	if len(cfg.Placements) == 0 {
-		return stores, closeAll, nil
+		set, err := blobstore.NewPlacements(blobs)
+		return set, closeAll, err
 	}
 	if q == nil {
 		return nil, nil, fmt.Errorf("placements need a metadata store with a repair queue")
@@ -133,7 +137,7 @@ func openPlacements(ctx context.Context, cfg config, q meta.RepairQueue, mon *ga
 			}
 			zs = append(zs, placement.Zone{Name: n, Driver: nopCloser{d}})
 		}
-		rec := gateway.RepairRecorder(q, p.Name, nil)
+		rec := upkeep.RepairRecorder(q, p.Name, nil)
 		var d placement.Driver
 		var err error
 		switch p.Scheme {
@@ -155,7 +159,13 @@ func openPlacements(ctx context.Context, cfg config, q meta.RepairQueue, mon *ga
 		case *placement.Erasure:
 			x.Options = opts
 		}
-		stores[p.Name] = blobstore.New(d, storeOptions(cfg, p.ChunkSize, reg))
+		resolved, err := placement.Resolve(blobstore.New(d, storeOptions(cfg, p.ChunkSize, reg)))
+		if err != nil {
+			closeAll()
+			return nil, nil, fmt.Errorf("placement %q: %w", p.Name, err)
+		}
+		stores[p.Name] = resolved
+		named = append(named, resolved)
 	}
 	if cfg.DefaultPlacement != "" {
 		if _, ok := stores[cfg.DefaultPlacement]; !ok {
@@ -163,7 +173,12 @@ func openPlacements(ctx context.Context, cfg config, q meta.RepairQueue, mon *ga
 			return nil, nil, fmt.Errorf("default_placement %q is not a configured placement", cfg.DefaultPlacement)
 		}
 	}
-	return stores, closeAll, nil
+	set, err := blobstore.NewPlacements(blobs, named...)
+	if err != nil {
+		closeAll()
+		return nil, nil, err
+	}
+	return set, closeAll, nil
 }
 
 func validPlacementName(n string) bool {

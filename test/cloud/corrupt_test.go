@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dolium/dolium/gateway"
+	"github.com/dolium/dolium/gateway/upkeep"
 )
 
 // TestCorruptShard damages shards in place in a zone's bucket (GET the
@@ -126,7 +126,7 @@ func TestCorruptShard(t *testing.T) {
 	if err != nil {
 		t.Fatalf("dolium admin redundancy --json: %v", err)
 	}
-	var cli gateway.Redundancy
+	var cli upkeep.Redundancy
 	if err := json.Unmarshal(out, &cli); err != nil {
 		t.Fatalf("dolium admin redundancy --json: %v: %s", err, out)
 	}

@@ -30,7 +30,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/dolium/dolium/gateway"
+	"github.com/dolium/dolium/gateway/upkeep"
 	"github.com/dolium/dolium/test/faultproxy"
 	"github.com/dolium/dolium/test/harness"
 )
@@ -387,8 +387,8 @@ func verifyAll(t *testing.T, ctx context.Context, c *s3.Client, objs []obj) {
 }
 
 // report fetches the redundancy report (bucket "" = all), root-signed.
-func (g *gw) report(ctx context.Context, bucket string) (gateway.Redundancy, error) {
-	var r gateway.Redundancy
+func (g *gw) report(ctx context.Context, bucket string) (upkeep.Redundancy, error) {
+	var r upkeep.Redundancy
 	u := g.srv.Endpoint + "/_dolium/admin/redundancy"
 	if bucket != "" {
 		u += "?bucket=" + bucket
@@ -422,7 +422,7 @@ func (g *gw) report(ctx context.Context, bucket string) (gateway.Redundancy, err
 	return r, nil
 }
 
-func fmtReport(r gateway.Redundancy) string {
+func fmtReport(r upkeep.Redundancy) string {
 	s := fmt.Sprintf("objects=%d fully_redundant=%d degraded=%d unavailable=%d lost=%d single_store=%d chunks=%d chunks_degraded=%d chunks_unavailable=%d chunks_lost=%d repair_queue=%d degraded_objects=%v unavailable_objects=%v lost_objects=%v",
 		r.Objects, r.FullyRedundant, r.Degraded, r.Unavailable, r.Lost, r.SingleStore, r.Chunks, r.ChunksDegraded, r.ChunksUnavailable, r.ChunksLost, r.RepairQueue,
 		r.DegradedObjects, r.UnavailableObjects, r.LostObjects)
@@ -454,7 +454,7 @@ func chunkCount(objs []obj) (n int) {
 // fullyRedundant reports whether r shows every one of objs fully redundant
 // with nothing queued. Empty objects have no chunk to place: they count
 // as fully redundant or as single-store.
-func fullyRedundant(r gateway.Redundancy, objs []obj) bool {
+func fullyRedundant(r upkeep.Redundancy, objs []obj) bool {
 	empty := len(objs) - placedCount(objs)
 	return r.Objects == len(objs) && r.Degraded == 0 && r.Unavailable == 0 && r.Lost == 0 && r.ChunksDegraded == 0 &&
 		r.ChunksUnavailable == 0 && r.ChunksLost == 0 &&
@@ -464,11 +464,11 @@ func fullyRedundant(r gateway.Redundancy, objs []obj) bool {
 
 // waitFullyRedundant polls the report until every object is fully
 // redundant with an empty repair queue, failing the test after timeout.
-func (g *gw) waitFullyRedundant(t *testing.T, objs []obj, timeout time.Duration) gateway.Redundancy {
+func (g *gw) waitFullyRedundant(t *testing.T, objs []obj, timeout time.Duration) upkeep.Redundancy {
 	t.Helper()
 	start := time.Now()
 	deadline := start.Add(timeout)
-	var last gateway.Redundancy
+	var last upkeep.Redundancy
 	var lastErr error
 	for time.Now().Before(deadline) {
 		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/dolium/dolium/gateway"
+	"github.com/dolium/dolium/gateway/upkeep"
 )
 
 // replaceBound is how long a replaced zone may take to be fully redundant
@@ -164,13 +164,13 @@ func TestReplaceEachZone(t *testing.T) {
 			// The operator's view of the zones: all ok, each rebuilt once.
 			out, code := g.admin(t, ctx, "zones", "--json")
 			var zr struct {
-				Placements []gateway.PlacementZones `json:"placements"`
+				Placements []upkeep.PlacementZones `json:"placements"`
 			}
 			if code != 0 || json.Unmarshal(out, &zr) != nil || len(zr.Placements) != 1 {
 				t.Fatalf("dolium admin zones --json = %d %s", code, out)
 			}
 			for _, z := range zr.Placements[0].Zones {
-				if z.State != gateway.ZoneOK || z.Rebuild == nil || z.Rebuild.Running {
+				if z.State != upkeep.ZoneOK || z.Rebuild == nil || z.Rebuild.Running {
 					t.Errorf("dolium admin zones: zone %s = %+v, want ok with a finished rebuild", z.Name, z)
 				}
 			}

@@ -20,7 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"github.com/dolium/dolium/gateway"
+	"github.com/dolium/dolium/gateway/upkeep"
 	"github.com/dolium/dolium/internal/cqldb"
 	"github.com/dolium/dolium/internal/cqldb/cqltest"
 )
@@ -267,7 +267,7 @@ func crashAt(t *testing.T, c crashCase, fp, cassandra string) {
 		}
 		return chunkDataIDs(t, cassandra, ks)
 	}
-	clean := func(r gateway.GCReport) bool {
+	clean := func(r upkeep.GCReport) bool {
 		return len(r.Orphans) == 0 && r.InFlight == 0 && r.Stored == r.Referenced && len(r.Missing) == 0
 	}
 	deadline = time.Now().Add(cpGrace + cpReclaim + 20*time.Second)
@@ -329,7 +329,7 @@ func checkKey(t *testing.T, ctx context.Context, e *cpEnv) {
 }
 
 // gcVerify runs `dolium admin gc --verify --json` against srv.
-func gcVerify(t *testing.T, ctx context.Context, srv *harness.Server, root harness.Credentials) gateway.GCReport {
+func gcVerify(t *testing.T, ctx context.Context, srv *harness.Server, root harness.Credentials) upkeep.GCReport {
 	t.Helper()
 	rep, err := tryGCVerify(ctx, srv, root)
 	if err != nil {
@@ -339,13 +339,13 @@ func gcVerify(t *testing.T, ctx context.Context, srv *harness.Server, root harne
 }
 
 // tryGCVerify is gcVerify returning its failure.
-func tryGCVerify(ctx context.Context, srv *harness.Server, root harness.Credentials) (gateway.GCReport, error) {
+func tryGCVerify(ctx context.Context, srv *harness.Server, root harness.Credentials) (upkeep.GCReport, error) {
 	cmd := exec.CommandContext(ctx, doliumBin, "admin", "gc", "--verify", "--json", "--endpoint", srv.Endpoint)
 	cmd.Env = append(os.Environ(), "DOLIUM_ROOT_ACCESS_KEY="+root.AccessKey, "DOLIUM_ROOT_SECRET_KEY="+root.SecretKey)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
-	var rep gateway.GCReport
+	var rep upkeep.GCReport
 	if jerr := json.Unmarshal(out, &rep); jerr != nil {
 		return rep, fmt.Errorf("dolium admin gc --verify: %v (%v): %s %s", jerr, err, out, stderr.Bytes())
 	}

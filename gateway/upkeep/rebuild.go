@@ -1,4 +1,4 @@
-package gateway
+package upkeep
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/dolium/dolium/blobstore"
 	"github.com/dolium/dolium/blobstore/placement"
+	"github.com/dolium/dolium/gateway"
 	"github.com/dolium/dolium/meta"
 )
 
@@ -63,7 +64,7 @@ type RebuildStatus struct {
 	Waiting string `json:"waiting,omitempty"`
 }
 
-func (g *Gateway) rebuildStatus(r meta.Rebuild) RebuildStatus {
+func (w *Workers) rebuildStatus(r meta.Rebuild) RebuildStatus {
 	s := RebuildStatus{
 		Zone: r.Zone, Running: r.Finished.IsZero(), Started: r.Started, Updated: r.Updated,
 		ChunksDone: r.Done, ChunksTotal: max(r.Total, r.Done), Bytes: r.Bytes, ChunksFailed: r.Failed,
@@ -81,21 +82,21 @@ func (g *Gateway) rebuildStatus(r meta.Rebuild) RebuildStatus {
 	if s.ChunksTotal == 0 && r.Cursor == "" && r.Done == 0 {
 		s.ETASeconds = -1 // still counting
 	}
-	g.rebuildMu.Lock()
-	s.Waiting = g.rebuildWaiting[r.Zone]
-	g.rebuildMu.Unlock()
+	w.rebuildMu.Lock()
+	s.Waiting = w.rebuildWaiting[r.Zone]
+	w.rebuildMu.Unlock()
 	return s
 }
 
 // Rebuilds returns every zone rebuild, running or finished, by zone name.
-func (g *Gateway) Rebuilds(ctx context.Context) ([]RebuildStatus, error) {
-	rs, err := g.meta.ListRebuilds(ctx)
+func (w *Workers) Rebuilds(ctx context.Context) ([]RebuildStatus, error) {
+	rs, err := w.meta.ListRebuilds(ctx)
 	if err != nil {
 		return nil, mapMeta(err)
 	}
 	out := make([]RebuildStatus, 0, len(rs))
 	for _, r := range rs {
-		out = append(out, g.rebuildStatus(r))
+		out = append(out, w.rebuildStatus(r))
 	}
 	return out, nil
 }
@@ -103,46 +104,46 @@ func (g *Gateway) Rebuilds(ctx context.Context) ([]RebuildStatus, error) {
 // StartRebuild starts a rebuild of zone from the beginning, unless one is
 // running already (then it returns that one and started false). Any
 // gateway running RunRebuilds picks it up.
-func (g *Gateway) StartRebuild(ctx context.Context, zone string) (st RebuildStatus, started bool, err error) {
-	return g.startRebuild(ctx, zone, 0)
+func (w *Workers) StartRebuild(ctx context.Context, zone string) (st RebuildStatus, started bool, err error) {
+	return w.startRebuild(ctx, zone, 0)
 }
 
 // startRebuild is StartRebuild for a replacement just seen (grace > 0):
 // it declines when a rebuild of the zone started less than grace ago (the
 // same replacement, met by requests in flight), and restarts a running
 // rebuild that started earlier (the zone was emptied again under it).
-func (g *Gateway) startRebuild(ctx context.Context, zone string, grace time.Duration) (RebuildStatus, bool, error) {
-	if len(g.zonePositions(zone)) == 0 {
+func (w *Workers) startRebuild(ctx context.Context, zone string, grace time.Duration) (RebuildStatus, bool, error) {
+	if len(w.zonePositions(zone)) == 0 {
 		return RebuildStatus{}, false, ErrNoSuchZone
 	}
 	for range 5 {
-		cur, err := g.meta.GetRebuild(ctx, zone)
+		cur, err := w.meta.GetRebuild(ctx, zone)
 		switch {
 		case errors.Is(err, meta.ErrNotFound):
 			cur = meta.Rebuild{Zone: zone}
 		case err != nil:
 			return RebuildStatus{}, false, mapMeta(err)
-		case g.now().Sub(cur.Started) < grace, cur.Finished.IsZero() && grace == 0:
-			return g.rebuildStatus(cur), false, nil
+		case w.now().Sub(cur.Started) < grace, cur.Finished.IsZero() && grace == 0:
+			return w.rebuildStatus(cur), false, nil
 		}
-		now := g.now()
-		r, err := g.meta.PutRebuild(ctx, meta.Rebuild{Zone: zone, Version: cur.Version, Started: now, Updated: now})
+		now := w.now()
+		r, err := w.meta.PutRebuild(ctx, meta.Rebuild{Zone: zone, Version: cur.Version, Started: now, Updated: now})
 		if errors.Is(err, meta.ErrPreconditionFailed) {
 			continue // someone else wrote the row; look again
 		}
 		if err != nil {
 			return RebuildStatus{}, false, mapMeta(err)
 		}
-		g.log.Warn("zone rebuild started", "zone", zone, "restarting_a_running_one", cur.Version != 0 && cur.Finished.IsZero())
-		g.pokeRebuilds()
-		return g.rebuildStatus(r), true, nil
+		w.log.Warn("zone rebuild started", "zone", zone, "restarting_a_running_one", cur.Version != 0 && cur.Finished.IsZero())
+		w.pokeRebuilds()
+		return w.rebuildStatus(r), true, nil
 	}
-	return RebuildStatus{}, false, fmt.Errorf("%w: the rebuild row of zone %q stays contended", ErrUnavailable, zone)
+	return RebuildStatus{}, false, fmt.Errorf("%w: the rebuild row of zone %q stays contended", gateway.ErrUnavailable, zone)
 }
 
-func (g *Gateway) pokeRebuilds() {
+func (w *Workers) pokeRebuilds() {
 	select {
-	case g.rebuildPoke <- struct{}{}:
+	case w.rebuildPoke <- struct{}{}:
 	default:
 	}
 }
@@ -152,36 +153,36 @@ func (g *Gateway) pokeRebuilds() {
 // repairs made due now. A burst of the same news is coalesced: one
 // handler runs at a time per zone and kind, once more if news came while
 // it ran, at most once a second; no news is dropped.
-func (g *Gateway) onZoneEvent(zone string, replaced bool) {
+func (w *Workers) onZoneEvent(zone string, replaced bool) {
 	key := fmt.Sprintf("%s/%v", zone, replaced)
-	g.rebuildMu.Lock()
-	ev := g.zoneEvents[key]
+	w.rebuildMu.Lock()
+	ev := w.zoneEvents[key]
 	if ev == nil {
 		ev = &zoneEvent{}
-		g.zoneEvents[key] = ev
+		w.zoneEvents[key] = ev
 	}
 	if ev.running {
 		ev.again = true
-		g.rebuildMu.Unlock()
+		w.rebuildMu.Unlock()
 		return
 	}
 	ev.running = true
-	g.rebuildMu.Unlock()
+	w.rebuildMu.Unlock()
 	go func() {
 		for {
 			start := time.Now()
-			g.handleZoneEvent(zone, replaced)
+			w.handleZoneEvent(zone, replaced)
 			if d := time.Second - time.Since(start); d > 0 {
 				time.Sleep(d)
 			}
-			g.rebuildMu.Lock()
+			w.rebuildMu.Lock()
 			if !ev.again {
 				ev.running = false
-				g.rebuildMu.Unlock()
+				w.rebuildMu.Unlock()
 				return
 			}
 			ev.again = false
-			g.rebuildMu.Unlock()
+			w.rebuildMu.Unlock()
 		}
 	}()
 }
@@ -189,30 +190,30 @@ func (g *Gateway) onZoneEvent(zone string, replaced bool) {
 // zoneEvent is the coalescing state of one zone's news of one kind.
 type zoneEvent struct{ running, again bool }
 
-func (g *Gateway) handleZoneEvent(zone string, replaced bool) {
+func (w *Workers) handleZoneEvent(zone string, replaced bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if replaced {
-		held, err := g.zoneHoldsData(ctx, zone)
+		held, err := w.zoneHoldsData(ctx, zone)
 		switch {
 		case err != nil:
 		case !held:
-			g.log.Info("zone's bucket was missing; no chunk is placed there yet", "zone", zone)
+			w.log.Info("zone's bucket was missing; no chunk is placed there yet", "zone", zone)
 		default:
 			var started bool
-			_, started, err = g.startRebuild(ctx, zone, replacedGrace)
+			_, started, err = w.startRebuild(ctx, zone, replacedGrace)
 			if started {
-				g.log.Warn("zone answered without its bucket: replaced, rebuilding it", "zone", zone)
+				w.log.Warn("zone answered without its bucket: replaced, rebuilding it", "zone", zone)
 			}
 		}
 		if err != nil {
-			g.log.Error("starting the rebuild of a replaced zone", "zone", zone, "err", err)
+			w.log.Error("starting the rebuild of a replaced zone", "zone", zone, "err", err)
 		}
 	} else {
-		g.log.Info("zone answers again", "zone", zone)
+		w.log.Info("zone answers again", "zone", zone)
 	}
-	if err := g.expediteRepairs(ctx, zone); err != nil && ctx.Err() == nil {
-		g.log.Warn("rescheduling the repairs of a zone that answers again", "zone", zone, "err", err)
+	if err := w.expediteRepairs(ctx, zone); err != nil && ctx.Err() == nil {
+		w.log.Warn("rescheduling the repairs of a zone that answers again", "zone", zone, "err", err)
 	}
 }
 
@@ -220,8 +221,8 @@ func (g *Gateway) handleZoneEvent(zone string, replaced bool) {
 var errFound = errors.New("found")
 
 // zoneHoldsData reports whether the metadata places any chunk on zone.
-func (g *Gateway) zoneHoldsData(ctx context.Context, zone string) (bool, error) {
-	err := g.walkRebuild(ctx, g.zonePositions(zone), rebuildCursor{}, func(rebuildItem) error { return errFound })
+func (w *Workers) zoneHoldsData(ctx context.Context, zone string) (bool, error) {
+	err := w.walkRebuild(ctx, w.zonePositions(zone), rebuildCursor{}, func(rebuildItem) error { return errFound })
 	if errors.Is(err, errFound) {
 		return true, nil
 	}
@@ -230,18 +231,18 @@ func (g *Gateway) zoneHoldsData(ctx context.Context, zone string) (bool, error) 
 
 // expediteRepairs makes the queued repairs of zone (those waiting out a
 // backoff) due now: the zone answers again.
-func (g *Gateway) expediteRepairs(ctx context.Context, zone string) error {
-	q := g.cfg.Repairs
+func (w *Workers) expediteRepairs(ctx context.Context, zone string) error {
+	q := w.cfg.Repairs
 	if q == nil {
 		return nil
 	}
-	now := g.now()
+	now := w.now()
 	es, err := q.DueRepairs(ctx, now.Add(24*time.Hour), 10000)
 	if err != nil {
 		return mapMeta(err)
 	}
 	for _, e := range es {
-		if !e.Due.After(now) || g.zoneName(e.Placement, e.Zone) != zone {
+		if !e.Due.After(now) || w.zoneName(e.Placement, e.Zone) != zone {
 			continue
 		}
 		next := e
@@ -260,43 +261,43 @@ func (g *Gateway) expediteRepairs(ctx context.Context, zone string) error {
 // and at once when one is started here, it takes the lease of a running
 // rebuild that no live gateway holds and walks it at up to rate chunks
 // per second (0: no limit), one rebuild at a time.
-func (g *Gateway) RunRebuilds(ctx context.Context, rate float64) {
+func (w *Workers) RunRebuilds(ctx context.Context, rate float64) {
 	t := time.NewTicker(rebuildPoll)
 	defer t.Stop()
 	for {
-		for g.rebuildPass(ctx, rate) {
+		for w.rebuildPass(ctx, rate) {
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-		case <-g.rebuildPoke:
+		case <-w.rebuildPoke:
 		}
 	}
 }
 
 // rebuildPass works on one rebuild it can lease; it reports whether it
 // did (there may be more).
-func (g *Gateway) rebuildPass(ctx context.Context, rate float64) bool {
-	rs, err := g.meta.ListRebuilds(ctx)
+func (w *Workers) rebuildPass(ctx context.Context, rate float64) bool {
+	rs, err := w.meta.ListRebuilds(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
-			g.log.Warn("listing zone rebuilds", "err", err)
+			w.log.Warn("listing zone rebuilds", "err", err)
 		}
 		return false
 	}
 	for _, r := range rs {
-		if !r.Finished.IsZero() || r.Owner != "" && r.Owner != g.owner && g.now().Before(r.LeaseUntil) {
+		if !r.Finished.IsZero() || r.Owner != "" && r.Owner != w.owner && w.now().Before(r.LeaseUntil) {
 			continue
 		}
-		r.Owner, r.LeaseUntil = g.owner, g.now().Add(rebuildLease)
-		r, err := g.meta.PutRebuild(ctx, r)
+		r.Owner, r.LeaseUntil = w.owner, w.now().Add(rebuildLease)
+		r, err := w.meta.PutRebuild(ctx, r)
 		if err != nil {
 			continue // another gateway took it, or the store is away
 		}
-		g.log.Info("zone rebuild: working", "zone", r.Zone, "done", r.Done, "total", r.Total)
-		if err := g.rebuild(ctx, r, rate); err != nil && ctx.Err() == nil {
-			g.log.Warn("zone rebuild stopped", "zone", r.Zone, "err", err)
+		w.log.Info("zone rebuild: working", "zone", r.Zone, "done", r.Done, "total", r.Total)
+		if err := w.rebuild(ctx, r, rate); err != nil && ctx.Err() == nil {
+			w.log.Warn("zone rebuild stopped", "zone", r.Zone, "err", err)
 		}
 		return ctx.Err() == nil
 	}
@@ -328,21 +329,25 @@ type rebuildItem struct {
 
 // walkRebuild calls fn for every chunk placed on positions from cur on, in
 // order.
-func (g *Gateway) walkRebuild(ctx context.Context, positions []zonePos, cur rebuildCursor, fn func(rebuildItem) error) error {
-	bs, err := g.meta.ListBuckets(ctx)
+func (w *Workers) walkRebuild(ctx context.Context, positions []zonePos, cur rebuildCursor, fn func(rebuildItem) error) error {
+	bs, err := w.meta.ListBuckets(ctx)
 	if err != nil {
 		return mapMeta(err)
 	}
-	byName := map[string][]zonePos{}
+	byPlacement := map[*blobstore.Placement][]zonePos{}
 	for _, p := range positions {
-		byName[p.placement] = append(byName[p.placement], p)
+		byPlacement[p.placement] = append(byPlacement[p.placement], p)
 	}
 	// items yields the chunks of extents on the zone; done is how many of
 	// the unit's chunks came before, next makes the cursor after the i-th.
 	items := func(exts []meta.Extent, skip int, next func(i int) rebuildCursor) error {
 		i := 0
 		for _, x := range exts {
-			for _, p := range byName[PlacementOf(x.DataID)] {
+			pl, err := w.placements.ForData(x.DataID)
+			if err != nil {
+				continue // a placement no longer configured: on no zone
+			}
+			for _, p := range byPlacement[pl] {
 				for c := range chunks(x) {
 					i++
 					if i <= skip {
@@ -372,10 +377,10 @@ func (g *Gateway) walkRebuild(ctx context.Context, positions []zonePos, cur rebu
 				}
 			}
 			if !phaseUploads {
-				if err := g.walkObjects(ctx, c, items); err != nil {
+				if err := w.walkObjects(ctx, c, items); err != nil {
 					return err
 				}
-			} else if err := g.walkUploads(ctx, c, items); err != nil {
+			} else if err := w.walkUploads(ctx, c, items); err != nil {
 				return err
 			}
 		}
@@ -385,10 +390,10 @@ func (g *Gateway) walkRebuild(ctx context.Context, positions []zonePos, cur rebu
 
 type itemsFunc func(exts []meta.Extent, skip int, next func(i int) rebuildCursor) error
 
-func (g *Gateway) walkObjects(ctx context.Context, c rebuildCursor, items itemsFunc) error {
+func (w *Workers) walkObjects(ctx context.Context, c rebuildCursor, items itemsFunc) error {
 	after, first := c.After, true
 	for {
-		page, err := g.meta.ListObjects(ctx, c.Bucket, meta.ListOptions{After: after, Limit: 500})
+		page, err := w.meta.ListObjects(ctx, c.Bucket, meta.ListOptions{After: after, Limit: 500})
 		if err != nil {
 			return mapMeta(err)
 		}
@@ -413,15 +418,15 @@ func (g *Gateway) walkObjects(ctx context.Context, c rebuildCursor, items itemsF
 	}
 }
 
-func (g *Gateway) walkUploads(ctx context.Context, c rebuildCursor, items itemsFunc) error {
+func (w *Workers) walkUploads(ctx context.Context, c rebuildCursor, items itemsFunc) error {
 	key, id, first := c.After, c.AfterID, true
 	for {
-		ups, err := g.meta.ListUploads(ctx, c.Bucket, meta.UploadListOptions{KeyMarker: key, UploadIDMarker: id, Limit: 500})
+		ups, err := w.meta.ListUploads(ctx, c.Bucket, meta.UploadListOptions{KeyMarker: key, UploadIDMarker: id, Limit: 500})
 		if err != nil {
 			return mapMeta(err)
 		}
 		for _, u := range ups {
-			parts, err := g.meta.ListParts(ctx, u.UploadID, 0, 0)
+			parts, err := w.meta.ListParts(ctx, u.UploadID, 0, 0)
 			if err != nil && !errors.Is(err, meta.ErrNotFound) {
 				return mapMeta(err)
 			}
@@ -459,7 +464,7 @@ var errWaitZones = errors.New("zones did not answer")
 
 // rebuilder is one gateway's work on one leased rebuild.
 type rebuilder struct {
-	g         *Gateway
+	w         *Workers
 	r         meta.Rebuild
 	positions []zonePos
 	lastSave  time.Time
@@ -469,43 +474,43 @@ type rebuilder struct {
 // save writes the rebuild's progress and renews the lease. A write whose
 // outcome was unknown may have applied: a row still ours is adopted.
 func (b *rebuilder) save(ctx context.Context) error {
-	g := b.g
+	w := b.w
 	r := b.r
-	r.Updated, r.Owner, r.LeaseUntil = g.now(), g.owner, g.now().Add(rebuildLease)
-	saved, err := g.meta.PutRebuild(ctx, r)
+	r.Updated, r.Owner, r.LeaseUntil = w.now(), w.owner, w.now().Add(rebuildLease)
+	saved, err := w.meta.PutRebuild(ctx, r)
 	if errors.Is(err, meta.ErrPreconditionFailed) {
-		cur, gerr := g.meta.GetRebuild(ctx, r.Zone)
+		cur, gerr := w.meta.GetRebuild(ctx, r.Zone)
 		if gerr != nil {
 			return mapMeta(gerr)
 		}
-		if cur.Owner != g.owner || !cur.Started.Equal(r.Started) || !cur.Finished.IsZero() {
+		if cur.Owner != w.owner || !cur.Started.Equal(r.Started) || !cur.Finished.IsZero() {
 			return errLeaseLost
 		}
 		r.Version = cur.Version
-		saved, err = g.meta.PutRebuild(ctx, r)
+		saved, err = w.meta.PutRebuild(ctx, r)
 	}
 	if err != nil {
 		return mapMeta(err)
 	}
-	b.r, b.lastSave = saved, g.now()
+	b.r, b.lastSave = saved, w.now()
 	return nil
 }
 
-func (g *Gateway) setWaiting(zone, why string) {
-	g.rebuildMu.Lock()
-	defer g.rebuildMu.Unlock()
+func (w *Workers) setWaiting(zone, why string) {
+	w.rebuildMu.Lock()
+	defer w.rebuildMu.Unlock()
 	if why == "" {
-		delete(g.rebuildWaiting, zone)
+		delete(w.rebuildWaiting, zone)
 	} else {
-		g.rebuildWaiting[zone] = why
+		w.rebuildWaiting[zone] = why
 	}
 }
 
 // rebuild walks a leased rebuild to its end, or until ctx ends or the
 // lease is lost.
-func (g *Gateway) rebuild(ctx context.Context, r meta.Rebuild, rate float64) error {
-	b := &rebuilder{g: g, r: r, positions: g.zonePositions(r.Zone), lastSave: g.now(), limit: newLimiter(rate)}
-	defer g.setWaiting(r.Zone, "")
+func (w *Workers) rebuild(ctx context.Context, r meta.Rebuild, rate float64) error {
+	b := &rebuilder{w: w, r: r, positions: w.zonePositions(r.Zone), lastSave: w.now(), limit: newLimiter(rate)}
+	defer w.setWaiting(r.Zone, "")
 	var cur rebuildCursor
 	if r.Cursor != "" {
 		if err := json.Unmarshal([]byte(r.Cursor), &cur); err != nil {
@@ -514,8 +519,8 @@ func (g *Gateway) rebuild(ctx context.Context, r meta.Rebuild, rate float64) err
 	} else if r.Done == 0 && r.Total == 0 {
 		// Count first, so that progress has a total.
 		var n int64
-		err := g.walkRebuild(ctx, b.positions, rebuildCursor{}, func(rebuildItem) error {
-			if n++; n%10000 == 0 && g.now().Sub(b.lastSave) > rebuildLease/4 {
+		err := w.walkRebuild(ctx, b.positions, rebuildCursor{}, func(rebuildItem) error {
+			if n++; n%10000 == 0 && w.now().Sub(b.lastSave) > rebuildLease/4 {
 				return b.save(ctx)
 			}
 			return nil
@@ -537,12 +542,12 @@ func (g *Gateway) rebuild(ctx context.Context, r meta.Rebuild, rate float64) err
 		c, _ := json.Marshal(last.next)
 		b.r.Cursor = string(c)
 		window = window[:0]
-		if g.now().Sub(b.lastSave) >= rebuildSave {
+		if w.now().Sub(b.lastSave) >= rebuildSave {
 			return b.save(ctx)
 		}
 		return nil
 	}
-	err := g.walkRebuild(ctx, b.positions, cur, func(it rebuildItem) error {
+	err := w.walkRebuild(ctx, b.positions, cur, func(it rebuildItem) error {
 		window = append(window, it)
 		if len(window) == rebuildWindow {
 			return flush()
@@ -558,12 +563,12 @@ func (g *Gateway) rebuild(ctx context.Context, r meta.Rebuild, rate float64) err
 		}
 		return err
 	}
-	b.r.Finished = g.now()
+	b.r.Finished = w.now()
 	if err := b.save(ctx); err != nil {
 		return err
 	}
-	g.log.Warn("zone rebuild finished", "zone", r.Zone, "chunks", b.r.Done, "bytes", b.r.Bytes,
-		"failed", b.r.Failed, "took", g.now().Sub(r.Started).Round(time.Millisecond))
+	w.log.Warn("zone rebuild finished", "zone", r.Zone, "chunks", b.r.Done, "bytes", b.r.Bytes,
+		"failed", b.r.Failed, "took", w.now().Sub(r.Started).Round(time.Millisecond))
 	return nil
 }
 
@@ -582,7 +587,7 @@ func (b *rebuilder) doWindow(ctx context.Context, items []rebuildItem) error {
 				return err
 			}
 			wg.Go(func() {
-				n, err := b.g.rebuildChunk(ctx, it)
+				n, err := b.w.rebuildChunk(ctx, it)
 				mu.Lock()
 				defer mu.Unlock()
 				switch {
@@ -602,15 +607,15 @@ func (b *rebuilder) doWindow(ctx context.Context, items []rebuildItem) error {
 			b.r.Done += done
 			b.r.Failed += failed
 			b.r.Bytes += bytes
-			b.g.setWaiting(b.r.Zone, "")
+			b.w.setWaiting(b.r.Zone, "")
 			return nil
 		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		why := errors.Join(errs...).Error()
-		b.g.setWaiting(b.r.Zone, why)
-		b.g.log.Warn("zone rebuild waiting for zones to answer", "zone", b.r.Zone, "retry_in", wait, "err", errs[0])
+		b.w.setWaiting(b.r.Zone, why)
+		b.w.log.Warn("zone rebuild waiting for zones to answer", "zone", b.r.Zone, "retry_in", wait, "err", errs[0])
 		if err := b.save(ctx); err != nil {
 			return err
 		}
@@ -630,7 +635,7 @@ var errChunkLost = errors.New("too few good copies or shards")
 // missing or damaged. It returns the bytes written; errChunkLost when too
 // few good copies or shards remain while every zone answers; another error
 // when the rebuild must wait and retry (a zone did not answer).
-func (g *Gateway) rebuildChunk(ctx context.Context, it rebuildItem) (int64, error) {
+func (w *Workers) rebuildChunk(ctx context.Context, it rebuildItem) (int64, error) {
 	h, err := it.pos.driver.Check(ctx, it.key)
 	if err != nil {
 		return 0, err
@@ -642,13 +647,13 @@ func (g *Gateway) rebuildChunk(ctx context.Context, it rebuildItem) (int64, erro
 		}
 		// An old-format copy: rewrite it in the current format.
 	case placement.Unreachable:
-		return 0, fmt.Errorf("%w: zone %s (placement %s) does not answer", errWaitZones, g.zoneName(it.pos.placement, it.pos.index), it.pos.placement)
+		return 0, fmt.Errorf("%w: zone %s (placement %s) does not answer", errWaitZones, it.pos.placement.Zones[it.pos.index], it.pos.placement.Name)
 	}
 	if !h.Recoverable {
-		if chunkState(h, placement.Needed(it.pos.driver)) == chunkUnavailable {
+		if chunkState(h, it.pos.placement.K) == chunkUnavailable {
 			return 0, fmt.Errorf("%w: %s/%d has too few good shards until other zones answer", errWaitZones, it.key.DataID, it.key.Index)
 		}
-		g.log.Error("zone rebuild: chunk lost, too few good copies or shards remain", "data_id", it.key.DataID, "index", it.key.Index, "placement", it.pos.placement)
+		w.log.Error("zone rebuild: chunk lost, too few good copies or shards remain", "data_id", it.key.DataID, "index", it.key.Index, "placement", it.pos.placement.Name)
 		return 0, errChunkLost
 	}
 	err = it.pos.driver.Repair(ctx, it.key, []int{it.pos.index})

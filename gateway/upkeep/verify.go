@@ -1,4 +1,4 @@
-package gateway
+package upkeep
 
 import (
 	"context"
@@ -39,39 +39,35 @@ type GCReport struct {
 // checks references before it deletes anything, so queueing is safe even
 // if an orphan became referenced meanwhile (it cannot: data ids are never
 // reused).
-func (g *Gateway) VerifyGC(ctx context.Context, queue bool) (GCReport, error) {
+func (w *Workers) VerifyGC(ctx context.Context, queue bool) (GCReport, error) {
 	rep := GCReport{Orphans: []string{}, Missing: []string{}}
-	start := g.now()
+	start := w.now()
 	refs := map[string]meta.Extent{}
-	err := g.eachExtent(ctx, "", func(o meta.Object, x meta.Extent) error {
+	err := w.eachExtent(ctx, "", func(o meta.Object, x meta.Extent) error {
 		refs[x.DataID] = x
 		return nil
 	})
 	if err != nil {
 		return rep, err
 	}
-	if err := g.eachPart(ctx, func(u meta.Upload, p meta.Part) error {
+	if err := w.eachPart(ctx, func(u meta.Upload, p meta.Part) error {
 		refs[p.Extent.DataID] = p.Extent
 		return nil
 	}); err != nil {
 		return rep, err
 	}
 	rep.Referenced = len(refs)
-	stores := map[string]*blobstore.Store{"": g.blobs}
-	for name, s := range g.cfg.Placements {
-		stores[name] = s
-	}
-	listed := map[string]bool{} // placements whose data sets were listed
+	listed := map[*blobstore.Placement]bool{} // placements whose data sets were listed
 	stored := map[string]bool{}
-	for name, s := range stores {
-		l, ok := s.Driver().(blobstore.Lister)
+	for _, p := range w.placements.All() {
+		l, ok := p.Store.Driver().(blobstore.Lister)
 		if !ok {
-			rep.Unlisted = append(rep.Unlisted, name)
+			rep.Unlisted = append(rep.Unlisted, p.Name)
 			continue
 		}
-		listed[name] = true
+		listed[p] = true
 		err := l.ListDataIDs(ctx, func(id string) error {
-			if PlacementOf(id) != name {
+			if of, err := w.placements.ForData(id); err != nil || of != p {
 				return nil // not a data id of this store's (another placement sharing it)
 			}
 			stored[id] = true
@@ -82,7 +78,7 @@ func (g *Gateway) VerifyGC(ctx context.Context, queue bool) (GCReport, error) {
 		}
 	}
 	rep.Stored = len(stored)
-	horizon := start.Add(-g.cfg.UploadGrace - g.cfg.ReclaimDelay)
+	horizon := start.Add(-w.cfg.UploadGrace - w.cfg.ReclaimDelay)
 	for id := range stored {
 		if _, ok := refs[id]; ok {
 			continue
@@ -94,15 +90,16 @@ func (g *Gateway) VerifyGC(ctx context.Context, queue bool) (GCReport, error) {
 		rep.Orphans = append(rep.Orphans, id)
 		if queue {
 			// Size unknown (-1): the store deletes every chunk it holds of id.
-			e := meta.GCEntry{Due: g.now().Truncate(time.Millisecond), DataID: id, Size: -1}
-			if err := g.meta.Enqueue(ctx, e); err != nil {
+			e := meta.GCEntry{Due: w.now().Truncate(time.Millisecond), DataID: id, Size: -1}
+			if err := w.meta.Enqueue(ctx, e); err != nil {
 				return rep, mapMeta(err)
 			}
 			rep.Queued++
 		}
 	}
 	for id := range refs {
-		if listed[PlacementOf(id)] && !stored[id] && refs[id].Size > 0 {
+		p, err := w.placements.ForData(id)
+		if err == nil && listed[p] && !stored[id] && refs[id].Size > 0 {
 			rep.Missing = append(rep.Missing, id)
 		}
 	}
@@ -122,20 +119,20 @@ func dataIDTime(id string) (time.Time, bool) {
 }
 
 // eachPart calls fn for every part of every multipart upload in progress.
-func (g *Gateway) eachPart(ctx context.Context, fn func(u meta.Upload, p meta.Part) error) error {
-	bs, err := g.meta.ListBuckets(ctx)
+func (w *Workers) eachPart(ctx context.Context, fn func(u meta.Upload, p meta.Part) error) error {
+	bs, err := w.meta.ListBuckets(ctx)
 	if err != nil {
 		return mapMeta(err)
 	}
 	for _, b := range bs {
 		opts := meta.UploadListOptions{Limit: 500}
 		for {
-			page, err := g.meta.ListUploads(ctx, b.Name, opts)
+			page, err := w.meta.ListUploads(ctx, b.Name, opts)
 			if err != nil {
 				return mapMeta(err)
 			}
 			for _, u := range page {
-				ps, err := g.allParts(ctx, u.UploadID)
+				ps, err := w.allParts(ctx, u.UploadID)
 				if err != nil && !errors.Is(err, meta.ErrNotFound) {
 					return err
 				}

@@ -1,4 +1,4 @@
-package gateway
+package upkeep
 
 import (
 	"context"
@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/dolium/dolium/blobstore"
-	"github.com/dolium/dolium/blobstore/placement"
 )
 
 // Zone states, as `dolium admin zones` shows them.
@@ -25,12 +24,12 @@ const (
 // can tell a zone that is down (unreachable) from one that was replaced
 // (it answers, with its bucket gone: blobstore.ErrReplaced) and notice when
 // a zone comes back. Wrap every zone's driver before building the
-// placements on it, and give the monitor to the Gateway (Config.Zones).
+// placements on it, and give the monitor to the Workers (Config.Zones).
 // It is safe for concurrent use.
 type ZoneMonitor struct {
 	mu       sync.Mutex
 	zones    map[string]*zoneHealth
-	handler  func(zone string, replaced bool) // the Gateway's; nil until New
+	handler  func(zone string, replaced bool) // the Workers'; nil until New
 	pending  []string                         // replacements seen before a handler was set
 	now      func() time.Time
 	probeKey blobstore.ChunkKey
@@ -224,42 +223,42 @@ func (w *watched) Delete(ctx context.Context, dataID string, count int) error {
 	return err
 }
 
-// zonePos is one place a zone holds chunks: position index of placement
-// name's zone list.
+// zonePos is one place a zone holds chunks: position index of a
+// placement's zone list.
 type zonePos struct {
-	placement string
-	driver    placement.Driver
+	placement *blobstore.Placement
+	driver    zoned
 	index     int
 }
 
 // zonePositions returns every placement position of zone, by placement name.
-func (g *Gateway) zonePositions(zone string) []zonePos {
+func (w *Workers) zonePositions(zone string) []zonePos {
 	var out []zonePos
-	for _, name := range g.Placements() {
-		d, err := g.placementDriver(name)
+	for _, p := range w.placements.Named() {
+		d, err := zonesOf(p)
 		if err != nil {
 			continue
 		}
-		for i, z := range d.Zones() {
+		for i, z := range p.Zones {
 			if z == zone {
-				out = append(out, zonePos{placement: name, driver: d, index: i})
+				out = append(out, zonePos{placement: p, driver: d, index: i})
 			}
 		}
 	}
 	return out
 }
 
-// zoneName returns the name of zone index of a placement ("" if unknown).
-func (g *Gateway) zoneName(placementName string, index int) string {
-	d, err := g.placementDriver(placementName)
+// zoneName returns the name of zone index of the placement a repair entry
+// names ("" if unknown).
+func (w *Workers) zoneName(placementName string, index int) string {
+	p, err := w.placements.ByName(placementName)
 	if err != nil {
 		return ""
 	}
-	zs := d.Zones()
-	if index < 0 || index >= len(zs) {
+	if _, err := zonesOf(p); err != nil || index < 0 || index >= len(p.Zones) {
 		return ""
 	}
-	return zs[index]
+	return p.Zones[index]
 }
 
 // ZoneStatus is one zone of a placement as `dolium admin zones` shows it.
@@ -285,8 +284,8 @@ type PlacementZones struct {
 // ZoneReport probes every zone (one request each, in parallel, bounded by
 // timeout) and returns each placement's zones with their states and any
 // rebuild's progress.
-func (g *Gateway) ZoneReport(ctx context.Context, timeout time.Duration) ([]PlacementZones, error) {
-	mon := g.cfg.Zones
+func (w *Workers) ZoneReport(ctx context.Context, timeout time.Duration) ([]PlacementZones, error) {
+	mon := w.cfg.Zones
 	probed := map[string]error{}
 	if mon != nil {
 		var mu sync.Mutex
@@ -302,7 +301,7 @@ func (g *Gateway) ZoneReport(ctx context.Context, timeout time.Duration) ([]Plac
 		wg.Wait()
 	}
 	rebuilds := map[string]RebuildStatus{}
-	rs, err := g.Rebuilds(ctx)
+	rs, err := w.Rebuilds(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -310,13 +309,12 @@ func (g *Gateway) ZoneReport(ctx context.Context, timeout time.Duration) ([]Plac
 		rebuilds[r.Zone] = r
 	}
 	var out []PlacementZones
-	for _, name := range g.Placements() {
-		d, err := g.placementDriver(name)
-		if err != nil {
+	for _, p := range w.placements.Named() {
+		if _, err := zonesOf(p); err != nil {
 			continue
 		}
-		pz := PlacementZones{Placement: name, Scheme: placement.Scheme(d), Needed: placement.Needed(d)}
-		for i, z := range d.Zones() {
+		pz := PlacementZones{Placement: p.Name, Scheme: string(p.Scheme), Needed: p.K}
+		for i, z := range p.Zones {
 			st := ZoneStatus{Name: z, Index: i, State: ZoneUnknown}
 			if mon != nil {
 				v := mon.view(z)
@@ -346,8 +344,8 @@ func (g *Gateway) ZoneReport(ctx context.Context, timeout time.Duration) ([]Plac
 // RunZoneProbes probes every zone every interval until ctx ends, so that a
 // replaced zone is noticed, and a zone that came back is used again, while
 // no request reaches it.
-func (g *Gateway) RunZoneProbes(ctx context.Context, interval, timeout time.Duration) {
-	mon := g.cfg.Zones
+func (w *Workers) RunZoneProbes(ctx context.Context, interval, timeout time.Duration) {
+	mon := w.cfg.Zones
 	if mon == nil || interval <= 0 {
 		return
 	}

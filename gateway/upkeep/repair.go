@@ -1,4 +1,4 @@
-package gateway
+package upkeep
 
 import (
 	"context"
@@ -37,15 +37,26 @@ func (r recorder) Record(ctx context.Context, rp placement.Repair) error {
 	})
 }
 
-// placementDriver returns the driver of a named placement.
-func (g *Gateway) placementDriver(name string) (placement.Driver, error) {
-	s, err := g.store(name)
-	if err != nil {
-		return nil, err
-	}
-	d, ok := s.Driver().(placement.Driver)
-	if !ok {
-		return nil, fmt.Errorf("placement %q has no zones", name)
+// zoned is what the workers need of a placement policy's driver beyond
+// the typed policy (blobstore.Placement): a chunk's health in each zone, its
+// repair, and a delete a zone missed. Both schemes of blobstore/placement
+// offer it.
+type zoned interface {
+	Check(ctx context.Context, k blobstore.ChunkKey) (placement.Health, error)
+	Repair(ctx context.Context, k blobstore.ChunkKey, zones []int) error
+	DeleteZone(ctx context.Context, dataID string, count int, zone int) error
+}
+
+var (
+	_ zoned = (*placement.Replicated)(nil)
+	_ zoned = (*placement.Erasure)(nil)
+)
+
+// zonesOf returns the zone operations of a policy's driver.
+func zonesOf(p *blobstore.Placement) (zoned, error) {
+	d, ok := p.Store.Driver().(zoned)
+	if p.Scheme == blobstore.Primary || !ok {
+		return nil, fmt.Errorf("placement %q has no zones", p.Name)
 	}
 	return d, nil
 }
@@ -85,23 +96,23 @@ func repairGone(err error) bool {
 // put back with backoff, except for one per zone and pass, which probes
 // the zone. Only an entry with nothing good left to rebuild from is
 // dropped (and counted unrecoverable); every other failure is retried.
-func (g *Gateway) RepairOnce(ctx context.Context, limit int) (RepairStats, error) {
+func (w *Workers) RepairOnce(ctx context.Context, limit int) (RepairStats, error) {
 	var st RepairStats
-	q := g.cfg.Repairs
+	q := w.cfg.Repairs
 	if q == nil {
 		return st, nil
 	}
-	es, err := q.DueRepairs(ctx, g.now(), limit)
+	es, err := q.DueRepairs(ctx, w.now(), limit)
 	if err != nil {
 		return st, mapMeta(err)
 	}
 	probed := map[string]bool{}
 	for _, e := range es {
-		zone := g.zoneName(e.Placement, e.Zone)
+		zone := w.zoneName(e.Placement, e.Zone)
 		err := errZoneSkippedDown
-		if !g.cfg.Zones.down(zone) || !probed[zone] {
+		if !w.cfg.Zones.down(zone) || !probed[zone] {
 			probed[zone] = true
-			err = g.repair(ctx, e)
+			err = w.repair(ctx, e)
 		}
 		switch {
 		case err == nil:
@@ -110,11 +121,11 @@ func (g *Gateway) RepairOnce(ctx context.Context, limit int) (RepairStats, error
 			// Nothing good is left to rebuild from: deleted data (the
 			// collector got there first) or a lost chunk.
 			st.Unrecoverable++
-			g.log.Warn("repair: chunk cannot be rebuilt", "placement", e.Placement, "data_id", e.DataID, "index", e.Index, "zone", e.Zone, "err", err)
+			w.log.Warn("repair: chunk cannot be rebuilt", "placement", e.Placement, "data_id", e.DataID, "index", e.Index, "zone", e.Zone, "err", err)
 		default:
 			next := e
 			next.Attempts++
-			next.Due = g.now().Add(repairBackoff(e.Attempts)).Truncate(time.Millisecond)
+			next.Due = w.now().Add(repairBackoff(e.Attempts)).Truncate(time.Millisecond)
 			if qerr := q.EnqueueRepair(ctx, next); qerr != nil {
 				return st, mapMeta(qerr)
 			}
@@ -131,8 +142,12 @@ func (g *Gateway) RepairOnce(ctx context.Context, limit int) (RepairStats, error
 // errZoneSkippedDown: a repair not attempted because its zone failed its last call.
 var errZoneSkippedDown = fmt.Errorf("zone failed its last call: %w", blobstore.ErrUnavailable)
 
-func (g *Gateway) repair(ctx context.Context, e meta.RepairEntry) error {
-	d, err := g.placementDriver(e.Placement)
+func (w *Workers) repair(ctx context.Context, e meta.RepairEntry) error {
+	p, err := w.placements.ByName(e.Placement)
+	if err != nil {
+		return fmt.Errorf("%w: %v", blobstore.ErrNotFound, err)
+	}
+	d, err := zonesOf(p)
 	if err != nil {
 		return fmt.Errorf("%w: %v", blobstore.ErrNotFound, err)
 	}
@@ -143,78 +158,17 @@ func (g *Gateway) repair(ctx context.Context, e meta.RepairEntry) error {
 }
 
 // RunRepairs runs RepairOnce every interval until ctx ends.
-func (g *Gateway) RunRepairs(ctx context.Context, interval time.Duration, onPass func(RepairStats, error)) {
+func (w *Workers) RunRepairs(ctx context.Context, interval time.Duration, onPass func(RepairStats, error)) {
 	runEvery(ctx, interval, func() bool {
-		st, err := g.RepairOnce(ctx, 200)
+		st, err := w.RepairOnce(ctx, 200)
 		if onPass != nil {
 			onPass(st, err)
 		}
 		if err != nil && ctx.Err() == nil {
-			g.log.Warn("repair pass failed", "err", err)
+			w.log.Warn("repair pass failed", "err", err)
 		}
 		return err == nil && st.Processed == 200
 	})
-}
-
-// runEvery calls pass at once and then every interval until ctx ends; while
-// pass reports more work, it is called again without waiting.
-func runEvery(ctx context.Context, interval time.Duration, pass func() (more bool)) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		for pass() {
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-// eachExtent calls fn for every extent of every object of bucket ("" = all
-// buckets), in key order.
-func (g *Gateway) eachExtent(ctx context.Context, bucket string, fn func(o meta.Object, x meta.Extent) error) error {
-	var buckets []string
-	if bucket != "" {
-		buckets = []string{bucket}
-	} else {
-		bs, err := g.meta.ListBuckets(ctx)
-		if err != nil {
-			return mapMeta(err)
-		}
-		for _, b := range bs {
-			buckets = append(buckets, b.Name)
-		}
-	}
-	for _, b := range buckets {
-		after := ""
-		for {
-			page, err := g.meta.ListObjects(ctx, b, meta.ListOptions{After: after, Limit: 500})
-			if err != nil {
-				return mapMeta(err)
-			}
-			for _, o := range page {
-				for _, x := range o.Extents {
-					if err := fn(o, x); err != nil {
-						return err
-					}
-				}
-				after = o.Key
-			}
-			if len(page) < 500 {
-				break
-			}
-		}
-	}
-	return nil
-}
-
-func chunks(x meta.Extent) int {
-	if x.Size == 0 || x.ChunkSize <= 0 {
-		return 0
-	}
-	return int((x.Size + x.ChunkSize - 1) / x.ChunkSize)
 }
 
 // ScrubStats counts one scrub pass.
@@ -227,7 +181,7 @@ type ScrubStats struct {
 // most rate chunks per second (0: no limit), verifying checksums, and
 // queues what is missing or corrupt for repair. Unreachable zones are left
 // to the write path's records and the next pass.
-func (g *Gateway) ScrubOnce(ctx context.Context, rate float64) (ScrubStats, error) {
+func (w *Workers) ScrubOnce(ctx context.Context, rate float64) (ScrubStats, error) {
 	var st ScrubStats
 	var tick <-chan time.Time
 	if rate > 0 {
@@ -235,18 +189,18 @@ func (g *Gateway) ScrubOnce(ctx context.Context, rate float64) (ScrubStats, erro
 		defer t.Stop()
 		tick = t.C
 	}
-	err := g.eachExtent(ctx, "", func(o meta.Object, x meta.Extent) error {
-		name := PlacementOf(x.DataID)
-		if name == "" {
+	err := w.eachExtent(ctx, "", func(o meta.Object, x meta.Extent) error {
+		p, err := w.placements.ForData(x.DataID)
+		if err != nil || p.Scheme == blobstore.Primary {
+			return nil // the primary store, or a placement no longer configured: nothing to check against
+		}
+		d, err := zonesOf(p)
+		if err != nil {
 			return nil
 		}
-		d, err := g.placementDriver(name)
-		if err != nil {
-			return nil // a placement no longer configured: nothing to check against
-		}
 		var rec placement.Recorder
-		if q := g.cfg.Repairs; q != nil {
-			rec = RepairRecorder(q, name, g.cfg.Now)
+		if q := w.cfg.Repairs; q != nil {
+			rec = RepairRecorder(q, p.Name, w.cfg.Now)
 		}
 		for i := range chunks(x) {
 			if tick != nil {
@@ -278,14 +232,14 @@ func (g *Gateway) ScrubOnce(ctx context.Context, rate float64) (ScrubStats, erro
 }
 
 // RunScrubber runs ScrubOnce every interval until ctx ends.
-func (g *Gateway) RunScrubber(ctx context.Context, interval time.Duration, rate float64, onPass func(ScrubStats, error)) {
+func (w *Workers) RunScrubber(ctx context.Context, interval time.Duration, rate float64, onPass func(ScrubStats, error)) {
 	runEvery(ctx, interval, func() bool {
-		st, err := g.ScrubOnce(ctx, rate)
+		st, err := w.ScrubOnce(ctx, rate)
 		if onPass != nil {
 			onPass(st, err)
 		}
 		if err != nil && ctx.Err() == nil {
-			g.log.Warn("scrub pass failed", "err", err)
+			w.log.Warn("scrub pass failed", "err", err)
 		}
 		return false
 	})
@@ -354,7 +308,7 @@ func chunkState(h placement.Health, needed int) int {
 
 // RedundancyReport checks every chunk of every object of bucket ("" = all)
 // in every zone and classifies the objects by their worst chunk.
-func (g *Gateway) RedundancyReport(ctx context.Context, bucket string) (Redundancy, error) {
+func (w *Workers) RedundancyReport(ctx context.Context, bucket string) (Redundancy, error) {
 	var r Redundancy
 	type objState struct {
 		id     string
@@ -363,7 +317,7 @@ func (g *Gateway) RedundancyReport(ctx context.Context, bucket string) (Redundan
 	}
 	var objs []*objState
 	byID := map[string]*objState{}
-	err := g.eachExtent(ctx, bucket, func(o meta.Object, x meta.Extent) error {
+	err := w.eachExtent(ctx, bucket, func(o meta.Object, x meta.Extent) error {
 		id := o.Bucket + "/" + o.Key
 		os, ok := byID[id]
 		if !ok {
@@ -371,17 +325,20 @@ func (g *Gateway) RedundancyReport(ctx context.Context, bucket string) (Redundan
 			byID[id] = os
 			objs = append(objs, os)
 		}
-		name := PlacementOf(x.DataID)
-		if name == "" {
+		p, err := w.placements.ForData(x.DataID)
+		if err == nil && p.Scheme == blobstore.Primary {
 			return nil
 		}
 		os.placed = true
-		d, err := g.placementDriver(name)
+		var d zoned
+		if err == nil {
+			d, err = zonesOf(p)
+		}
 		if err != nil {
 			os.worst = chunkLost // its placement is no longer configured
 			return nil
 		}
-		needed := placement.Needed(d)
+		needed := p.K
 		for i := range chunks(x) {
 			h, err := d.Check(ctx, blobstore.ChunkKey{DataID: x.DataID, Index: i})
 			if err != nil {
@@ -427,15 +384,15 @@ func (g *Gateway) RedundancyReport(ctx context.Context, bucket string) (Redundan
 			add(&r.LostObjects, os.id)
 		}
 	}
-	if q := g.cfg.Repairs; q != nil {
+	if q := w.cfg.Repairs; q != nil {
 		n, err := q.RepairLen(ctx)
 		if err != nil {
 			return r, mapMeta(err)
 		}
 		r.RepairQueue = n
 	}
-	if len(g.cfg.Placements) > 0 {
-		rs, err := g.Rebuilds(ctx)
+	if len(w.placements.Names()) > 0 {
+		rs, err := w.Rebuilds(ctx)
 		if err != nil {
 			return r, err
 		}

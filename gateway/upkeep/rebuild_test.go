@@ -1,4 +1,4 @@
-package gateway
+package upkeep
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"github.com/dolium/dolium/blobstore"
 	"github.com/dolium/dolium/blobstore/mem"
 	"github.com/dolium/dolium/blobstore/placement"
+	"github.com/dolium/dolium/gateway"
 	"github.com/dolium/dolium/meta"
 	"github.com/dolium/dolium/meta/pebble"
 )
@@ -80,8 +81,9 @@ type rebuildRig struct {
 	ms     *pebble.Store
 	clouds []*cloud
 	mon    *ZoneMonitor
-	g      *Gateway
-	store  *blobstore.Store
+	g      *gateway.Gateway
+	w      *Workers
+	ec21   *blobstore.Placement
 }
 
 func newRebuildRig(t *testing.T) *rebuildRig {
@@ -103,32 +105,38 @@ func newRebuildRig(t *testing.T) *rebuildRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.store = blobstore.New(ec, blobstore.Options{ChunkSize: 64 << 10})
-	r.g = r.gateway()
+	if r.ec21, err = placement.Resolve(blobstore.New(ec, blobstore.Options{ChunkSize: 64 << 10})); err != nil {
+		t.Fatal(err)
+	}
+	r.w = r.workers()
+	r.g = r.w.g
 	if err := r.g.CreateBucket(t.Context(), "alice", "bkt"); err != nil {
 		t.Fatal(err)
 	}
 	return r
 }
 
-// gateway returns another gateway on the rig's stores (a second process).
-func (r *rebuildRig) gateway() *Gateway {
-	return New(Config{
-		Meta: r.ms, Blobs: blobstore.New(mem.New(), blobstore.Options{}), Repairs: r.ms, Zones: r.mon,
-		Placements: map[string]*blobstore.Store{"ec21": r.store}, DefaultPlacement: "ec21",
-	})
+// workers returns another gateway on the rig's stores (a second process),
+// by its workers.
+func (r *rebuildRig) workers() *Workers {
+	set, err := blobstore.NewPlacements(blobstore.New(mem.New(), blobstore.Options{}), r.ec21)
+	if err != nil {
+		panic(err)
+	}
+	g := gateway.New(gateway.Config{Meta: r.ms, Placements: set, DefaultPlacement: "ec21"})
+	return New(Config{Gateway: g, Meta: r.ms, Placements: set, Repairs: r.ms, Zones: r.mon})
 }
 
 func (r *rebuildRig) put(t *testing.T, key string, data []byte) {
 	t.Helper()
-	if _, err := r.g.PutObject(t.Context(), PutInput{Bucket: "bkt", Key: key, Owner: "alice", Body: bytes.NewReader(data), Size: int64(len(data))}); err != nil {
+	if _, err := r.g.PutObject(t.Context(), gateway.PutInput{Bucket: "bkt", Key: key, Owner: "alice", Body: bytes.NewReader(data), Size: int64(len(data))}); err != nil {
 		t.Fatalf("PutObject(%s): %v", key, err)
 	}
 }
 
 func (r *rebuildRig) read(t *testing.T, key string) []byte {
 	t.Helper()
-	out, err := r.g.GetObject(t.Context(), GetInput{Bucket: "bkt", Key: key, Owner: "alice"}, false)
+	out, err := r.g.GetObject(t.Context(), gateway.GetInput{Bucket: "bkt", Key: key, Owner: "alice"}, false)
 	if err != nil {
 		t.Fatalf("GetObject(%s): %v", key, err)
 	}
@@ -153,12 +161,12 @@ func (r *rebuildRig) fill(t *testing.T) (map[string][]byte, int) {
 		objs[key] = data
 		chunks += (len(data) + 64<<10 - 1) / (64 << 10)
 	}
-	u, err := r.g.CreateMultipartUpload(t.Context(), CreateUploadInput{Bucket: "bkt", Key: "big", Owner: "alice"})
+	u, err := r.g.CreateMultipartUpload(t.Context(), gateway.CreateUploadInput{Bucket: "bkt", Key: "big", Owner: "alice"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	part := randBytes(3*64<<10, 99)
-	if _, err := r.g.UploadPart(t.Context(), PartInput{Bucket: "bkt", Key: "big", Owner: "alice", UploadID: u.UploadID,
+	if _, err := r.g.UploadPart(t.Context(), gateway.PartInput{Bucket: "bkt", Key: "big", Owner: "alice", UploadID: u.UploadID,
 		PartNumber: 1, Body: bytes.NewReader(part), Size: int64(len(part))}); err != nil {
 		t.Fatal(err)
 	}
@@ -214,14 +222,14 @@ func TestRebuildReplacedZone(t *testing.T) {
 	if !rb.Finished.IsZero() || rb.Done != 0 {
 		t.Fatalf("new rebuild = %+v, want running from the start", rb)
 	}
-	if rep, _ := r.g.RedundancyReport(ctx, ""); rep.Degraded == 0 || len(rep.Rebuilds) != 1 || !rep.Rebuilds[0].Running {
+	if rep, _ := r.w.RedundancyReport(ctx, ""); rep.Degraded == 0 || len(rep.Rebuilds) != 1 || !rep.Rebuilds[0].Running {
 		t.Errorf("report during the rebuild = %+v, want degraded objects and a running rebuild", rep)
 	}
-	if zs, err := r.g.ZoneReport(ctx, time.Second); err != nil || zs[0].Zones[0].State != ZoneRebuilding || zs[0].Zones[1].State != ZoneOK {
+	if zs, err := r.w.ZoneReport(ctx, time.Second); err != nil || zs[0].Zones[0].State != ZoneRebuilding || zs[0].Zones[1].State != ZoneOK {
 		t.Errorf("ZoneReport during the rebuild = %+v, %v; want z0 %s, z1 %s", zs, err, ZoneRebuilding, ZoneOK)
 	}
 
-	if !r.g.rebuildPass(ctx, 0) {
+	if !r.w.rebuildPass(ctx, 0) {
 		t.Fatal("rebuildPass found no rebuild to work on")
 	}
 	rb, err := r.ms.GetRebuild(ctx, "z0")
@@ -234,7 +242,7 @@ func TestRebuildReplacedZone(t *testing.T) {
 	if n := zoneChunks(t, r.clouds[0]); n != chunks {
 		t.Errorf("zone z0 holds %d chunks after the rebuild, want %d", n, chunks)
 	}
-	rep, err := r.g.RedundancyReport(ctx, "")
+	rep, err := r.w.RedundancyReport(ctx, "")
 	if err != nil || rep.FullyRedundant != len(objs) || rep.Degraded != 0 || len(rep.Rebuilds) != 1 || rep.Rebuilds[0].Running {
 		t.Errorf("report after the rebuild = %+v, %v; want %d fully redundant, the rebuild finished", rep, err, len(objs))
 	}
@@ -246,21 +254,21 @@ func TestRebuildReplacedZone(t *testing.T) {
 
 	// A second pass finds nothing to do; a manual restart walks again and
 	// rewrites nothing, every chunk being there.
-	if r.g.rebuildPass(ctx, 0) {
+	if r.w.rebuildPass(ctx, 0) {
 		t.Error("rebuildPass worked on a finished rebuild")
 	}
 	writes := r.clouds[0].writes.Load()
-	if _, started, err := r.g.StartRebuild(ctx, "z0"); err != nil || !started {
+	if _, started, err := r.w.StartRebuild(ctx, "z0"); err != nil || !started {
 		t.Fatalf("StartRebuild(z0) = %v, %v; want started", started, err)
 	}
-	if _, started, _ := r.g.StartRebuild(ctx, "z0"); started {
+	if _, started, _ := r.w.StartRebuild(ctx, "z0"); started {
 		t.Error("StartRebuild(z0) with one running started another")
 	}
-	r.g.rebuildPass(ctx, 0)
+	r.w.rebuildPass(ctx, 0)
 	if w := r.clouds[0].writes.Load(); w != writes {
 		t.Errorf("a rebuild of a complete zone wrote %d chunks, want 0", w-writes)
 	}
-	if _, _, err := r.g.StartRebuild(ctx, "nowhere"); !errors.Is(err, ErrNoSuchZone) {
+	if _, _, err := r.w.StartRebuild(ctx, "nowhere"); !errors.Is(err, ErrNoSuchZone) {
 		t.Errorf("StartRebuild(unknown zone) = %v, want ErrNoSuchZone", err)
 	}
 }
@@ -272,9 +280,9 @@ func TestRebuildResume(t *testing.T) {
 	r := newRebuildRig(t)
 	ctx := t.Context()
 	_, chunks := r.fill(t)
-	pos := r.g.zonePositions("z1")
+	pos := r.w.zonePositions("z1")
 	var all []rebuildItem
-	if err := r.g.walkRebuild(ctx, pos, rebuildCursor{}, func(it rebuildItem) error { all = append(all, it); return nil }); err != nil {
+	if err := r.w.walkRebuild(ctx, pos, rebuildCursor{}, func(it rebuildItem) error { all = append(all, it); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if len(all) != chunks {
@@ -282,7 +290,7 @@ func TestRebuildResume(t *testing.T) {
 	}
 	for i, it := range all {
 		var rest []rebuildItem
-		if err := r.g.walkRebuild(ctx, pos, it.next, func(it rebuildItem) error { rest = append(rest, it); return nil }); err != nil {
+		if err := r.w.walkRebuild(ctx, pos, it.next, func(it rebuildItem) error { rest = append(rest, it); return nil }); err != nil {
 			t.Fatal(err)
 		}
 		if len(rest) != len(all)-i-1 {
@@ -305,19 +313,19 @@ func TestRebuildSharedAndWaiting(t *testing.T) {
 	ctx := t.Context()
 	_, chunks := r.fill(t)
 	r.clouds[2].replace()
-	if _, _, err := r.g.StartRebuild(ctx, "z2"); err != nil {
+	if _, _, err := r.w.StartRebuild(ctx, "z2"); err != nil {
 		t.Fatal(err)
 	}
 	// z2 does not answer: the rebuild waits, holding the lease.
 	r.clouds[2].down.Store(true)
-	other := r.gateway()
+	other := r.workers()
 	wctx, cancel := context.WithCancel(ctx)
 	done := make(chan bool)
-	go func() { done <- r.g.rebuildPass(wctx, 0) }()
+	go func() { done <- r.w.rebuildPass(wctx, 0) }()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		rb, _ := r.ms.GetRebuild(ctx, "z2")
-		if rb.Owner == r.g.owner {
+		if rb.Owner == r.w.owner {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -329,7 +337,7 @@ func TestRebuildSharedAndWaiting(t *testing.T) {
 		t.Error("a second gateway worked on a rebuild whose lease is held")
 	}
 	for {
-		st, _ := r.g.Rebuilds(ctx)
+		st, _ := r.w.Rebuilds(ctx)
 		if len(st) == 1 && st[0].Waiting != "" && st[0].Running {
 			break
 		}
@@ -356,7 +364,7 @@ func TestRebuildSharedAndWaiting(t *testing.T) {
 	// A gateway died holding the lease of a new rebuild: the other takes
 	// over once the lease expires, resuming at the cursor.
 	r.clouds[2].replace()
-	r.g.StartRebuild(ctx, "z2")
+	r.w.StartRebuild(ctx, "z2")
 	rb, _ = r.ms.GetRebuild(ctx, "z2")
 	rb.Owner, rb.LeaseUntil = "dead-gateway", time.Now().Add(time.Hour)
 	rb, err := r.ms.PutRebuild(ctx, rb)
@@ -388,15 +396,15 @@ func TestRepairNeverDropsWriteBack(t *testing.T) {
 	ctx := t.Context()
 	r.clouds[1].down.Store(true)
 	r.put(t, "a", randBytes(4*64<<10, 1)) // 4 chunks, z1's shards queued
-	st, err := r.g.RepairOnce(ctx, 100)
+	st, err := r.w.RepairOnce(ctx, 100)
 	if err != nil || st.Retried != 4 || st.Repaired != 0 {
 		t.Errorf("RepairOnce with z1 down = %+v, %v; want 4 retried (one probe, the rest skipped)", st, err)
 	}
 	r.clouds[1].down.Store(false)
 	r.clouds[1].replace()
 	r.clouds[1].refuse.Store(true)
-	r.g.cfg.Now = func() time.Time { return time.Now().Add(time.Hour) }
-	st, _ = r.g.RepairOnce(ctx, 100)
+	r.w.cfg.Now = func() time.Time { return time.Now().Add(time.Hour) }
+	st, _ = r.w.RepairOnce(ctx, 100)
 	if st.Unrecoverable != 0 || st.Retried != 4 {
 		t.Errorf("RepairOnce with z1's bucket gone = %+v, want 4 retried, none dropped", st)
 	}
@@ -404,8 +412,8 @@ func TestRepairNeverDropsWriteBack(t *testing.T) {
 		t.Errorf("repair queue = %d, want the 4 entries kept", n)
 	}
 	r.clouds[1].refuse.Store(false)
-	r.g.cfg.Now = func() time.Time { return time.Now().Add(2 * time.Hour) }
-	st, _ = r.g.RepairOnce(ctx, 100)
+	r.w.cfg.Now = func() time.Time { return time.Now().Add(2 * time.Hour) }
+	st, _ = r.w.RepairOnce(ctx, 100)
 	if st.Repaired != 4 {
 		t.Errorf("RepairOnce once z1 takes writes = %+v, want 4 repaired", st)
 	}

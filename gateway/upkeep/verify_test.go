@@ -1,4 +1,4 @@
-package gateway
+package upkeep
 
 import (
 	"context"
@@ -23,19 +23,19 @@ func TestVerifyGC(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	rep, err := f.g.VerifyGC(ctx, false)
+	rep, err := f.w.VerifyGC(ctx, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rep.Stored != 4 || rep.Referenced != 2 || rep.InFlight != 1 || len(rep.Orphans) != 1 || rep.Orphans[0] != old || len(rep.Missing) != 0 {
 		t.Fatalf("VerifyGC = %+v, want 4 stored, 2 referenced, 1 in flight, orphan %s", rep, old)
 	}
-	rep, err = f.g.VerifyGC(ctx, true)
+	rep, err = f.w.VerifyGC(ctx, true)
 	if err != nil || rep.Queued != 1 {
 		t.Fatalf("VerifyGC(queue) = %+v, %v; want 1 queued", rep, err)
 	}
 	f.collectAll(t)
-	rep, _ = f.g.VerifyGC(ctx, false)
+	rep, _ = f.w.VerifyGC(ctx, false)
 	if len(rep.Orphans) != 0 || rep.Stored != 3 {
 		t.Errorf("after queueing and collecting: %+v, want no orphans and 3 stored", rep)
 	}
@@ -46,7 +46,7 @@ func TestVerifyGC(t *testing.T) {
 	if err := f.drv.Delete(ctx, live.Extents[0].DataID, -1); err != nil {
 		t.Fatal(err)
 	}
-	rep, _ = f.g.VerifyGC(ctx, false)
+	rep, _ = f.w.VerifyGC(ctx, false)
 	if len(rep.Missing) != 1 || rep.Missing[0] != live.Extents[0].DataID {
 		t.Errorf("VerifyGC after losing live data: missing %q, want [%s]", rep.Missing, live.Extents[0].DataID)
 	}

@@ -1,4 +1,4 @@
-package gateway
+package upkeep
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"github.com/dolium/dolium/blobstore"
 	"github.com/dolium/dolium/blobstore/mem"
 	"github.com/dolium/dolium/blobstore/placement"
+	"github.com/dolium/dolium/gateway"
 	"github.com/dolium/dolium/meta/pebble"
 )
 
@@ -65,26 +66,24 @@ func TestPlacementRepairAndReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := New(Config{
-		Meta: ms, Blobs: blobstore.New(mem.New(), blobstore.Options{}), Repairs: ms,
-		Placements:       map[string]*blobstore.Store{"ec21": blobstore.New(ec, blobstore.Options{ChunkSize: 64 << 10})},
-		DefaultPlacement: "ec21",
-	})
+	set := placements(t, blobstore.New(mem.New(), blobstore.Options{}), blobstore.New(ec, blobstore.Options{ChunkSize: 64 << 10}))
+	g := gateway.New(gateway.Config{Meta: ms, Placements: set, DefaultPlacement: "ec21"})
+	w := New(Config{Gateway: g, Meta: ms, Placements: set, Repairs: ms})
 	if err := g.CreateBucket(ctx, "alice", "multi"); err != nil {
 		t.Fatal(err)
 	}
-	if err := g.CreateBucket(ctx, "alice", "nowhere", "no-such-policy"); !errors.Is(err, ErrNoSuchPlacement) {
+	if err := g.CreateBucket(ctx, "alice", "nowhere", "no-such-policy"); !errors.Is(err, gateway.ErrNoSuchPlacement) {
 		t.Errorf("bucket with an unknown placement = %v, want ErrNoSuchPlacement", err)
 	}
 	put := func(key string, data []byte) {
 		t.Helper()
-		if _, err := g.PutObject(ctx, PutInput{Bucket: "multi", Key: key, Owner: "alice", Body: bytes.NewReader(data), Size: int64(len(data))}); err != nil {
+		if _, err := g.PutObject(ctx, gateway.PutInput{Bucket: "multi", Key: key, Owner: "alice", Body: bytes.NewReader(data), Size: int64(len(data))}); err != nil {
 			t.Fatalf("PutObject(%s): %v", key, err)
 		}
 	}
 	read := func(key string) []byte {
 		t.Helper()
-		out, err := g.GetObject(ctx, GetInput{Bucket: "multi", Key: key, Owner: "alice"}, false)
+		out, err := g.GetObject(ctx, gateway.GetInput{Bucket: "multi", Key: key, Owner: "alice"}, false)
 		if err != nil {
 			t.Fatalf("GetObject(%s): %v", key, err)
 		}
@@ -97,7 +96,7 @@ func TestPlacementRepairAndReport(t *testing.T) {
 	}
 	report := func() Redundancy {
 		t.Helper()
-		r, err := g.RedundancyReport(ctx, "")
+		r, err := w.RedundancyReport(ctx, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -120,14 +119,14 @@ func TestPlacementRepairAndReport(t *testing.T) {
 		t.Errorf("report with a zone down = %+v, want 2 degraded", r)
 	}
 	// Repairs fail while the zone is away and are retried later.
-	st, err := g.RepairOnce(ctx, 100)
+	st, err := w.RepairOnce(ctx, 100)
 	if err != nil || st.Retried != 5 || st.Repaired != 0 {
 		t.Errorf("RepairOnce with the zone still down = %+v, %v; want 5 retried", st, err)
 	}
 	// The zone returns; after the backoff the repairs run.
 	zs[2].down.Store(false)
-	g.cfg.Now = func() time.Time { return time.Now().Add(time.Hour) }
-	st, err = g.RepairOnce(ctx, 100)
+	w.cfg.Now = func() time.Time { return time.Now().Add(time.Hour) }
+	st, err = w.RepairOnce(ctx, 100)
 	if err != nil || st.Repaired != 5 {
 		t.Errorf("RepairOnce after the zone returned = %+v, %v; want 5 repaired", st, err)
 	}
@@ -144,7 +143,7 @@ func TestPlacementRepairAndReport(t *testing.T) {
 	zs[0].corrupt.Store(false)
 	// Corrupt the stored shards for real (reads above only flipped copies).
 	for i := range 4 {
-		k := blobstore.ChunkKey{DataID: mustDataID(t, g, "a"), Index: i}
+		k := blobstore.ChunkKey{DataID: mustDataID(t, w, "a"), Index: i}
 		sh, err := zs[0].Driver.Get(ctx, k)
 		if err != nil {
 			t.Fatal(err)
@@ -152,14 +151,14 @@ func TestPlacementRepairAndReport(t *testing.T) {
 		sh[len(sh)/3] ^= 1
 		zs[0].Driver.Put(ctx, k, sh)
 	}
-	sst, err := g.ScrubOnce(ctx, 0)
+	sst, err := w.ScrubOnce(ctx, 0)
 	if err != nil || sst.Chunks != 5 || sst.Problems != 4 {
 		t.Errorf("ScrubOnce = %+v, %v; want 5 chunks checked, 4 problems", sst, err)
 	}
 	if r := report(); r.Degraded != 1 || r.FullyRedundant != 1 {
 		t.Errorf("report with rotten shards = %+v, want a degraded, b fully redundant", r)
 	}
-	g.RepairOnce(ctx, 100)
+	w.RepairOnce(ctx, 100)
 	if r := report(); r.FullyRedundant != 2 {
 		t.Errorf("report after healing = %+v, want 2 fully redundant", r)
 	}
@@ -167,22 +166,22 @@ func TestPlacementRepairAndReport(t *testing.T) {
 	// One cloud down, another lost b's shard: b may come back with the
 	// cloud that is down, so it is unavailable, not lost; a GET says 503.
 	zs[0].down.Store(true)
-	zs[1].Driver.Delete(ctx, mustDataID(t, g, "b"), -1)
+	zs[1].Driver.Delete(ctx, mustDataID(t, w, "b"), -1)
 	if r := report(); r.Unavailable != 1 || r.Lost != 0 || len(r.UnavailableObjects) != 1 || r.UnavailableObjects[0] != "multi/b" ||
 		r.ChunksUnavailable != 1 || r.Degraded != 1 {
 		t.Errorf("report with b's shard gone from 1 zone and another zone down = %+v, want multi/b unavailable, a degraded", r)
 	}
-	if _, err := g.GetObject(ctx, GetInput{Bucket: "multi", Key: "b", Owner: "alice"}, false); !errors.Is(err, ErrUnavailable) {
+	if _, err := g.GetObject(ctx, gateway.GetInput{Bucket: "multi", Key: "b", Owner: "alice"}, false); !errors.Is(err, gateway.ErrUnavailable) {
 		t.Errorf("GET of an unavailable object = %v, want ErrUnavailable", err)
 	}
 	// The cloud answers again, but it lost b's shard too: now b is lost.
-	zs[0].Driver.Delete(ctx, mustDataID(t, g, "b"), -1)
+	zs[0].Driver.Delete(ctx, mustDataID(t, w, "b"), -1)
 	zs[0].down.Store(false)
 	if r := report(); r.Lost != 1 || len(r.LostObjects) != 1 || r.LostObjects[0] != "multi/b" || r.Unavailable != 0 || r.ChunksLost != 1 {
 		t.Errorf("report with b's shards gone from 2 of 3 zones = %+v, want multi/b lost", r)
 	}
 	before := g.DataLostReads()
-	if _, err := g.GetObject(ctx, GetInput{Bucket: "multi", Key: "b", Owner: "alice"}, false); !errors.Is(err, ErrDataLost) {
+	if _, err := g.GetObject(ctx, gateway.GetInput{Bucket: "multi", Key: "b", Owner: "alice"}, false); !errors.Is(err, gateway.ErrDataLost) {
 		t.Errorf("GET of a lost object = %v, want ErrDataLost", err)
 	}
 	if g.DataLostReads() != before+1 {
@@ -190,13 +189,13 @@ func TestPlacementRepairAndReport(t *testing.T) {
 	}
 }
 
-func mustDataID(t *testing.T, g *Gateway, key string) string {
+func mustDataID(t *testing.T, w *Workers, key string) string {
 	t.Helper()
-	o, err := g.meta.GetObject(context.Background(), "multi", key)
+	o, err := w.meta.GetObject(context.Background(), "multi", key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if PlacementOf(o.Extents[0].DataID) != "ec21" {
+	if p, err := w.placements.ForData(o.Extents[0].DataID); err != nil || p.Name != "ec21" {
 		t.Fatalf("data id %s does not name placement ec21", o.Extents[0].DataID)
 	}
 	return o.Extents[0].DataID

@@ -1,0 +1,59 @@
+package blobstore
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestPlacements: a data id names the policy it was written under, and
+// ForData finds that policy from the id alone; the primary store's ids are
+// bare.
+func TestPlacements(t *testing.T) {
+	primary := New(&countingDriver{chunks: map[ChunkKey][]byte{}}, Options{})
+	ec := &Placement{Name: "ec21", Scheme: Erasure, Zones: []string{"a", "b", "c"}, K: 2, M: 1, WriteQuorum: 3,
+		Store: New(&countingDriver{chunks: map[ChunkKey][]byte{}}, Options{})}
+	rep := &Placement{Name: "rep2", Scheme: Replicate, Zones: []string{"a", "b"}, K: 1, M: 1, WriteQuorum: 1,
+		Store: New(&countingDriver{chunks: map[ChunkKey][]byte{}}, Options{})}
+	set, err := NewPlacements(primary, rep, ec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := set.Primary(); p.Name != "" || p.Scheme != Primary || p.Store != primary || p.K != 1 {
+		t.Errorf("Primary() = %+v, want the primary store, scheme primary", p)
+	}
+	if got := strings.Join(set.Names(), ","); got != "ec21,rep2" {
+		t.Errorf("Names() = %s, want ec21,rep2 (sorted)", got)
+	}
+	if all := set.All(); len(all) != 3 || all[0] != set.Primary() || all[1] != ec || all[2] != rep {
+		t.Errorf("All() = %v, want primary, ec21, rep2", all)
+	}
+	for _, p := range set.All() {
+		id := p.DataID("0123abcd")
+		if want := map[string]string{"": "0123abcd", "ec21": "0123abcd.ec21", "rep2": "0123abcd.rep2"}[p.Name]; id != want {
+			t.Errorf("DataID under %q = %s, want %s", p.Name, id, want)
+		}
+		if got, err := set.ForData(id); err != nil || got != p {
+			t.Errorf("ForData(%s) = %v, %v; want placement %q", id, got, err, p.Name)
+		}
+		if got, err := set.ByName(p.Name); err != nil || got != p {
+			t.Errorf("ByName(%q) = %v, %v", p.Name, got, err)
+		}
+	}
+	if _, err := set.ForData("0123abcd.gone"); err == nil || !strings.Contains(err.Error(), `"gone" is not configured`) {
+		t.Errorf("ForData of a data id of an unconfigured placement = %v, want not configured", err)
+	}
+	if _, err := set.ByName("gone"); err == nil {
+		t.Error("ByName(gone) found a placement")
+	}
+	for name, named := range map[string][]*Placement{
+		"duplicate": {ec, ec},
+		"empty":     {{Scheme: Erasure, Store: primary}},
+		"dotted":    {{Name: "a.b", Scheme: Erasure, Store: primary}},
+		"primary":   {{Name: "p", Scheme: Primary, Store: primary}},
+		"no store":  {{Name: "p", Scheme: Replicate}},
+	} {
+		if _, err := NewPlacements(primary, named...); err == nil {
+			t.Errorf("NewPlacements with a %s placement succeeded", name)
+		}
+	}
+}

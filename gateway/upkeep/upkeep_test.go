@@ -1,0 +1,140 @@
+package upkeep
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"math/rand"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dolium/dolium/blobstore"
+	"github.com/dolium/dolium/blobstore/mem"
+	"github.com/dolium/dolium/blobstore/placement"
+	"github.com/dolium/dolium/gateway"
+	"github.com/dolium/dolium/meta"
+	"github.com/dolium/dolium/meta/pebble"
+)
+
+// fixture is a gateway on the primary store alone, with its workers,
+// sharing a clock, and a bucket "bkt" of alice's.
+type fixture struct {
+	g     *gateway.Gateway
+	w     *Workers
+	drv   *mem.Driver
+	ms    meta.Store
+	clock *clock
+}
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ms, err := pebble.Open(t.TempDir(), pebble.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ms.Close() })
+	drv := mem.New()
+	c := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	blobs := blobstore.New(drv, blobstore.Options{ChunkSize: 64 << 10})
+	g := gateway.New(gateway.Config{
+		Meta: ms, Blobs: blobs, UploadGrace: time.Hour, ReclaimDelay: time.Minute, Now: c.now,
+	})
+	w := New(Config{Gateway: g, Meta: ms, Blobs: blobs, UploadGrace: time.Hour, ReclaimDelay: time.Minute, Now: c.now})
+	if err := g.CreateBucket(context.Background(), "alice", "bkt"); err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{g: g, w: w, drv: drv, ms: ms, clock: c}
+}
+
+// placements returns the set of the primary store and the placement
+// policies of the given stores over placement drivers.
+func placements(t *testing.T, primary *blobstore.Store, named ...*blobstore.Store) *blobstore.Placements {
+	t.Helper()
+	var ps []*blobstore.Placement
+	for _, s := range named {
+		p, err := placement.Resolve(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps = append(ps, p)
+	}
+	set, err := blobstore.NewPlacements(primary, ps...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
+func randBytes(n int, seed int64) []byte {
+	b := make([]byte, n)
+	rand.New(rand.NewSource(seed)).Read(b)
+	return b
+}
+
+func (f *fixture) put(t *testing.T, key string, data []byte) meta.Object {
+	t.Helper()
+	o, err := f.g.PutObject(context.Background(), gateway.PutInput{Bucket: "bkt", Key: key, Owner: "alice", Body: bytes.NewReader(data), Size: int64(len(data))})
+	if err != nil {
+		t.Fatalf("PutObject(%q) = %v", key, err)
+	}
+	return o
+}
+
+func (f *fixture) read(t *testing.T, key string) []byte {
+	t.Helper()
+	out, err := f.g.GetObject(context.Background(), gateway.GetInput{Bucket: "bkt", Key: key, Owner: "alice"}, false)
+	if err != nil {
+		t.Fatalf("GetObject(%q) = %v", key, err)
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	if err != nil {
+		t.Fatalf("read %q: %v", key, err)
+	}
+	return b
+}
+
+func (f *fixture) multipart(t *testing.T, key string, parts ...string) (meta.Upload, []gateway.CompletedPart) {
+	t.Helper()
+	ctx := context.Background()
+	u, err := f.g.CreateMultipartUpload(ctx, gateway.CreateUploadInput{Bucket: "bkt", Key: key, Owner: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cps []gateway.CompletedPart
+	for i, body := range parts {
+		p, err := f.g.UploadPart(ctx, gateway.PartInput{Bucket: "bkt", Key: key, Owner: "alice", UploadID: u.UploadID, PartNumber: i + 1, Body: strings.NewReader(body), Size: int64(len(body))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cps = append(cps, gateway.CompletedPart{PartNumber: i + 1, ETag: `"` + p.Extent.ETag + `"`})
+	}
+	return u, cps
+}
+
+func (f *fixture) collectAll(t *testing.T) {
+	t.Helper()
+	for {
+		st, err := f.w.CollectOnce(context.Background(), 100)
+		if err != nil {
+			t.Fatalf("CollectOnce: %v", err)
+		}
+		if st.Processed == 0 {
+			return
+		}
+	}
+}
