@@ -3,6 +3,11 @@
 // nothing of HTTP; package s3api parses requests into calls here and encodes
 // the results.
 //
+// Operations on a bucket's contents take the bucket as ResolveBucket found
+// it (Bucket) and return the core's own information types (Object, Upload,
+// Part, listings), never the metadata store's rows. The core decides no
+// access: the caller does (package access) before calling.
+//
 // Guarantees:
 //
 //   - Streaming: an object's body flows from the request through the hashers

@@ -16,7 +16,6 @@ var (
 	ErrBucketNotEmpty          = errors.New("bucket not empty")
 	ErrInvalidBucketName       = errors.New("invalid bucket name")
 	ErrKeyTooLong              = errors.New("key too long")
-	ErrAccessDenied            = errors.New("access denied")
 	ErrPreconditionFailed      = errors.New("precondition failed")
 	ErrNotModified             = errors.New("not modified")
 	ErrInvalidRange            = errors.New("invalid range")

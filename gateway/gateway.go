@@ -226,41 +226,37 @@ func (g *Gateway) CreateBucket(ctx context.Context, owner, name string, placemen
 	return mapMeta(err)
 }
 
-// Bucket returns the bucket if owner may use it.
-func (g *Gateway) Bucket(ctx context.Context, owner, name string) (meta.Bucket, error) {
+// ResolveBucket returns bucket name, or ErrNoSuchBucket. It decides no
+// access: the caller does (package access), with the bucket's owner.
+func (g *Gateway) ResolveBucket(ctx context.Context, name string) (Bucket, error) {
 	b, err := g.meta.GetBucket(ctx, name)
 	if errors.Is(err, meta.ErrNotFound) {
-		return b, ErrNoSuchBucket
+		return Bucket{}, ErrNoSuchBucket
 	}
 	if err != nil {
-		return b, mapMeta(err)
+		return Bucket{}, mapMeta(err)
 	}
-	if b.Owner != owner {
-		return b, ErrAccessDenied
-	}
-	return b, nil
+	return bucketInfo(b), nil
 }
 
 // ListBuckets lists owner's buckets by name.
-func (g *Gateway) ListBuckets(ctx context.Context, owner string) ([]meta.Bucket, error) {
+func (g *Gateway) ListBuckets(ctx context.Context, owner string) ([]Bucket, error) {
 	all, err := g.meta.ListBuckets(ctx)
 	if err != nil {
 		return nil, mapMeta(err)
 	}
-	var mine []meta.Bucket
+	var mine []Bucket
 	for _, b := range all {
 		if b.Owner == owner {
-			mine = append(mine, b)
+			mine = append(mine, bucketInfo(b))
 		}
 	}
 	return mine, nil
 }
 
 // DeleteBucket deletes an empty bucket (no objects, no uploads in progress).
-func (g *Gateway) DeleteBucket(ctx context.Context, owner, name string) error {
-	if _, err := g.Bucket(ctx, owner, name); err != nil {
-		return err
-	}
+func (g *Gateway) DeleteBucket(ctx context.Context, b Bucket) error {
+	name := b.Name
 	objs, err := g.meta.ListObjects(ctx, name, meta.ListOptions{Limit: 1})
 	if err != nil {
 		return mapMeta(err)

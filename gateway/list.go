@@ -16,7 +16,7 @@ type ListInput struct {
 
 // ListOutput is one page of a listing.
 type ListOutput struct {
-	Objects        []meta.Object
+	Objects        []Object
 	CommonPrefixes []string
 	IsTruncated    bool
 	// NextMarker is the last key or common prefix returned; the next page
@@ -30,11 +30,9 @@ func afterPrefix(p string) string { return p + "\xff" }
 
 // ListObjects lists keys in order, rolling keys that contain Delimiter after
 // Prefix into common prefixes.
-func (g *Gateway) ListObjects(ctx context.Context, owner, bucket string, in ListInput) (ListOutput, error) {
+func (g *Gateway) ListObjects(ctx context.Context, b Bucket, in ListInput) (ListOutput, error) {
 	var out ListOutput
-	if _, err := g.Bucket(ctx, owner, bucket); err != nil {
-		return out, err
-	}
+	bucket := b.Name
 	if in.MaxKeys < 0 {
 		return out, ErrInvalidArgument
 	}
@@ -83,7 +81,7 @@ func (g *Gateway) ListObjects(ctx context.Context, owner, bucket string, in List
 				out.IsTruncated = true
 				return out, nil
 			}
-			out.Objects = append(out.Objects, o)
+			out.Objects = append(out.Objects, objectInfo(o))
 			out.NextMarker = o.Key
 			count++
 			after = o.Key

@@ -18,25 +18,24 @@ import (
 
 // CreateUploadInput is a CreateMultipartUpload request.
 type CreateUploadInput struct {
-	Bucket, Key, Owner string
-	Headers            map[string]string
-	UserMeta           map[string]string
-	ChecksumAlgorithm  checksum.Algorithm // "" = none
-	ChecksumType       string             // "COMPOSITE", "FULL_OBJECT" or "" (default per algorithm)
+	Key string
+	// Owner is the upload's (and the object's) owner: the requester's.
+	Owner             string
+	Headers           map[string]string
+	UserMeta          map[string]string
+	ChecksumAlgorithm checksum.Algorithm // "" = none
+	ChecksumType      string             // "COMPOSITE", "FULL_OBJECT" or "" (default per algorithm)
 }
 
-// CreateMultipartUpload starts an upload and returns it.
-func (g *Gateway) CreateMultipartUpload(ctx context.Context, in CreateUploadInput) (meta.Upload, error) {
-	if err := g.checkKey(in.Key); err != nil {
-		return meta.Upload{}, err
-	}
-	if _, err := g.Bucket(ctx, in.Owner, in.Bucket); err != nil {
-		return meta.Upload{}, err
+// CreateMultipartUpload starts an upload in bucket b and returns it.
+func (g *Gateway) CreateMultipartUpload(ctx context.Context, b Bucket, in CreateUploadInput) (Upload, error) {
+	if err := CheckKey(in.Key); err != nil {
+		return Upload{}, err
 	}
 	ct := in.ChecksumType
 	if in.ChecksumAlgorithm == "" {
 		if ct != "" {
-			return meta.Upload{}, ErrInvalidArgument
+			return Upload{}, ErrInvalidArgument
 		}
 	} else if ct == "" {
 		ct = "COMPOSITE"
@@ -48,41 +47,33 @@ func (g *Gateway) CreateMultipartUpload(ctx context.Context, in CreateUploadInpu
 	case ct == "", ct == "COMPOSITE" && in.ChecksumAlgorithm != checksum.CRC64NVME:
 	case ct == "FULL_OBJECT" && strings.HasPrefix(string(in.ChecksumAlgorithm), "CRC"):
 	default:
-		return meta.Upload{}, ErrInvalidArgument
+		return Upload{}, ErrInvalidArgument
 	}
 	u := meta.Upload{
-		Bucket: in.Bucket, Key: in.Key, UploadID: g.newID(), Initiated: g.now(), Owner: in.Owner,
+		Bucket: b.Name, Key: in.Key, UploadID: g.newID(), Initiated: g.now(), Owner: in.Owner,
 		Headers: in.Headers, UserMeta: in.UserMeta,
 		ChecksumAlgorithm: string(in.ChecksumAlgorithm), ChecksumType: ct,
 	}
-	return u, mapMeta(g.meta.CreateUpload(ctx, u))
+	return uploadInfo(u), mapMeta(g.meta.CreateUpload(ctx, u))
 }
 
-func (g *Gateway) upload(ctx context.Context, owner, bucket, key, uploadID string) (meta.Upload, error) {
-	u, _, err := g.uploadIn(ctx, owner, bucket, key, uploadID)
-	return u, err
-}
-
-// uploadIn returns the upload and its bucket.
-func (g *Gateway) uploadIn(ctx context.Context, owner, bucket, key, uploadID string) (meta.Upload, meta.Bucket, error) {
-	if err := g.checkKey(key); err != nil {
-		return meta.Upload{}, meta.Bucket{}, err
+// upload returns upload uploadID of key in bucket b: an upload of another
+// key or bucket is ErrNoSuchUpload.
+func (g *Gateway) upload(ctx context.Context, b Bucket, key, uploadID string) (meta.Upload, error) {
+	if err := CheckKey(key); err != nil {
+		return meta.Upload{}, err
 	}
-	b, err := g.Bucket(ctx, owner, bucket)
-	if err != nil {
-		return meta.Upload{}, b, err
-	}
-	u, err := g.meta.GetUpload(ctx, bucket, key, uploadID)
+	u, err := g.meta.GetUpload(ctx, b.Name, key, uploadID)
 	if errors.Is(err, meta.ErrNotFound) {
-		return u, b, ErrNoSuchUpload
+		return u, ErrNoSuchUpload
 	}
 	if err != nil {
-		return u, b, mapMeta(err)
+		return u, mapMeta(err)
 	}
 	if g.completed(ctx, u) {
-		return u, b, ErrNoSuchUpload
+		return u, ErrNoSuchUpload
 	}
-	return u, b, nil
+	return u, nil
 }
 
 // completed reports whether u was completed but its row survived (the
@@ -235,35 +226,36 @@ func (g *Gateway) completion(ctx context.Context, bucket, key, uploadID string) 
 
 // PartInput is an UploadPart request.
 type PartInput struct {
-	Bucket, Key, Owner, UploadID string
-	PartNumber                   int
-	Body                         io.Reader
-	Size                         int64
-	ContentMD5                   string
-	Checksum                     ChecksumInput
+	Key, UploadID string
+	PartNumber    int
+	Body          io.Reader
+	Size          int64
+	ContentMD5    string
+	Checksum      ChecksumInput
 }
 
-// UploadPart stores one part.
-func (g *Gateway) UploadPart(ctx context.Context, in PartInput) (meta.Part, error) {
+// UploadPart stores one part of an upload in bucket b.
+func (g *Gateway) UploadPart(ctx context.Context, b Bucket, in PartInput) (Part, error) {
 	if in.PartNumber < 1 || in.PartNumber > MaxPartNumber {
-		return meta.Part{}, ErrInvalidPartNumber
+		return Part{}, ErrInvalidPartNumber
 	}
-	u, b, err := g.uploadIn(ctx, in.Owner, in.Bucket, in.Key, in.UploadID)
+	u, err := g.upload(ctx, b, in.Key, in.UploadID)
 	if err != nil {
-		return meta.Part{}, err
+		return Part{}, err
 	}
 	if in.Checksum.Algorithm != "" && u.ChecksumAlgorithm != "" && string(in.Checksum.Algorithm) != u.ChecksumAlgorithm {
-		return meta.Part{}, ErrInvalidArgument
+		return Part{}, ErrInvalidArgument
 	}
 	extra, _ := checksum.Parse(u.ChecksumAlgorithm)
 	ext, _, err := g.writeData(ctx, dataInput{
-		bucket: in.Bucket, key: in.Key, placement: b.Placement, uploadID: in.UploadID, partNumber: in.PartNumber,
+		bucket: b.Name, key: in.Key, placement: b.Placement, uploadID: in.UploadID, partNumber: in.PartNumber,
 		body: in.Body, size: in.Size, contentMD5: in.ContentMD5, checksum: in.Checksum, extra: extra,
 	})
 	if err != nil {
-		return meta.Part{}, err
+		return Part{}, err
 	}
-	return g.putPart(ctx, u, meta.Part{UploadID: in.UploadID, PartNumber: in.PartNumber, LastModified: g.now(), Extent: ext})
+	p, err := g.putPart(ctx, u, meta.Part{UploadID: in.UploadID, PartNumber: in.PartNumber, LastModified: g.now(), Extent: ext})
+	return partInfo(p), err
 }
 
 // putPart records part p of upload u. The part it replaces is queued
@@ -306,49 +298,48 @@ func (g *Gateway) putPart(ctx context.Context, u meta.Upload, p meta.Part) (meta
 
 // CopyPartInput is an UploadPartCopy request.
 type CopyPartInput struct {
-	SrcBucket, SrcKey            string
-	Bucket, Key, Owner, UploadID string
-	PartNumber                   int
-	Range                        *Range // x-amz-copy-source-range, nil = whole object
-	SrcCond                      ReadCond
+	Src           Source
+	Key, UploadID string
+	PartNumber    int
+	Range         *Range // x-amz-copy-source-range, nil = whole object
+	SrcCond       ReadCond
 }
 
-// UploadPartCopy stores a part copied from (a range of) an existing object.
-func (g *Gateway) UploadPartCopy(ctx context.Context, in CopyPartInput) (meta.Part, error) {
+// UploadPartCopy stores a part of an upload in bucket b copied from (a
+// range of) an existing object.
+func (g *Gateway) UploadPartCopy(ctx context.Context, b Bucket, in CopyPartInput) (Part, error) {
 	if in.PartNumber < 1 || in.PartNumber > MaxPartNumber {
-		return meta.Part{}, ErrInvalidPartNumber
+		return Part{}, ErrInvalidPartNumber
 	}
-	u, b, err := g.uploadIn(ctx, in.Owner, in.Bucket, in.Key, in.UploadID)
+	u, err := g.upload(ctx, b, in.Key, in.UploadID)
 	if err != nil {
-		return meta.Part{}, err
+		return Part{}, err
 	}
 	if in.Range != nil {
 		// Unlike a GET's, a copy range must lie within the source.
-		head, err := g.GetObject(ctx, GetInput{Bucket: in.SrcBucket, Key: in.SrcKey, Owner: in.Owner}, true)
+		so, _, err := g.readSource(ctx, in.Src, GetInput{}, true)
 		if err != nil {
-			return meta.Part{}, &SourceError{Bucket: in.SrcBucket, Key: in.SrcKey, Err: err}
+			return Part{}, err
 		}
-		if size := head.Object.Size; in.Range.Start >= size || in.Range.End >= size {
-			return meta.Part{}, &CopyRangeError{Size: size}
+		if size := so.Size; in.Range.Start >= size || in.Range.End >= size {
+			return Part{}, &CopyRangeError{Size: size}
 		}
 	}
-	src, err := g.GetObject(ctx, GetInput{Bucket: in.SrcBucket, Key: in.SrcKey, Owner: in.Owner, Range: in.Range, Cond: in.SrcCond}, false)
-	if errors.Is(err, ErrNotModified) {
-		err = ErrPreconditionFailed
-	}
+	_, src, err := g.readSource(ctx, in.Src, GetInput{Range: in.Range, Cond: in.SrcCond}, false)
 	if err != nil {
-		return meta.Part{}, &SourceError{Bucket: in.SrcBucket, Key: in.SrcKey, Err: err}
+		return Part{}, err
 	}
 	defer src.Body.Close()
 	extra, _ := checksum.Parse(u.ChecksumAlgorithm)
 	ext, _, err := g.writeData(ctx, dataInput{
-		bucket: in.Bucket, key: in.Key, placement: b.Placement, uploadID: in.UploadID, partNumber: in.PartNumber,
+		bucket: b.Name, key: in.Key, placement: b.Placement, uploadID: in.UploadID, partNumber: in.PartNumber,
 		body: src.Body, size: src.Length, extra: extra,
 	})
 	if err != nil {
-		return meta.Part{}, err
+		return Part{}, err
 	}
-	return g.putPart(ctx, u, meta.Part{UploadID: in.UploadID, PartNumber: in.PartNumber, LastModified: g.now(), Extent: ext})
+	p, err := g.putPart(ctx, u, meta.Part{UploadID: in.UploadID, PartNumber: in.PartNumber, LastModified: g.now(), Extent: ext})
+	return partInfo(p), err
 }
 
 // CompletedPart is one entry of a CompleteMultipartUpload body.
@@ -360,9 +351,11 @@ type CompletedPart struct {
 
 // CompleteInput is a CompleteMultipartUpload request.
 type CompleteInput struct {
-	Bucket, Key, Owner, UploadID string
-	Parts                        []CompletedPart
-	Cond                         WriteCond
+	Key, UploadID string
+	// Owner is the new object's owner: the requester's.
+	Owner string
+	Parts []CompletedPart
+	Cond  WriteCond
 	// Checksum is the whole-object checksum the client sent, if any
 	// (x-amz-checksum-<alg> on the complete request).
 	ChecksumAlgorithm checksum.Algorithm
@@ -386,18 +379,24 @@ func (g *Gateway) allParts(ctx context.Context, uploadID string) ([]meta.Part, e
 	}
 }
 
-// CompleteMultipartUpload assembles the listed parts into the object.
+// CompleteMultipartUpload assembles the listed parts of an upload in
+// bucket b into the object.
 //
 // A retry of a completion that succeeded (same part list) answers what the
 // first one did, from the completion record kept for CompletionTTL.
-func (g *Gateway) CompleteMultipartUpload(ctx context.Context, in CompleteInput) (meta.Object, error) {
-	u, err := g.upload(ctx, in.Owner, in.Bucket, in.Key, in.UploadID)
+func (g *Gateway) CompleteMultipartUpload(ctx context.Context, b Bucket, in CompleteInput) (Object, error) {
+	o, err := g.complete(ctx, b, in)
+	return objectInfo(o), err
+}
+
+func (g *Gateway) complete(ctx context.Context, b Bucket, in CompleteInput) (meta.Object, error) {
+	u, err := g.upload(ctx, b, in.Key, in.UploadID)
 	if errors.Is(err, ErrNoSuchUpload) {
 		refs := make([]partRef, len(in.Parts))
 		for i, p := range in.Parts {
 			refs[i] = partRef{p.PartNumber, p.ETag}
 		}
-		c, ok, cerr := g.completion(ctx, in.Bucket, in.Key, in.UploadID)
+		c, ok, cerr := g.completion(ctx, b.Name, in.Key, in.UploadID)
 		if cerr != nil {
 			return meta.Object{}, cerr
 		}
@@ -466,7 +465,7 @@ func (g *Gateway) CompleteMultipartUpload(ctx context.Context, in CompleteInput)
 	}
 	sum := md5.Sum(md5s)
 	o := meta.Object{
-		Bucket: in.Bucket, Key: in.Key, VersionID: g.newID(), Size: size,
+		Bucket: b.Name, Key: in.Key, VersionID: g.newID(), Size: size,
 		ETag:         fmt.Sprintf("%s-%d", hex.EncodeToString(sum[:]), len(in.Parts)),
 		LastModified: g.now(), Owner: in.Owner, Headers: u.Headers, UserMeta: u.UserMeta, Extents: exts,
 	}
@@ -494,7 +493,7 @@ func (g *Gateway) CompleteMultipartUpload(ctx context.Context, in CompleteInput)
 			unused = append(unused, p.Extent)
 		}
 	}
-	if err := g.queueReplaced(ctx, in.Bucket, in.Key, in.UploadID, unused); err != nil {
+	if err := g.queueReplaced(ctx, b.Name, in.Key, in.UploadID, unused); err != nil {
 		return meta.Object{}, err
 	}
 	// The completion's record goes first too (see completed).
@@ -520,10 +519,10 @@ func (g *Gateway) CompleteMultipartUpload(ctx context.Context, in CompleteInput)
 // an upload that was already aborted or completed succeeds while its
 // completion record is kept (AWS answers 204 for some hours too), so that
 // a retried abort does not report a failure; later it is NoSuchUpload.
-func (g *Gateway) AbortMultipartUpload(ctx context.Context, owner, bucket, key, uploadID string) error {
-	u, err := g.upload(ctx, owner, bucket, key, uploadID)
+func (g *Gateway) AbortMultipartUpload(ctx context.Context, b Bucket, key, uploadID string) error {
+	u, err := g.upload(ctx, b, key, uploadID)
 	if errors.Is(err, ErrNoSuchUpload) {
-		if _, ok, cerr := g.completion(ctx, bucket, key, uploadID); cerr != nil {
+		if _, ok, cerr := g.completion(ctx, b.Name, key, uploadID); cerr != nil {
 			return cerr
 		} else if ok {
 			return nil
@@ -542,19 +541,24 @@ func (g *Gateway) AbortMultipartUpload(ctx context.Context, owner, bucket, key, 
 }
 
 // ListParts returns up to max parts after marker, and whether more remain.
-func (g *Gateway) ListParts(ctx context.Context, owner, bucket, key, uploadID string, marker, max int) (meta.Upload, []meta.Part, bool, error) {
-	u, err := g.upload(ctx, owner, bucket, key, uploadID)
+func (g *Gateway) ListParts(ctx context.Context, b Bucket, key, uploadID string, marker, max int) (Upload, []Part, bool, error) {
+	u, err := g.upload(ctx, b, key, uploadID)
 	if err != nil {
-		return u, nil, false, err
+		return uploadInfo(u), nil, false, err
 	}
 	ps, err := g.meta.ListParts(ctx, uploadID, marker, max+1)
 	if err != nil {
-		return u, nil, false, mapMeta(err)
+		return uploadInfo(u), nil, false, mapMeta(err)
 	}
-	if len(ps) > max {
-		return u, ps[:max], true, nil
+	trunc := len(ps) > max
+	if trunc {
+		ps = ps[:max]
 	}
-	return u, ps, false, nil
+	parts := make([]Part, len(ps))
+	for i, p := range ps {
+		parts[i] = partInfo(p)
+	}
+	return uploadInfo(u), parts, trunc, nil
 }
 
 // ListUploadsInput is a ListMultipartUploads request.
@@ -566,18 +570,16 @@ type ListUploadsInput struct {
 
 // ListUploadsOutput is one page of uploads.
 type ListUploadsOutput struct {
-	Uploads                           []meta.Upload
+	Uploads                           []Upload
 	CommonPrefixes                    []string
 	IsTruncated                       bool
 	NextKeyMarker, NextUploadIDMarker string
 }
 
 // ListMultipartUploads lists uploads in progress in key, upload id order.
-func (g *Gateway) ListMultipartUploads(ctx context.Context, owner, bucket string, in ListUploadsInput) (ListUploadsOutput, error) {
+func (g *Gateway) ListMultipartUploads(ctx context.Context, b Bucket, in ListUploadsInput) (ListUploadsOutput, error) {
 	var out ListUploadsOutput
-	if _, err := g.Bucket(ctx, owner, bucket); err != nil {
-		return out, err
-	}
+	bucket := b.Name
 	if in.MaxUploads <= 0 {
 		return out, nil
 	}
@@ -625,7 +627,7 @@ func (g *Gateway) ListMultipartUploads(ctx context.Context, owner, bucket string
 				out.IsTruncated = true
 				return out, nil
 			}
-			out.Uploads = append(out.Uploads, u)
+			out.Uploads = append(out.Uploads, uploadInfo(u))
 			out.NextKeyMarker, out.NextUploadIDMarker = u.Key, u.UploadID
 			keyMarker, idMarker = u.Key, u.UploadID
 			count++

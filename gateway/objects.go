@@ -21,17 +21,21 @@ type WriteCond struct {
 
 // PutInput is a PutObject request.
 type PutInput struct {
-	Bucket, Key, Owner string
-	Body               io.Reader
-	Size               int64 // declared length; -1 if unknown
-	Headers            map[string]string
-	UserMeta           map[string]string
-	ContentMD5         string // base64, "" if none
-	Checksum           ChecksumInput
-	Cond               WriteCond
+	Key string
+	// Owner is the new object's owner: the requester's.
+	Owner      string
+	Body       io.Reader
+	Size       int64 // declared length; -1 if unknown
+	Headers    map[string]string
+	UserMeta   map[string]string
+	ContentMD5 string // base64, "" if none
+	Checksum   ChecksumInput
+	Cond       WriteCond
 }
 
-func (g *Gateway) checkKey(key string) error {
+// CheckKey reports whether key can name an object: ErrKeyTooLong, or
+// ErrInvalidArgument for the empty key.
+func CheckKey(key string) error {
 	if len(key) > MaxKeyLength {
 		return ErrKeyTooLong
 	}
@@ -41,35 +45,31 @@ func (g *Gateway) checkKey(key string) error {
 	return nil
 }
 
-// PutObject stores an object and returns its committed metadata.
-func (g *Gateway) PutObject(ctx context.Context, in PutInput) (meta.Object, error) {
-	if err := g.checkKey(in.Key); err != nil {
-		return meta.Object{}, err
-	}
-	b, err := g.Bucket(ctx, in.Owner, in.Bucket)
-	if err != nil {
-		return meta.Object{}, err
+// PutObject stores an object in bucket b and returns it as committed.
+func (g *Gateway) PutObject(ctx context.Context, b Bucket, in PutInput) (Object, error) {
+	if err := CheckKey(in.Key); err != nil {
+		return Object{}, err
 	}
 	// Fail a write that cannot succeed before reading its body.
-	if err := g.checkWriteCond(ctx, in.Bucket, in.Key, in.Cond); err != nil {
-		return meta.Object{}, err
+	if err := g.checkWriteCond(ctx, b.Name, in.Key, in.Cond); err != nil {
+		return Object{}, err
 	}
 	ext, entry, err := g.writeData(ctx, dataInput{
-		bucket: in.Bucket, key: in.Key, placement: b.Placement, body: in.Body, size: in.Size,
+		bucket: b.Name, key: in.Key, placement: b.Placement, body: in.Body, size: in.Size,
 		contentMD5: in.ContentMD5, checksum: in.Checksum,
 	})
 	if err != nil {
-		return meta.Object{}, err
+		return Object{}, err
 	}
 	o := meta.Object{
-		Bucket: in.Bucket, Key: in.Key, VersionID: g.newID(), Size: ext.Size, ETag: ext.ETag,
+		Bucket: b.Name, Key: in.Key, VersionID: g.newID(), Size: ext.Size, ETag: ext.ETag,
 		LastModified: g.now(), Owner: in.Owner, Headers: in.Headers, UserMeta: in.UserMeta,
 		Checksums: ext.Checksums, Extents: []meta.Extent{ext},
 	}
 	if len(o.Checksums) > 0 {
 		o.ChecksumType = "FULL_OBJECT"
 	}
-	return o, g.commit(ctx, o, in.Cond, entry)
+	return objectInfo(o), g.commit(ctx, o, in.Cond, entry)
 }
 
 // commitTries bounds how often commit re-reads a key that concurrent
@@ -264,14 +264,14 @@ func (r Range) Resolve(size int64) (off, length int64, err error) {
 
 // GetInput is a GetObject or HeadObject request.
 type GetInput struct {
-	Bucket, Key, Owner string
-	Range              *Range
-	Cond               ReadCond
+	Key   string
+	Range *Range
+	Cond  ReadCond
 }
 
 // GetOutput is an object and, for GET, a reader of the requested bytes.
 type GetOutput struct {
-	Object meta.Object
+	Object Object
 	// Body streams bytes [Offset, Offset+Length); nil for HEAD. The caller
 	// closes it.
 	Body           io.ReadCloser
@@ -279,41 +279,69 @@ type GetOutput struct {
 	Partial        bool // a Range was served
 }
 
-// GetObject returns an object's metadata and, unless head, its body.
+// GetObject returns an object of bucket b and, unless head, its body.
 // Conditional failures return ErrPreconditionFailed or ErrNotModified.
-func (g *Gateway) GetObject(ctx context.Context, in GetInput, head bool) (*GetOutput, error) {
-	if err := g.checkKey(in.Key); err != nil {
-		return nil, err
+func (g *Gateway) GetObject(ctx context.Context, b Bucket, in GetInput, head bool) (*GetOutput, error) {
+	_, out, err := g.getObject(ctx, b.Name, in, head)
+	return out, err
+}
+
+// getObject is GetObject that also returns the object's row (for copies).
+func (g *Gateway) getObject(ctx context.Context, bucket string, in GetInput, head bool) (meta.Object, *GetOutput, error) {
+	if err := CheckKey(in.Key); err != nil {
+		return meta.Object{}, nil, err
 	}
-	if _, err := g.Bucket(ctx, in.Owner, in.Bucket); err != nil {
-		return nil, err
-	}
-	o, err := g.meta.GetObject(ctx, in.Bucket, in.Key)
+	o, err := g.meta.GetObject(ctx, bucket, in.Key)
 	if errors.Is(err, meta.ErrNotFound) {
-		return nil, ErrNoSuchKey
+		return o, nil, ErrNoSuchKey
 	}
 	if err != nil {
-		return nil, mapMeta(err)
+		return o, nil, mapMeta(err)
 	}
 	if err := in.Cond.check(o); err != nil {
-		return &GetOutput{Object: o}, err
+		return o, &GetOutput{Object: objectInfo(o)}, err
 	}
-	out := &GetOutput{Object: o, Length: o.Size}
+	out := &GetOutput{Object: objectInfo(o), Length: o.Size}
 	if in.Range != nil {
 		off, n, err := in.Range.Resolve(o.Size)
 		if err != nil {
-			return out, err
+			return o, out, err
 		}
 		out.Offset, out.Length, out.Partial = off, n, true
 	}
 	if !head {
 		body, err := g.openObject(ctx, o, out.Offset, out.Length)
 		if err != nil {
-			return nil, err
+			return o, nil, err
 		}
 		out.Body = body
 	}
-	return out, nil
+	return o, out, nil
+}
+
+// readSource reads a copy's source (its bytes too unless head). Every
+// failure is a *SourceError; a failed read condition is
+// ErrPreconditionFailed, never ErrNotModified.
+func (g *Gateway) readSource(ctx context.Context, src Source, in GetInput, head bool) (meta.Object, *GetOutput, error) {
+	in.Key = src.Key
+	err := CheckKey(in.Key)
+	if err == nil {
+		err = src.Err
+	}
+	var (
+		o   meta.Object
+		out *GetOutput
+	)
+	if err == nil {
+		o, out, err = g.getObject(ctx, src.Bucket.Name, in, head)
+	}
+	if errors.Is(err, ErrNotModified) {
+		err = ErrPreconditionFailed
+	}
+	if err != nil {
+		return o, out, &SourceError{Bucket: src.Bucket.Name, Key: src.Key, Err: err}
+	}
+	return o, out, nil
 }
 
 // openObject streams bytes [off, off+length) of o across its extents,
@@ -405,17 +433,14 @@ func (r *extentReader) Close() error {
 // versionID "" or "null" names the current object (buckets are unversioned,
 // so every object is the null version); any other version id is
 // ErrInvalidVersionID and deletes nothing.
-func (g *Gateway) DeleteObject(ctx context.Context, owner, bucket, key, versionID string) error {
-	if err := g.checkKey(key); err != nil {
-		return err
-	}
-	if _, err := g.Bucket(ctx, owner, bucket); err != nil {
+func (g *Gateway) DeleteObject(ctx context.Context, b Bucket, key, versionID string) error {
+	if err := CheckKey(key); err != nil {
 		return err
 	}
 	if err := checkVersionID(versionID); err != nil {
 		return err
 	}
-	return g.deleteObject(ctx, bucket, key)
+	return g.deleteObject(ctx, b.Name, key)
 }
 
 // checkVersionID accepts the version ids of an unversioned bucket.
@@ -458,17 +483,14 @@ type DeleteResult struct {
 
 // DeleteObjects deletes up to MaxDeleteObjects entries, each as
 // DeleteObject would.
-func (g *Gateway) DeleteObjects(ctx context.Context, owner, bucket string, targets []DeleteTarget) ([]DeleteResult, error) {
+func (g *Gateway) DeleteObjects(ctx context.Context, b Bucket, targets []DeleteTarget) ([]DeleteResult, error) {
 	if len(targets) > MaxDeleteObjects {
 		return nil, ErrInvalidArgument
-	}
-	if _, err := g.Bucket(ctx, owner, bucket); err != nil {
-		return nil, err
 	}
 	res := make([]DeleteResult, len(targets))
 	for i, t := range targets {
 		res[i].DeleteTarget = t
-		if err := g.checkKey(t.Key); err != nil {
+		if err := CheckKey(t.Key); err != nil {
 			res[i].Err = err
 			continue
 		}
@@ -476,16 +498,17 @@ func (g *Gateway) DeleteObjects(ctx context.Context, owner, bucket string, targe
 			res[i].Err = err
 			continue
 		}
-		res[i].Err = g.deleteObject(ctx, bucket, t.Key)
+		res[i].Err = g.deleteObject(ctx, b.Name, t.Key)
 	}
 	return res, nil
 }
 
 // CopyInput is a CopyObject request.
 type CopyInput struct {
-	SrcBucket, SrcKey string
-	Bucket, Key       string
-	Owner             string
+	Src Source
+	Key string
+	// Owner is the new object's owner: the requester's.
+	Owner string
 	// Replace is true for x-amz-metadata-directive: REPLACE; Headers and
 	// UserMeta are then the new metadata.
 	Replace  bool
@@ -498,33 +521,26 @@ type CopyInput struct {
 	ChecksumAlgorithm checksum.Algorithm
 }
 
-// CopyObject copies an object's bytes into a new object (data is never
-// shared between objects, so each can be deleted on its own).
-func (g *Gateway) CopyObject(ctx context.Context, in CopyInput) (meta.Object, error) {
-	if err := g.checkKey(in.Key); err != nil {
-		return meta.Object{}, err
+// CopyObject copies an object's bytes into a new object of bucket dst
+// (data is never shared between objects, so each can be deleted on its
+// own).
+func (g *Gateway) CopyObject(ctx context.Context, dst Bucket, in CopyInput) (Object, error) {
+	if err := CheckKey(in.Key); err != nil {
+		return Object{}, err
 	}
-	if err := g.checkKey(in.SrcKey); err != nil {
-		return meta.Object{}, err
+	if err := CheckKey(in.Src.Key); err != nil {
+		return Object{}, err
 	}
-	dst, err := g.Bucket(ctx, in.Owner, in.Bucket)
+	if in.Src.Bucket.Name == dst.Name && in.Src.Key == in.Key && !in.Replace {
+		return Object{}, ErrInvalidCopySource
+	}
+	so, _, err := g.readSource(ctx, in.Src, GetInput{Cond: in.SrcCond}, true)
 	if err != nil {
-		return meta.Object{}, err
+		return Object{}, err
 	}
-	if in.SrcBucket == in.Bucket && in.SrcKey == in.Key && !in.Replace {
-		return meta.Object{}, ErrInvalidCopySource
+	if err := g.checkWriteCond(ctx, dst.Name, in.Key, in.Cond); err != nil {
+		return Object{}, err
 	}
-	src, err := g.GetObject(ctx, GetInput{Bucket: in.SrcBucket, Key: in.SrcKey, Owner: in.Owner, Cond: in.SrcCond}, true)
-	if errors.Is(err, ErrNotModified) {
-		err = ErrPreconditionFailed
-	}
-	if err != nil {
-		return meta.Object{}, &SourceError{Bucket: in.SrcBucket, Key: in.SrcKey, Err: err}
-	}
-	if err := g.checkWriteCond(ctx, in.Bucket, in.Key, in.Cond); err != nil {
-		return meta.Object{}, err
-	}
-	so := src.Object
 	alg := in.ChecksumAlgorithm
 	if alg == "" {
 		for a := range so.Checksums {
@@ -535,20 +551,20 @@ func (g *Gateway) CopyObject(ctx context.Context, in CopyInput) (meta.Object, er
 	}
 	body, err := g.openObject(ctx, so, 0, so.Size)
 	if err != nil {
-		return meta.Object{}, err
+		return Object{}, err
 	}
 	defer body.Close()
 	ext, entry, err := g.writeData(ctx, dataInput{
-		bucket: in.Bucket, key: in.Key, placement: dst.Placement, body: body, size: so.Size, extra: alg,
+		bucket: dst.Name, key: in.Key, placement: dst.Placement, body: body, size: so.Size, extra: alg,
 	})
 	if err != nil {
 		if errors.Is(err, ErrIncompleteBody) {
 			err = errors.New("copy source shorter than its size")
 		}
-		return meta.Object{}, err
+		return Object{}, err
 	}
 	o := meta.Object{
-		Bucket: in.Bucket, Key: in.Key, VersionID: g.newID(), Size: ext.Size, ETag: ext.ETag,
+		Bucket: dst.Name, Key: in.Key, VersionID: g.newID(), Size: ext.Size, ETag: ext.ETag,
 		LastModified: g.now(), Owner: in.Owner, Headers: so.Headers, UserMeta: so.UserMeta,
 		Checksums: ext.Checksums, Extents: []meta.Extent{ext},
 	}
@@ -558,5 +574,5 @@ func (g *Gateway) CopyObject(ctx context.Context, in CopyInput) (meta.Object, er
 	if len(o.Checksums) > 0 {
 		o.ChecksumType = "FULL_OBJECT"
 	}
-	return o, g.commit(ctx, o, in.Cond, entry)
+	return objectInfo(o), g.commit(ctx, o, in.Cond, entry)
 }

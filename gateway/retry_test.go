@@ -19,7 +19,7 @@ func TestDeleteWithVersionID(t *testing.T) {
 	ctx := context.Background()
 	f.put(t, "a", []byte("A"))
 	f.put(t, "b", []byte("B"))
-	res, err := f.g.DeleteObjects(ctx, "alice", "bkt", []DeleteTarget{{Key: "a", VersionID: "3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY"}, {Key: "b", VersionID: "null"}})
+	res, err := f.g.DeleteObjects(ctx, bucketOf(t, f.g, "bkt"), []DeleteTarget{{Key: "a", VersionID: "3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY"}, {Key: "b", VersionID: "null"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,10 +32,10 @@ func TestDeleteWithVersionID(t *testing.T) {
 	if got := f.read(t, "a"); string(got) != "A" {
 		t.Errorf("a after DeleteObjects with a foreign version id = %q, want it kept", got)
 	}
-	if _, err := f.g.GetObject(ctx, GetInput{Bucket: "bkt", Key: "b", Owner: "alice"}, true); !errors.Is(err, ErrNoSuchKey) {
+	if _, err := f.g.GetObject(ctx, bucketOf(t, f.g, "bkt"), GetInput{Key: "b"}, true); !errors.Is(err, ErrNoSuchKey) {
 		t.Errorf("b after DeleteObjects with version null = %v, want deleted", err)
 	}
-	if err := f.g.DeleteObject(ctx, "alice", "bkt", "a", "other"); !errors.Is(err, ErrInvalidVersionID) {
+	if err := f.g.DeleteObject(ctx, bucketOf(t, f.g, "bkt"), "a", "other"); !errors.Is(err, ErrInvalidVersionID) {
 		t.Errorf("DeleteObject(a, version other) = %v, want ErrInvalidVersionID", err)
 	}
 	if got := f.read(t, "a"); string(got) != "A" {
@@ -46,17 +46,21 @@ func TestDeleteWithVersionID(t *testing.T) {
 func (f *fixture) multipart(t *testing.T, key string, parts ...string) (meta.Upload, []CompletedPart) {
 	t.Helper()
 	ctx := context.Background()
-	u, err := f.g.CreateMultipartUpload(ctx, CreateUploadInput{Bucket: "bkt", Key: key, Owner: "alice"})
+	up, err := f.g.CreateMultipartUpload(ctx, bucketOf(t, f.g, "bkt"), CreateUploadInput{Key: key, Owner: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := f.ms.GetUpload(ctx, "bkt", key, up.UploadID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var cps []CompletedPart
 	for i, body := range parts {
-		p, err := f.g.UploadPart(ctx, PartInput{Bucket: "bkt", Key: key, Owner: "alice", UploadID: u.UploadID, PartNumber: i + 1, Body: strings.NewReader(body), Size: int64(len(body))})
+		p, err := f.g.UploadPart(ctx, bucketOf(t, f.g, "bkt"), PartInput{Key: key, UploadID: u.UploadID, PartNumber: i + 1, Body: strings.NewReader(body), Size: int64(len(body))})
 		if err != nil {
 			t.Fatal(err)
 		}
-		cps = append(cps, CompletedPart{PartNumber: i + 1, ETag: `"` + p.Extent.ETag + `"`})
+		cps = append(cps, CompletedPart{PartNumber: i + 1, ETag: `"` + p.ETag + `"`})
 	}
 	return u, cps
 }
@@ -67,12 +71,12 @@ func TestCompleteRetry(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	u, cps := f.multipart(t, "m", "only part")
-	in := CompleteInput{Bucket: "bkt", Key: "m", Owner: "alice", UploadID: u.UploadID, Parts: cps}
-	first, err := f.g.CompleteMultipartUpload(ctx, in)
+	in := CompleteInput{Key: "m", Owner: "alice", UploadID: u.UploadID, Parts: cps}
+	first, err := f.g.CompleteMultipartUpload(ctx, bucketOf(t, f.g, "bkt"), in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := f.g.CompleteMultipartUpload(ctx, in)
+	again, err := f.g.CompleteMultipartUpload(ctx, bucketOf(t, f.g, "bkt"), in)
 	if err != nil {
 		t.Fatalf("retried CompleteMultipartUpload = %v, want the first answer", err)
 	}
@@ -81,17 +85,17 @@ func TestCompleteRetry(t *testing.T) {
 	}
 	other := in
 	other.Parts = []CompletedPart{{PartNumber: 1, ETag: `"0123456789abcdef0123456789abcdef"`}}
-	if _, err := f.g.CompleteMultipartUpload(ctx, other); !errors.Is(err, ErrNoSuchUpload) {
+	if _, err := f.g.CompleteMultipartUpload(ctx, bucketOf(t, f.g, "bkt"), other); !errors.Is(err, ErrNoSuchUpload) {
 		t.Errorf("CompleteMultipartUpload with other parts after completion = %v, want ErrNoSuchUpload", err)
 	}
-	if err := f.g.AbortMultipartUpload(ctx, "alice", "bkt", "m", u.UploadID); err != nil {
+	if err := f.g.AbortMultipartUpload(ctx, bucketOf(t, f.g, "bkt"), "m", u.UploadID); err != nil {
 		t.Errorf("AbortMultipartUpload of a completed upload = %v, want nil (AWS: 204)", err)
 	}
 	if got := f.read(t, "m"); string(got) != "only part" {
 		t.Errorf("object after the retries = %q", got)
 	}
 	// Another bucket's key cannot read the record.
-	if _, err := f.g.CompleteMultipartUpload(ctx, CompleteInput{Bucket: "bkt", Key: "other", Owner: "alice", UploadID: u.UploadID, Parts: cps}); !errors.Is(err, ErrNoSuchUpload) {
+	if _, err := f.g.CompleteMultipartUpload(ctx, bucketOf(t, f.g, "bkt"), CompleteInput{Key: "other", Owner: "alice", UploadID: u.UploadID, Parts: cps}); !errors.Is(err, ErrNoSuchUpload) {
 		t.Errorf("CompleteMultipartUpload naming another key = %v, want ErrNoSuchUpload", err)
 	}
 }
@@ -102,9 +106,9 @@ func TestCompleteRetryAfterCrash(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	u, cps := f.multipart(t, "m", "part one")
-	in := CompleteInput{Bucket: "bkt", Key: "m", Owner: "alice", UploadID: u.UploadID, Parts: cps}
+	in := CompleteInput{Key: "m", Owner: "alice", UploadID: u.UploadID, Parts: cps}
 	ps, _ := f.g.allParts(ctx, u.UploadID)
-	first, err := f.g.CompleteMultipartUpload(ctx, in)
+	first, err := f.g.CompleteMultipartUpload(ctx, bucketOf(t, f.g, "bkt"), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +120,7 @@ func TestCompleteRetryAfterCrash(t *testing.T) {
 		f.ms.PutPart(ctx, p)
 	}
 	f.ms.PutCompletion(ctx, meta.Completion{UploadID: u.UploadID, Bucket: "elsewhere", Key: "m", Done: time.Now()}, time.Hour)
-	again, err := f.g.CompleteMultipartUpload(ctx, in)
+	again, err := f.g.CompleteMultipartUpload(ctx, bucketOf(t, f.g, "bkt"), in)
 	if err != nil || again.ETag != first.ETag {
 		t.Fatalf("retry after a crash = %+v, %v; want ETag %s", again, err, first.ETag)
 	}
@@ -126,16 +130,16 @@ func TestAbortRetry(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	u, _ := f.multipart(t, "m", "data")
-	if err := f.g.AbortMultipartUpload(ctx, "alice", "bkt", "m", u.UploadID); err != nil {
+	if err := f.g.AbortMultipartUpload(ctx, bucketOf(t, f.g, "bkt"), "m", u.UploadID); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.g.AbortMultipartUpload(ctx, "alice", "bkt", "m", u.UploadID); err != nil {
+	if err := f.g.AbortMultipartUpload(ctx, bucketOf(t, f.g, "bkt"), "m", u.UploadID); err != nil {
 		t.Errorf("second AbortMultipartUpload = %v, want nil", err)
 	}
-	if err := f.g.AbortMultipartUpload(ctx, "alice", "bkt", "m", "no-such-upload"); !errors.Is(err, ErrNoSuchUpload) {
+	if err := f.g.AbortMultipartUpload(ctx, bucketOf(t, f.g, "bkt"), "m", "no-such-upload"); !errors.Is(err, ErrNoSuchUpload) {
 		t.Errorf("AbortMultipartUpload of an unknown id = %v, want ErrNoSuchUpload", err)
 	}
-	if _, err := f.g.CompleteMultipartUpload(ctx, CompleteInput{Bucket: "bkt", Key: "m", Owner: "alice", UploadID: u.UploadID, Parts: []CompletedPart{{PartNumber: 1, ETag: "x"}}}); !errors.Is(err, ErrNoSuchUpload) {
+	if _, err := f.g.CompleteMultipartUpload(ctx, bucketOf(t, f.g, "bkt"), CompleteInput{Key: "m", Owner: "alice", UploadID: u.UploadID, Parts: []CompletedPart{{PartNumber: 1, ETag: "x"}}}); !errors.Is(err, ErrNoSuchUpload) {
 		t.Errorf("CompleteMultipartUpload after abort = %v, want ErrNoSuchUpload", err)
 	}
 	f.clock.add(2 * time.Hour)
@@ -154,7 +158,7 @@ func TestOverwriteQueuesBeforeCommit(t *testing.T) {
 	fm := &failingMeta{Store: f.ms}
 	f.g.meta = fm
 	fm.failPut = true
-	if _, err := f.g.PutObject(ctx, PutInput{Bucket: "bkt", Key: "k", Owner: "alice", Body: bytes.NewReader([]byte("new")), Size: 3}); err == nil {
+	if _, err := f.g.PutObject(ctx, bucketOf(t, f.g, "bkt"), PutInput{Key: "k", Owner: "alice", Body: bytes.NewReader([]byte("new")), Size: 3}); err == nil {
 		t.Fatal("PutObject with the row write failing succeeded")
 	}
 	es, _ := f.ms.DueEntries(ctx, f.clock.now().Add(2*time.Hour), 100)
@@ -199,7 +203,7 @@ func TestCompletedThenOverwrittenUpload(t *testing.T) {
 	ctx := context.Background()
 	u, cps := f.multipart(t, "m", "part one")
 	ps, _ := f.g.allParts(ctx, u.UploadID)
-	if _, err := f.g.CompleteMultipartUpload(ctx, CompleteInput{Bucket: "bkt", Key: "m", Owner: "alice", UploadID: u.UploadID, Parts: cps}); err != nil {
+	if _, err := f.g.CompleteMultipartUpload(ctx, bucketOf(t, f.g, "bkt"), CompleteInput{Key: "m", Owner: "alice", UploadID: u.UploadID, Parts: cps}); err != nil {
 		t.Fatal(err)
 	}
 	// The crash: the upload's rows are back, and the record is the one
@@ -216,13 +220,13 @@ func TestCompletedThenOverwrittenUpload(t *testing.T) {
 	f.put(t, "m", []byte("overwritten"))
 	f.clock.add(2 * time.Hour)
 	f.collectAll(t)
-	if _, _, _, err := f.g.ListParts(ctx, "alice", "bkt", "m", u.UploadID, 0, 10); !errors.Is(err, ErrNoSuchUpload) {
+	if _, _, _, err := f.g.ListParts(ctx, bucketOf(t, f.g, "bkt"), "m", u.UploadID, 0, 10); !errors.Is(err, ErrNoSuchUpload) {
 		t.Fatalf("ListParts of the completed and overwritten upload = %v, want ErrNoSuchUpload", err)
 	}
 	if n := f.dataSets(t); n != 1 {
 		t.Errorf("data sets = %d, want 1 (the overwrite's)", n)
 	}
-	if _, err := f.g.CompleteMultipartUpload(ctx, CompleteInput{Bucket: "bkt", Key: "m", Owner: "alice", UploadID: u.UploadID, Parts: cps}); !errors.Is(err, ErrNoSuchUpload) {
+	if _, err := f.g.CompleteMultipartUpload(ctx, bucketOf(t, f.g, "bkt"), CompleteInput{Key: "m", Owner: "alice", UploadID: u.UploadID, Parts: cps}); !errors.Is(err, ErrNoSuchUpload) {
 		t.Errorf("completing it again = %v, want ErrNoSuchUpload", err)
 	}
 	if got := f.read(t, "m"); string(got) != "overwritten" {
@@ -237,12 +241,12 @@ func TestCompleteFailedConditionKeepsUpload(t *testing.T) {
 	ctx := context.Background()
 	f.put(t, "m", []byte("exists"))
 	u, cps := f.multipart(t, "m", "part one")
-	in := CompleteInput{Bucket: "bkt", Key: "m", Owner: "alice", UploadID: u.UploadID, Parts: cps, Cond: WriteCond{IfNoneMatch: true}}
-	if _, err := f.g.CompleteMultipartUpload(ctx, in); !errors.Is(err, ErrPreconditionFailed) {
+	in := CompleteInput{Key: "m", Owner: "alice", UploadID: u.UploadID, Parts: cps, Cond: WriteCond{IfNoneMatch: true}}
+	if _, err := f.g.CompleteMultipartUpload(ctx, bucketOf(t, f.g, "bkt"), in); !errors.Is(err, ErrPreconditionFailed) {
 		t.Fatalf("complete with If-None-Match on an existing key = %v", err)
 	}
 	in.Cond = WriteCond{}
-	if _, err := f.g.CompleteMultipartUpload(ctx, in); err != nil {
+	if _, err := f.g.CompleteMultipartUpload(ctx, bucketOf(t, f.g, "bkt"), in); err != nil {
 		t.Fatalf("complete again without the condition = %v, want success", err)
 	}
 	if got := f.read(t, "m"); string(got) != "part one" {

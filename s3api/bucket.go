@@ -13,18 +13,6 @@ import (
 	"github.com/dolium/dolium/s3api/s3err"
 )
 
-func init() {
-	handlers[OpListBuckets] = listBuckets
-	handlers[OpCreateBucket] = createBucket
-	handlers[OpHeadBucket] = headBucket
-	handlers[OpDeleteBucket] = deleteBucket
-	handlers[OpGetBucketLocation] = getBucketLocation
-	handlers[OpGetBucketVersioning] = getBucketVersioning
-	handlers[OpGetBucketAcl] = getBucketAcl
-	handlers[OpListObjects] = listObjects
-	handlers[OpListObjectsV2] = listObjects
-}
-
 // PlacementHeader on CreateBucket names the placement policy of the new
 // bucket's data.
 const PlacementHeader = "X-Dolium-Placement"
@@ -64,11 +52,12 @@ func readXMLLimit(r *request, v any, optional bool, limit int64, tooBig *s3err.E
 }
 
 func listBuckets(s *Server, r *request) (*response, error) {
-	bs, err := s.gw.ListBuckets(r.Context(), r.owner)
+	me := r.principal.Owner
+	bs, err := s.gw.ListBuckets(r.Context(), me)
 	if err != nil {
 		return nil, err
 	}
-	res := listAllMyBucketsResult{Xmlns: xmlns, Owner: owner{r.owner, r.owner}}
+	res := listAllMyBucketsResult{Xmlns: xmlns, Owner: owner{me, me}}
 	res.Buckets.Bucket = []bucketEntry{}
 	for _, b := range bs {
 		res.Buckets.Bucket = append(res.Buckets.Bucket, bucketEntry{Name: b.Name, CreationDate: isoTime(b.Created), BucketRegion: b.Region})
@@ -76,7 +65,7 @@ func listBuckets(s *Server, r *request) (*response, error) {
 	return &response{xml: res}, nil
 }
 
-func createBucket(s *Server, r *request) (*response, error) {
+func createBucket(s *Server, r *request) (act, error) {
 	var cfg createBucketConfiguration
 	has, err := readXML(r, &cfg, true)
 	if err != nil {
@@ -89,39 +78,33 @@ func createBucket(s *Server, r *request) (*response, error) {
 		// AWS rejects an explicit us-east-1 constraint.
 		return nil, s3err.InvalidLocationConstraint
 	}
-	// x-dolium-placement names the bucket's placement policy (dolium's own
-	// header; without it the configured default applies).
-	if err := s.gw.CreateBucket(r.Context(), r.owner, r.op.Bucket, r.Header.Get(PlacementHeader)); err != nil {
-		return nil, err
-	}
-	resp := &response{}
-	resp.set("Location", "/"+r.op.Bucket)
-	return resp, nil
+	return func() (*response, error) {
+		// x-dolium-placement names the bucket's placement policy (dolium's
+		// own header; without it the configured default applies).
+		if err := s.gw.CreateBucket(r.Context(), r.principal.Owner, r.op.Bucket, r.Header.Get(PlacementHeader)); err != nil {
+			return nil, err
+		}
+		resp := &response{}
+		resp.set("Location", "/"+r.op.Bucket)
+		return resp, nil
+	}, nil
 }
 
 func headBucket(s *Server, r *request) (*response, error) {
-	b, err := s.gw.Bucket(r.Context(), r.owner, r.op.Bucket)
-	if err != nil {
-		return nil, err
-	}
 	resp := &response{}
-	resp.set("x-amz-bucket-region", b.Region)
+	resp.set("x-amz-bucket-region", r.bucket.Region)
 	return resp, nil
 }
 
 func deleteBucket(s *Server, r *request) (*response, error) {
-	if err := s.gw.DeleteBucket(r.Context(), r.owner, r.op.Bucket); err != nil {
+	if err := s.gw.DeleteBucket(r.Context(), r.bucket); err != nil {
 		return nil, err
 	}
 	return &response{status: http.StatusNoContent}, nil
 }
 
 func getBucketLocation(s *Server, r *request) (*response, error) {
-	b, err := s.gw.Bucket(r.Context(), r.owner, r.op.Bucket)
-	if err != nil {
-		return nil, err
-	}
-	loc := b.Region
+	loc := r.bucket.Region
 	if loc == "us-east-1" {
 		loc = ""
 	}
@@ -129,11 +112,7 @@ func getBucketLocation(s *Server, r *request) (*response, error) {
 }
 
 func getBucketVersioning(s *Server, r *request) (*response, error) {
-	b, err := s.gw.Bucket(r.Context(), r.owner, r.op.Bucket)
-	if err != nil {
-		return nil, err
-	}
-	return &response{xml: versioningConfiguration{Xmlns: xmlns, Status: b.Versioning}}, nil
+	return &response{xml: versioningConfiguration{Xmlns: xmlns, Status: r.bucket.Versioning}}, nil
 }
 
 func ownerACL(id string) accessControlPolicy {
@@ -148,11 +127,7 @@ func ownerACL(id string) accessControlPolicy {
 }
 
 func getBucketAcl(s *Server, r *request) (*response, error) {
-	b, err := s.gw.Bucket(r.Context(), r.owner, r.op.Bucket)
-	if err != nil {
-		return nil, err
-	}
-	return &response{xml: ownerACL(b.Owner)}, nil
+	return &response{xml: ownerACL(r.bucket.Owner)}, nil
 }
 
 // encodeList applies encoding-type=url to a listing value.
@@ -163,7 +138,7 @@ func encodeList(enc bool, s string) string {
 	return url.QueryEscape(s)
 }
 
-func listObjects(s *Server, r *request) (*response, error) {
+func listObjects(s *Server, r *request) (act, error) {
 	q := r.URL.Query()
 	v2 := r.op.Name == OpListObjectsV2
 	enc := false
@@ -208,39 +183,41 @@ func listObjects(s *Server, r *request) (*response, error) {
 		em := encodeList(enc, m)
 		res.Marker = &em
 	}
-	out, err := s.gw.ListObjects(r.Context(), r.owner, r.op.Bucket, in)
-	if err != nil {
-		if errors.Is(err, gateway.ErrInvalidArgument) {
-			return nil, s3err.InvalidArgument
+	return func() (*response, error) {
+		out, err := s.gw.ListObjects(r.Context(), r.bucket, in)
+		if err != nil {
+			if errors.Is(err, gateway.ErrInvalidArgument) {
+				return nil, s3err.InvalidArgument
+			}
+			return nil, err
 		}
-		return nil, err
-	}
-	fetchOwner := !v2 || q.Get("fetch-owner") == "true"
-	for _, o := range out.Objects {
-		e := object{
-			Key: encodeList(enc, o.Key), LastModified: isoTime(o.LastModified), ETag: `"` + o.ETag + `"`,
-			Size: o.Size, StorageClass: "STANDARD", ChecksumType: o.ChecksumType,
+		fetchOwner := !v2 || q.Get("fetch-owner") == "true"
+		for _, o := range out.Objects {
+			e := object{
+				Key: encodeList(enc, o.Key), LastModified: isoTime(o.LastModified), ETag: `"` + o.ETag + `"`,
+				Size: o.Size, StorageClass: "STANDARD", ChecksumType: o.ChecksumType,
+			}
+			for a := range o.Checksums {
+				e.ChecksumAlgorithm = a
+			}
+			if fetchOwner {
+				e.Owner = &owner{o.Owner, o.Owner}
+			}
+			res.Contents = append(res.Contents, e)
 		}
-		for a := range o.Checksums {
-			e.ChecksumAlgorithm = a
+		for _, p := range out.CommonPrefixes {
+			res.CommonPrefixes = append(res.CommonPrefixes, commonPrefix{encodeList(enc, p)})
 		}
-		if fetchOwner {
-			e.Owner = &owner{o.Owner, o.Owner}
+		res.IsTruncated = out.IsTruncated
+		if v2 {
+			n := len(res.Contents) + len(res.CommonPrefixes)
+			res.KeyCount = &n
+			if out.IsTruncated {
+				res.NextContinuationToken = base64.RawURLEncoding.EncodeToString([]byte(out.NextMarker))
+			}
+		} else if out.IsTruncated && in.Delimiter != "" {
+			res.NextMarker = encodeList(enc, out.NextMarker)
 		}
-		res.Contents = append(res.Contents, e)
-	}
-	for _, p := range out.CommonPrefixes {
-		res.CommonPrefixes = append(res.CommonPrefixes, commonPrefix{encodeList(enc, p)})
-	}
-	res.IsTruncated = out.IsTruncated
-	if v2 {
-		n := len(res.Contents) + len(res.CommonPrefixes)
-		res.KeyCount = &n
-		if out.IsTruncated {
-			res.NextContinuationToken = base64.RawURLEncoding.EncodeToString([]byte(out.NextMarker))
-		}
-	} else if out.IsTruncated && in.Delimiter != "" {
-		res.NextMarker = encodeList(enc, out.NextMarker)
-	}
-	return &response{xml: res}, nil
+		return &response{xml: res}, nil
+	}, nil
 }

@@ -23,7 +23,6 @@ var gatewayErrors = []struct {
 	{gateway.ErrBucketNotEmpty, s3err.BucketNotEmpty},
 	{gateway.ErrInvalidBucketName, s3err.InvalidBucketName},
 	{gateway.ErrKeyTooLong, s3err.KeyTooLongError},
-	{gateway.ErrAccessDenied, s3err.AccessDenied},
 	{gateway.ErrPreconditionFailed, s3err.PreconditionFailed},
 	{gateway.ErrNotModified, s3err.NotModified},
 	{gateway.ErrInvalidRange, s3err.InvalidRange},

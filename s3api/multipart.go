@@ -9,22 +9,12 @@ import (
 	"github.com/dolium/dolium/s3api/s3err"
 )
 
-func init() {
-	handlers[OpCreateMultipartUpload] = createMultipartUpload
-	handlers[OpUploadPart] = uploadPart
-	handlers[OpUploadPartCopy] = uploadPartCopy
-	handlers[OpCompleteMultipartUpload] = completeMultipartUpload
-	handlers[OpAbortMultipartUpload] = abortMultipartUpload
-	handlers[OpListParts] = listParts
-	handlers[OpListMultipartUploads] = listMultipartUploads
-}
-
-func createMultipartUpload(s *Server, r *request) (*response, error) {
+func createMultipartUpload(s *Server, r *request) (act, error) {
 	hdrs, um, err := objectMetadata(r.Header)
 	if err != nil {
 		return nil, err
 	}
-	in := gateway.CreateUploadInput{Bucket: r.op.Bucket, Key: r.op.Key, Owner: r.owner, Headers: hdrs, UserMeta: um,
+	in := gateway.CreateUploadInput{Key: r.op.Key, Owner: r.principal.Owner, Headers: hdrs, UserMeta: um,
 		ChecksumType: r.Header.Get("X-Amz-Checksum-Type")}
 	if v := r.Header.Get("X-Amz-Checksum-Algorithm"); v != "" {
 		a, ok := checksum.Parse(v)
@@ -33,14 +23,16 @@ func createMultipartUpload(s *Server, r *request) (*response, error) {
 		}
 		in.ChecksumAlgorithm = a
 	}
-	u, err := s.gw.CreateMultipartUpload(r.Context(), in)
-	if err != nil {
-		return nil, err
-	}
-	resp := &response{xml: initiateMultipartUploadResult{Xmlns: xmlns, Bucket: u.Bucket, Key: u.Key, UploadID: u.UploadID}}
-	resp.set("x-amz-checksum-algorithm", u.ChecksumAlgorithm)
-	resp.set("x-amz-checksum-type", u.ChecksumType)
-	return resp, nil
+	return func() (*response, error) {
+		u, err := s.gw.CreateMultipartUpload(r.Context(), r.bucket, in)
+		if err != nil {
+			return nil, err
+		}
+		resp := &response{xml: initiateMultipartUploadResult{Xmlns: xmlns, Bucket: u.Bucket, Key: u.Key, UploadID: u.UploadID}}
+		resp.set("x-amz-checksum-algorithm", u.ChecksumAlgorithm)
+		resp.set("x-amz-checksum-type", u.ChecksumType)
+		return resp, nil
+	}, nil
 }
 
 func partNumber(r *request) (int, error) {
@@ -51,7 +43,7 @@ func partNumber(r *request) (int, error) {
 	return n, nil
 }
 
-func uploadPart(s *Server, r *request) (*response, error) {
+func uploadPart(s *Server, r *request) (act, error) {
 	n, err := partNumber(r)
 	if err != nil {
 		return nil, err
@@ -67,32 +59,33 @@ func uploadPart(s *Server, r *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.gw.UploadPart(r.Context(), gateway.PartInput{
-		Bucket: r.op.Bucket, Key: r.op.Key, Owner: r.owner, UploadID: r.URL.Query().Get("uploadId"),
-		PartNumber: n, Body: r.body, Size: size, ContentMD5: r.Header.Get("Content-MD5"), Checksum: cs,
-	})
-	if err != nil {
-		return nil, err
-	}
-	resp := &response{}
-	resp.set("ETag", `"`+p.Extent.ETag+`"`)
-	setChecksums(resp, p.Extent.Checksums, "")
-	resp.header.Del("x-amz-checksum-type")
-	return resp, nil
+	return func() (*response, error) {
+		p, err := s.gw.UploadPart(r.Context(), r.bucket, gateway.PartInput{
+			Key: r.op.Key, UploadID: r.URL.Query().Get("uploadId"),
+			PartNumber: n, Body: r.body, Size: size, ContentMD5: r.Header.Get("Content-MD5"), Checksum: cs,
+		})
+		if err != nil {
+			return nil, err
+		}
+		resp := &response{}
+		resp.set("ETag", `"`+p.ETag+`"`)
+		setChecksums(resp, p.Checksums, "")
+		resp.header.Del("x-amz-checksum-type")
+		return resp, nil
+	}, nil
 }
 
-func uploadPartCopy(s *Server, r *request) (*response, error) {
+func uploadPartCopy(s *Server, r *request) (act, error) {
 	n, err := partNumber(r)
 	if err != nil {
 		return nil, err
 	}
-	sb, sk, err := copySource(r.Header)
+	src, err := copySource(r.Header)
 	if err != nil {
 		return nil, err
 	}
 	in := gateway.CopyPartInput{
-		SrcBucket: sb, SrcKey: sk, Bucket: r.op.Bucket, Key: r.op.Key, Owner: r.owner,
-		UploadID: r.URL.Query().Get("uploadId"), PartNumber: n, SrcCond: readCond(r.Header, "X-Amz-Copy-Source-"),
+		Key: r.op.Key, UploadID: r.URL.Query().Get("uploadId"), PartNumber: n, SrcCond: readCond(r.Header, "X-Amz-Copy-Source-"),
 	}
 	if v := r.Header.Get("X-Amz-Copy-Source-Range"); v != "" {
 		in.Range = parseRange(v)
@@ -100,14 +93,18 @@ func uploadPartCopy(s *Server, r *request) (*response, error) {
 			return nil, s3err.InvalidArgument.With("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
 		}
 	}
-	p, err := s.gw.UploadPartCopy(r.Context(), in)
-	if err != nil {
-		return nil, err
-	}
-	return &response{xml: copyPartResult{
-		Xmlns: xmlns, ETag: `"` + p.Extent.ETag + `"`, LastModified: isoTime(p.LastModified),
-		checksumFields: newChecksumFields(p.Extent.Checksums),
-	}}, nil
+	r.copyFrom = &src
+	return func() (*response, error) {
+		in.Src = r.src
+		p, err := s.gw.UploadPartCopy(r.Context(), r.bucket, in)
+		if err != nil {
+			return nil, err
+		}
+		return &response{xml: copyPartResult{
+			Xmlns: xmlns, ETag: `"` + p.ETag + `"`, LastModified: isoTime(p.LastModified),
+			checksumFields: newChecksumFields(p.Checksums),
+		}}, nil
+	}, nil
 }
 
 // maxCompleteBody bounds a CompleteMultipartUpload document: 10000 parts,
@@ -115,7 +112,7 @@ func uploadPartCopy(s *Server, r *request) (*response, error) {
 // in well under 4 MiB. A larger one is MaxMessageLengthExceeded, as on AWS.
 const maxCompleteBody = 4 << 20
 
-func completeMultipartUpload(s *Server, r *request) (*response, error) {
+func completeMultipartUpload(s *Server, r *request) (act, error) {
 	var req completeMultipartUploadRequest
 	if _, err := readXMLLimit(r, &req, false, maxCompleteBody, s3err.MaxMessageLengthExceeded); err != nil {
 		return nil, err
@@ -124,7 +121,7 @@ func completeMultipartUpload(s *Server, r *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := gateway.CompleteInput{Bucket: r.op.Bucket, Key: r.op.Key, Owner: r.owner,
+	in := gateway.CompleteInput{Key: r.op.Key, Owner: r.principal.Owner,
 		UploadID: r.URL.Query().Get("uploadId"), Cond: cond}
 	for _, p := range req.Parts {
 		in.Parts = append(in.Parts, gateway.CompletedPart{PartNumber: p.PartNumber, ETag: p.ETag, Checksums: p.checksumFields.toMap()})
@@ -134,18 +131,20 @@ func completeMultipartUpload(s *Server, r *request) (*response, error) {
 			in.ChecksumAlgorithm, in.ChecksumValue = a, v
 		}
 	}
-	o, err := s.gw.CompleteMultipartUpload(r.Context(), in)
-	if err != nil {
-		return nil, err
-	}
-	return &response{xml: completeMultipartUploadResult{
-		Xmlns: xmlns, Location: "/" + o.Bucket + "/" + o.Key, Bucket: o.Bucket, Key: o.Key, ETag: `"` + o.ETag + `"`,
-		checksumFields: newChecksumFields(o.Checksums), ChecksumType: o.ChecksumType,
-	}}, nil
+	return func() (*response, error) {
+		o, err := s.gw.CompleteMultipartUpload(r.Context(), r.bucket, in)
+		if err != nil {
+			return nil, err
+		}
+		return &response{xml: completeMultipartUploadResult{
+			Xmlns: xmlns, Location: "/" + o.Bucket + "/" + o.Key, Bucket: o.Bucket, Key: o.Key, ETag: `"` + o.ETag + `"`,
+			checksumFields: newChecksumFields(o.Checksums), ChecksumType: o.ChecksumType,
+		}}, nil
+	}, nil
 }
 
 func abortMultipartUpload(s *Server, r *request) (*response, error) {
-	if err := s.gw.AbortMultipartUpload(r.Context(), r.owner, r.op.Bucket, r.op.Key, r.URL.Query().Get("uploadId")); err != nil {
+	if err := s.gw.AbortMultipartUpload(r.Context(), r.bucket, r.op.Key, r.URL.Query().Get("uploadId")); err != nil {
 		return nil, err
 	}
 	return &response{status: http.StatusNoContent}, nil
@@ -163,7 +162,7 @@ func intParam(r *request, name string, def, max int) (int, error) {
 	return min(n, max), nil
 }
 
-func listParts(s *Server, r *request) (*response, error) {
+func listParts(s *Server, r *request) (act, error) {
 	maxParts, err := intParam(r, "max-parts", 1000, 1000)
 	if err != nil {
 		return nil, err
@@ -172,24 +171,26 @@ func listParts(s *Server, r *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	u, parts, trunc, err := s.gw.ListParts(r.Context(), r.owner, r.op.Bucket, r.op.Key, r.URL.Query().Get("uploadId"), marker, maxParts)
-	if err != nil {
-		return nil, err
-	}
-	res := listPartsResult{
-		Xmlns: xmlns, Bucket: u.Bucket, Key: u.Key, UploadID: u.UploadID, Initiator: owner{u.Owner, u.Owner},
-		Owner: owner{u.Owner, u.Owner}, StorageClass: "STANDARD", PartNumberMarker: marker, MaxParts: maxParts,
-		IsTruncated: trunc, ChecksumAlgorithm: u.ChecksumAlgorithm, ChecksumType: u.ChecksumType,
-	}
-	for _, p := range parts {
-		res.Parts = append(res.Parts, part{PartNumber: p.PartNumber, LastModified: isoTime(p.LastModified),
-			ETag: `"` + p.Extent.ETag + `"`, Size: p.Extent.Size, checksumFields: newChecksumFields(p.Extent.Checksums)})
-		res.NextPartNumberMarker = p.PartNumber
-	}
-	return &response{xml: res}, nil
+	return func() (*response, error) {
+		u, parts, trunc, err := s.gw.ListParts(r.Context(), r.bucket, r.op.Key, r.URL.Query().Get("uploadId"), marker, maxParts)
+		if err != nil {
+			return nil, err
+		}
+		res := listPartsResult{
+			Xmlns: xmlns, Bucket: u.Bucket, Key: u.Key, UploadID: u.UploadID, Initiator: owner{u.Owner, u.Owner},
+			Owner: owner{u.Owner, u.Owner}, StorageClass: "STANDARD", PartNumberMarker: marker, MaxParts: maxParts,
+			IsTruncated: trunc, ChecksumAlgorithm: u.ChecksumAlgorithm, ChecksumType: u.ChecksumType,
+		}
+		for _, p := range parts {
+			res.Parts = append(res.Parts, part{PartNumber: p.PartNumber, LastModified: isoTime(p.LastModified),
+				ETag: `"` + p.ETag + `"`, Size: p.Size, checksumFields: newChecksumFields(p.Checksums)})
+			res.NextPartNumberMarker = p.PartNumber
+		}
+		return &response{xml: res}, nil
+	}, nil
 }
 
-func listMultipartUploads(s *Server, r *request) (*response, error) {
+func listMultipartUploads(s *Server, r *request) (act, error) {
 	q := r.URL.Query()
 	maxUploads, err := intParam(r, "max-uploads", 1000, 1000)
 	if err != nil {
@@ -198,27 +199,29 @@ func listMultipartUploads(s *Server, r *request) (*response, error) {
 	enc := q.Get("encoding-type") == "url"
 	in := gateway.ListUploadsInput{Prefix: q.Get("prefix"), Delimiter: q.Get("delimiter"),
 		KeyMarker: q.Get("key-marker"), UploadIDMarker: q.Get("upload-id-marker"), MaxUploads: maxUploads}
-	out, err := s.gw.ListMultipartUploads(r.Context(), r.owner, r.op.Bucket, in)
-	if err != nil {
-		return nil, err
-	}
-	res := listMultipartUploadsResult{
-		Xmlns: xmlns, Bucket: r.op.Bucket, KeyMarker: encodeList(enc, in.KeyMarker), UploadIDMarker: in.UploadIDMarker,
-		Prefix: encodeList(enc, in.Prefix), Delimiter: encodeList(enc, in.Delimiter), MaxUploads: maxUploads, IsTruncated: out.IsTruncated,
-	}
-	if out.IsTruncated {
-		res.NextKeyMarker, res.NextUploadIDMarker = encodeList(enc, out.NextKeyMarker), out.NextUploadIDMarker
-	}
-	if enc {
-		res.EncodingType = "url"
-	}
-	for _, u := range out.Uploads {
-		res.Uploads = append(res.Uploads, upload{Key: encodeList(enc, u.Key), UploadID: u.UploadID,
-			Initiator: owner{u.Owner, u.Owner}, Owner: owner{u.Owner, u.Owner}, StorageClass: "STANDARD",
-			Initiated: isoTime(u.Initiated), ChecksumAlgorithm: u.ChecksumAlgorithm, ChecksumType: u.ChecksumType})
-	}
-	for _, p := range out.CommonPrefixes {
-		res.CommonPrefixes = append(res.CommonPrefixes, commonPrefix{encodeList(enc, p)})
-	}
-	return &response{xml: res}, nil
+	return func() (*response, error) {
+		out, err := s.gw.ListMultipartUploads(r.Context(), r.bucket, in)
+		if err != nil {
+			return nil, err
+		}
+		res := listMultipartUploadsResult{
+			Xmlns: xmlns, Bucket: r.op.Bucket, KeyMarker: encodeList(enc, in.KeyMarker), UploadIDMarker: in.UploadIDMarker,
+			Prefix: encodeList(enc, in.Prefix), Delimiter: encodeList(enc, in.Delimiter), MaxUploads: maxUploads, IsTruncated: out.IsTruncated,
+		}
+		if out.IsTruncated {
+			res.NextKeyMarker, res.NextUploadIDMarker = encodeList(enc, out.NextKeyMarker), out.NextUploadIDMarker
+		}
+		if enc {
+			res.EncodingType = "url"
+		}
+		for _, u := range out.Uploads {
+			res.Uploads = append(res.Uploads, upload{Key: encodeList(enc, u.Key), UploadID: u.UploadID,
+				Initiator: owner{u.Owner, u.Owner}, Owner: owner{u.Owner, u.Owner}, StorageClass: "STANDARD",
+				Initiated: isoTime(u.Initiated), ChecksumAlgorithm: u.ChecksumAlgorithm, ChecksumType: u.ChecksumType})
+		}
+		for _, p := range out.CommonPrefixes {
+			res.CommonPrefixes = append(res.CommonPrefixes, commonPrefix{encodeList(enc, p)})
+		}
+		return &response{xml: res}, nil
+	}, nil
 }

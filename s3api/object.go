@@ -10,19 +10,8 @@ import (
 
 	"github.com/dolium/dolium/gateway"
 	"github.com/dolium/dolium/internal/checksum"
-	"github.com/dolium/dolium/meta"
 	"github.com/dolium/dolium/s3api/s3err"
 )
-
-func init() {
-	handlers[OpPutObject] = putObject
-	handlers[OpGetObject] = getObject
-	handlers[OpHeadObject] = getObject
-	handlers[OpDeleteObject] = deleteObject
-	handlers[OpDeleteObjects] = deleteObjects
-	handlers[OpCopyObject] = copyObject
-	handlers[OpGetObjectAcl] = getObjectAcl
-}
 
 func setChecksums(resp *response, sums map[string]string, typ string) {
 	for a, v := range sums {
@@ -35,7 +24,7 @@ func setChecksums(resp *response, sums map[string]string, typ string) {
 	}
 }
 
-func putObject(s *Server, r *request) (*response, error) {
+func putObject(s *Server, r *request) (act, error) {
 	size, err := bodySize(r)
 	if err != nil {
 		return nil, err
@@ -55,17 +44,19 @@ func putObject(s *Server, r *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	o, err := s.gw.PutObject(r.Context(), gateway.PutInput{
-		Bucket: r.op.Bucket, Key: r.op.Key, Owner: r.owner, Body: r.body, Size: size,
-		Headers: hdrs, UserMeta: um, ContentMD5: r.Header.Get("Content-MD5"), Checksum: cs, Cond: cond,
-	})
-	if err != nil {
-		return nil, err
-	}
-	resp := &response{}
-	resp.set("ETag", `"`+o.ETag+`"`)
-	setChecksums(resp, o.Checksums, o.ChecksumType)
-	return resp, nil
+	return func() (*response, error) {
+		o, err := s.gw.PutObject(r.Context(), r.bucket, gateway.PutInput{
+			Key: r.op.Key, Owner: r.principal.Owner, Body: r.body, Size: size,
+			Headers: hdrs, UserMeta: um, ContentMD5: r.Header.Get("Content-MD5"), Checksum: cs, Cond: cond,
+		})
+		if err != nil {
+			return nil, err
+		}
+		resp := &response{}
+		resp.set("ETag", `"`+o.ETag+`"`)
+		setChecksums(resp, o.Checksums, o.ChecksumType)
+		return resp, nil
+	}, nil
 }
 
 // responseOverrides are the GetObject query parameters that set a response
@@ -79,7 +70,7 @@ var responseOverrides = map[string]string{
 	"response-content-encoding":    "Content-Encoding",
 }
 
-func objectHeaders(resp *response, o meta.Object) {
+func objectHeaders(resp *response, o gateway.Object) {
 	resp.set("Last-Modified", o.LastModified.UTC().Format(http.TimeFormat))
 	resp.set("ETag", `"`+o.ETag+`"`)
 	resp.set("Accept-Ranges", "bytes")
@@ -92,59 +83,61 @@ func objectHeaders(resp *response, o meta.Object) {
 	}
 }
 
-func getObject(s *Server, r *request) (*response, error) {
+func getObject(s *Server, r *request) (act, error) {
 	head := r.op.Name == OpHeadObject
 	q := r.URL.Query()
-	in := gateway.GetInput{Bucket: r.op.Bucket, Key: r.op.Key, Owner: r.owner, Cond: readCond(r.Header, "")}
+	in := gateway.GetInput{Key: r.op.Key, Cond: readCond(r.Header, "")}
 	if q.Has("partNumber") {
 		return nil, s3err.NotImplemented.With("GetObject by partNumber is not implemented.")
 	}
 	in.Range = parseRange(r.Header.Get("Range"))
-	out, err := s.gw.GetObject(r.Context(), in, head)
-	if err != nil {
-		if errors.Is(err, gateway.ErrNotModified) {
-			resp := &response{status: http.StatusNotModified}
-			objectHeaders(resp, out.Object)
-			resp.header.Del("Content-Type")
+	return func() (*response, error) {
+		out, err := s.gw.GetObject(r.Context(), r.bucket, in, head)
+		if err != nil {
+			if errors.Is(err, gateway.ErrNotModified) {
+				resp := &response{status: http.StatusNotModified}
+				objectHeaders(resp, out.Object)
+				resp.header.Del("Content-Type")
+				return resp, nil
+			}
+			if errors.Is(err, gateway.ErrInvalidRange) && out != nil {
+				// 416 carries the size the range was checked against.
+				return nil, s3err.InvalidRange.With(fmt.Sprintf("The requested range is not satisfiable (object size %d)", out.Object.Size))
+			}
+			return nil, err
+		}
+		o := out.Object
+		resp := &response{}
+		objectHeaders(resp, o)
+		if strings.EqualFold(r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") && !out.Partial {
+			setChecksums(resp, o.Checksums, o.ChecksumType)
+		}
+		for p, h := range responseOverrides {
+			if v := q.Get(p); v != "" {
+				resp.set(h, v)
+			}
+		}
+		if out.Partial {
+			resp.status = http.StatusPartialContent
+			resp.set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", out.Offset, out.Offset+out.Length-1, o.Size))
+		}
+		if head {
+			resp.set("Content-Length", strconv.FormatInt(out.Length, 10))
 			return resp, nil
 		}
-		if errors.Is(err, gateway.ErrInvalidRange) && out != nil {
-			// 416 carries the size the range was checked against.
-			return nil, s3err.InvalidRange.With(fmt.Sprintf("The requested range is not satisfiable (object size %d)", out.Object.Size))
-		}
-		return nil, err
-	}
-	o := out.Object
-	resp := &response{}
-	objectHeaders(resp, o)
-	if strings.EqualFold(r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") && !out.Partial {
-		setChecksums(resp, o.Checksums, o.ChecksumType)
-	}
-	for p, h := range responseOverrides {
-		if v := q.Get(p); v != "" {
-			resp.set(h, v)
-		}
-	}
-	if out.Partial {
-		resp.status = http.StatusPartialContent
-		resp.set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", out.Offset, out.Offset+out.Length-1, o.Size))
-	}
-	if head {
-		resp.set("Content-Length", strconv.FormatInt(out.Length, 10))
+		resp.body, resp.length = out.Body, out.Length
 		return resp, nil
-	}
-	resp.body, resp.length = out.Body, out.Length
-	return resp, nil
+	}, nil
 }
 
 func deleteObject(s *Server, r *request) (*response, error) {
-	if err := s.gw.DeleteObject(r.Context(), r.owner, r.op.Bucket, r.op.Key, r.URL.Query().Get("versionId")); err != nil {
+	if err := s.gw.DeleteObject(r.Context(), r.bucket, r.op.Key, r.URL.Query().Get("versionId")); err != nil {
 		return nil, err
 	}
 	return &response{status: http.StatusNoContent}, nil
 }
 
-func deleteObjects(s *Server, r *request) (*response, error) {
+func deleteObjects(s *Server, r *request) (act, error) {
 	// AWS requires an integrity check of the list: a corrupted body must
 	// not delete the wrong keys.
 	if r.Header.Get("Content-MD5") == "" && !hasChecksumHeader(r.Header) {
@@ -161,25 +154,27 @@ func deleteObjects(s *Server, r *request) (*response, error) {
 	for i, o := range req.Objects {
 		targets[i] = gateway.DeleteTarget{Key: o.Key, VersionID: o.VersionID}
 	}
-	results, err := s.gw.DeleteObjects(r.Context(), r.owner, r.op.Bucket, targets)
-	if err != nil {
-		return nil, err
-	}
-	res := deleteResult{Xmlns: xmlns}
-	for _, d := range results {
-		if d.Err != nil {
-			e, internal := toS3(d.Err)
-			if internal {
-				s.log.Error("delete object", "request_id", r.id, "bucket", r.op.Bucket, "key", d.Key, "err", d.Err)
+	return func() (*response, error) {
+		results, err := s.gw.DeleteObjects(r.Context(), r.bucket, targets)
+		if err != nil {
+			return nil, err
+		}
+		res := deleteResult{Xmlns: xmlns}
+		for _, d := range results {
+			if d.Err != nil {
+				e, internal := toS3(d.Err)
+				if internal {
+					s.log.Error("delete object", "request_id", r.id, "bucket", r.op.Bucket, "key", d.Key, "err", d.Err)
+				}
+				res.Error = append(res.Error, deleteError{Key: d.Key, VersionID: d.VersionID, Code: e.Code, Message: e.Message})
+				continue
 			}
-			res.Error = append(res.Error, deleteError{Key: d.Key, VersionID: d.VersionID, Code: e.Code, Message: e.Message})
-			continue
+			if !req.Quiet {
+				res.Deleted = append(res.Deleted, deletedEntry{Key: d.Key, VersionID: d.VersionID})
+			}
 		}
-		if !req.Quiet {
-			res.Deleted = append(res.Deleted, deletedEntry{Key: d.Key, VersionID: d.VersionID})
-		}
-	}
-	return &response{xml: res}, nil
+		return &response{xml: res}, nil
+	}, nil
 }
 
 // hasChecksumHeader reports whether the request carries an x-amz-checksum-*
@@ -195,36 +190,33 @@ func hasChecksumHeader(h http.Header) bool {
 }
 
 // copySource parses x-amz-copy-source: "[/]bucket/key[?versionId=v]", URL-encoded.
-func copySource(h http.Header) (bucket, key string, err error) {
+func copySource(h http.Header) (objectRef, error) {
 	v := h.Get("X-Amz-Copy-Source")
 	path, query, _ := strings.Cut(v, "?")
 	if query != "" {
 		q, perr := url.ParseQuery(query)
 		if perr != nil || (q.Get("versionId") != "" && q.Get("versionId") != "null") {
-			return "", "", s3err.InvalidArgument.With("Invalid copy source version id")
+			return objectRef{}, s3err.InvalidArgument.With("Invalid copy source version id")
 		}
 	}
 	p, uerr := url.PathUnescape(path)
 	if uerr != nil {
-		return "", "", s3err.InvalidArgument.With("Invalid copy source encoding")
+		return objectRef{}, s3err.InvalidArgument.With("Invalid copy source encoding")
 	}
 	p = strings.TrimPrefix(p, "/")
 	bucket, key, ok := strings.Cut(p, "/")
 	if !ok || bucket == "" || key == "" {
-		return "", "", s3err.InvalidArgument.With("Invalid copy source object key")
+		return objectRef{}, s3err.InvalidArgument.With("Invalid copy source object key")
 	}
-	return bucket, key, nil
+	return objectRef{bucket, key}, nil
 }
 
-func copyObject(s *Server, r *request) (*response, error) {
-	sb, sk, err := copySource(r.Header)
+func copyObject(s *Server, r *request) (act, error) {
+	src, err := copySource(r.Header)
 	if err != nil {
 		return nil, err
 	}
-	in := gateway.CopyInput{
-		SrcBucket: sb, SrcKey: sk, Bucket: r.op.Bucket, Key: r.op.Key, Owner: r.owner,
-		SrcCond: readCond(r.Header, "X-Amz-Copy-Source-"),
-	}
+	in := gateway.CopyInput{Key: r.op.Key, Owner: r.principal.Owner, SrcCond: readCond(r.Header, "X-Amz-Copy-Source-")}
 	switch d := r.Header.Get("X-Amz-Metadata-Directive"); d {
 	case "", "COPY":
 	case "REPLACE":
@@ -245,18 +237,27 @@ func copyObject(s *Server, r *request) (*response, error) {
 		}
 		in.ChecksumAlgorithm = a
 	}
-	o, err := s.gw.CopyObject(r.Context(), in)
-	if err != nil {
+	// The source key is checked with the destination's, before either
+	// bucket is looked up.
+	if err := gateway.CheckKey(src.key); err != nil {
 		return nil, err
 	}
-	return &response{xml: copyObjectResult{
-		Xmlns: xmlns, ETag: `"` + o.ETag + `"`, LastModified: isoTime(o.LastModified),
-		checksumFields: newChecksumFields(o.Checksums),
-	}}, nil
+	r.copyFrom = &src
+	return func() (*response, error) {
+		in.Src = r.src
+		o, err := s.gw.CopyObject(r.Context(), r.bucket, in)
+		if err != nil {
+			return nil, err
+		}
+		return &response{xml: copyObjectResult{
+			Xmlns: xmlns, ETag: `"` + o.ETag + `"`, LastModified: isoTime(o.LastModified),
+			checksumFields: newChecksumFields(o.Checksums),
+		}}, nil
+	}, nil
 }
 
 func getObjectAcl(s *Server, r *request) (*response, error) {
-	out, err := s.gw.GetObject(r.Context(), gateway.GetInput{Bucket: r.op.Bucket, Key: r.op.Key, Owner: r.owner}, true)
+	out, err := s.gw.GetObject(r.Context(), r.bucket, gateway.GetInput{Key: r.op.Key}, true)
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,8 @@ import (
 // OpName names an S3 operation as the S3 API Reference does.
 type OpName string
 
-// The operations dolium serves. Anything else routes to NotImplemented.
+// The S3 operations dolium serves (operations.go declares each; admin.go
+// adds dolium's own). Anything else routes to NotImplemented.
 const (
 	OpNotImplemented          OpName = "NotImplemented"
 	OpMethodNotAllowed        OpName = "MethodNotAllowed"
@@ -63,7 +64,11 @@ var subresources = map[string]bool{
 
 // Route maps a request (path-style addressing) to its operation. It is a
 // pure function of the method, the decoded path, the query and headers.
+// Paths under AdminPrefix are dolium's admin operations.
 func Route(method, path string, query url.Values, header http.Header) Op {
+	if endpoint, ok := strings.CutPrefix(path, AdminPrefix); ok {
+		return Op{Name: routeAdmin(method, endpoint)}
+	}
 	path = strings.TrimPrefix(path, "/")
 	bucket, key, _ := strings.Cut(path, "/")
 	op := Op{Bucket: bucket, Key: key}

@@ -1,9 +1,11 @@
 package s3api
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"io"
@@ -16,6 +18,7 @@ import (
 	"time"
 
 	"github.com/dolium/dolium/gateway"
+	"github.com/dolium/dolium/gateway/access"
 	"github.com/dolium/dolium/s3api/s3err"
 	"github.com/dolium/dolium/s3api/sigv4"
 	"github.com/prometheus/client_golang/prometheus"
@@ -36,6 +39,14 @@ type Options struct {
 	Domains []string
 	// Limits bound what one client can hold (zero fields: no bound).
 	Limits Limits
+	// Authorizer decides what principals may do (default access.Owners).
+	Authorizer access.Authorizer
+	// Maintenance serves the admin operations' reports and actions (nil:
+	// they answer NotImplemented).
+	Maintenance Maintenance
+	// ProbeTimeout bounds the admin zones report's probe of each zone
+	// (default 10s).
+	ProbeTimeout time.Duration
 }
 
 // Limits bound the time and the share of the gateway one request or one
@@ -58,15 +69,19 @@ type Limits struct {
 
 // Server is the S3 endpoint; it implements http.Handler.
 type Server struct {
-	gw      *gateway.Gateway
-	creds   sigv4.Credentials
-	region  string
-	log     *slog.Logger
-	now     func() time.Time
-	domains []string
-	limits  Limits
-	keys    *keyLimiter
-	metrics *metrics
+	gw           *gateway.Gateway
+	creds        sigv4.Credentials
+	authz        access.Authorizer
+	maint        Maintenance
+	probeTimeout time.Duration
+	region       string
+	log          *slog.Logger
+	now          func() time.Time
+	domains      []string
+	limits       Limits
+	keys         *keyLimiter
+	metrics      *metrics
+	ops          map[OpName]*operation
 }
 
 // New returns a Server.
@@ -80,20 +95,32 @@ func New(o Options) *Server {
 	if o.Region == "" {
 		o.Region = "us-east-1"
 	}
-	return &Server{gw: o.Gateway, creds: o.Keys, region: o.Region, log: o.Logger, now: o.Now, domains: o.Domains,
-		limits: o.Limits, keys: newKeyLimiter(o.Limits.KeyMaxRequests), metrics: newMetrics(o.Registerer)}
+	if o.Authorizer == nil {
+		o.Authorizer = access.Owners
+	}
+	if o.ProbeTimeout <= 0 {
+		o.ProbeTimeout = 10 * time.Second
+	}
+	return &Server{gw: o.Gateway, creds: o.Keys, authz: o.Authorizer, maint: o.Maintenance, probeTimeout: o.ProbeTimeout,
+		region: o.Region, log: o.Logger, now: o.Now, domains: o.Domains,
+		limits: o.Limits, keys: newKeyLimiter(o.Limits.KeyMaxRequests), metrics: newMetrics(o.Registerer),
+		ops: operationTable()}
 }
 
 // request is what a handler gets: the routed operation, the authenticated
-// owner and the verified body.
+// principal, the resolved bucket and the verified body.
 type request struct {
 	*http.Request
-	op       Op
-	owner    string
-	body     io.Reader
-	id       string
-	trailers *trailers
-	release  func() // gives back the access key's request slot (nil: none taken)
+	op        Op
+	operation *operation // op's entry in the operation table
+	principal access.Principal
+	bucket    gateway.Bucket // the resolved bucket (operations on an existing bucket)
+	copyFrom  *objectRef     // a copy's source as the request names it
+	src       gateway.Source // and as resolved
+	body      io.Reader
+	id        string
+	trailers  *trailers
+	release   func() // gives back the access key's request slot (nil: none taken)
 }
 
 // trailers collects the trailing headers of an aws-chunked body.
@@ -122,6 +149,7 @@ type response struct {
 	status int
 	header http.Header
 	xml    any           // XML document body, or
+	json   any           // a JSON document body (admin), or
 	body   io.ReadCloser // a streamed body of length bytes
 	length int64
 }
@@ -134,10 +162,6 @@ func (r *response) set(k, v string) {
 		r.header.Set(k, v)
 	}
 }
-
-type handler func(s *Server, r *request) (*response, error)
-
-var handlers = map[OpName]handler{}
 
 func newRequestID() string {
 	var b [8]byte
@@ -164,13 +188,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	cw.failed = cancel
 	hr = hr.WithContext(ctx)
 	path := hr.URL.Path
-	if b, ok := BucketFromHost(hr.Host, s.domains); ok {
+	if b, ok := BucketFromHost(hr.Host, s.domains); ok && !strings.HasPrefix(path, AdminPrefix) {
 		path = "/" + b + path // virtual-host style: the bucket is in the Host
 	}
 	op := Route(hr.Method, path, hr.URL.Query(), hr.Header)
 	cr := &countingReader{r: hr.Body, rc: rc, timeout: s.limits.BodyTimeout}
 	hr.Body = cr
-	r := &request{Request: hr, op: op, id: id, trailers: &trailers{}}
+	r := &request{Request: hr, op: op, operation: s.ops[op.Name], id: id, trailers: &trailers{}}
 	resp, err := s.serve(cw, r)
 	if r.release != nil {
 		defer r.release()
@@ -206,39 +230,10 @@ func (s *Server) serve(w http.ResponseWriter, r *request) (*response, error) {
 	case OpMethodNotAllowed:
 		return nil, s3err.MethodNotAllowed
 	}
-	if max := s.limits.MaxHeaderBytes; max > 0 && headerBytes(r.Header) > max {
-		return nil, errHeaderTooLarge{max}
-	}
-	auth, err := sigv4.Verify(r.Request, s.creds, s.region, s.now())
-	if err != nil {
-		return nil, err
-	}
-	if auth.Anonymous {
-		return nil, s3err.AccessDenied
-	}
-	r.owner = auth.Owner
-	if !s.keys.acquire(auth.AccessKey) {
-		return nil, s3err.SlowDown
-	}
-	r.release = func() { s.keys.release(auth.AccessKey) }
-	r.Request = r.Request.WithContext(gateway.WithClient(r.Context(), auth.AccessKey))
-	if strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
-		// Accepted: say so now, as S3 does, even for an empty body. Go
-		// would send it only on the first read of a non-empty body, and
-		// botocore then mis-parses the next response on that connection
-		// (a 60 s stall; boto/botocore#3755).
-		w.WriteHeader(http.StatusContinue)
-	}
-	body, err := sigv4.NewBodyReader(r.Request, auth, r.trailers.set)
-	if err != nil {
-		return nil, err
-	}
-	r.body = body
-	h := handlers[r.op.Name]
-	if h == nil {
+	if r.operation == nil {
 		return nil, s3err.NotImplemented
 	}
-	return h(s, r)
+	return s.pipeline(w, r)
 }
 
 const xmlns = "http://s3.amazonaws.com/doc/2006-03-01/"
@@ -252,6 +247,18 @@ func (s *Server) encode(w http.ResponseWriter, r *request, resp *response) {
 		status = http.StatusOK
 	}
 	switch {
+	case resp.json != nil:
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(resp.json); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
+		w.WriteHeader(status)
+		w.Write(b.Bytes())
 	case resp.xml != nil:
 		b, err := xml.Marshal(resp.xml)
 		if err != nil {
@@ -302,6 +309,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *request, err error) {
 	}
 	if e.Status == http.StatusNotModified {
 		w.WriteHeader(e.Status)
+		return
+	}
+	if r.operation != nil && r.operation.admin() {
+		s.encode(w, r, &response{status: e.Status, json: adminError{e.Code, e.Message}})
 		return
 	}
 	resource := r.URL.Path

@@ -16,7 +16,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	"github.com/dolium/dolium/admin"
 	"github.com/dolium/dolium/gateway/upkeep"
 	"github.com/dolium/dolium/s3api"
 )
@@ -63,7 +62,7 @@ func adminMain(args []string, stdout io.Writer) error {
 		if *bucket != "" {
 			q.Set("bucket", *bucket)
 		}
-		body, err := c.do("GET", admin.Prefix+"redundancy", q, nil)
+		body, err := c.do("GET", s3api.AdminPrefix+"redundancy", q, nil)
 		if err != nil {
 			return err
 		}
@@ -84,7 +83,7 @@ func adminMain(args []string, stdout io.Writer) error {
 		}
 		return nil
 	case "zones":
-		body, err := c.do("GET", admin.Prefix+"zones", nil, nil)
+		body, err := c.do("GET", s3api.AdminPrefix+"zones", nil, nil)
 		if err != nil {
 			return err
 		}
@@ -105,7 +104,7 @@ func adminMain(args []string, stdout io.Writer) error {
 			return fmt.Errorf("usage: dolium admin rebuild ZONE")
 		}
 		q := url.Values{"zone": {fs.Arg(0)}}
-		body, err := c.do("POST", admin.Prefix+"rebuild", q, nil)
+		body, err := c.do("POST", s3api.AdminPrefix+"rebuild", q, nil)
 		if err != nil {
 			return err
 		}
@@ -123,7 +122,7 @@ func adminMain(args []string, stdout io.Writer) error {
 		}
 		return nil
 	case "placements":
-		body, err := c.do("GET", admin.Prefix+"placements", nil, nil)
+		body, err := c.do("GET", s3api.AdminPrefix+"placements", nil, nil)
 		if err == nil {
 			_, err = stdout.Write(body)
 		}
@@ -136,7 +135,7 @@ func adminMain(args []string, stdout io.Writer) error {
 		if *queueOrphans {
 			method = "POST"
 		}
-		body, err := c.do(method, admin.Prefix+"gc", nil, nil)
+		body, err := c.do(method, s3api.AdminPrefix+"gc", nil, nil)
 		if err != nil {
 			return err
 		}

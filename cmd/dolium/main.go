@@ -15,7 +15,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/dolium/dolium/admin"
 	"github.com/dolium/dolium/blobstore"
 	"github.com/dolium/dolium/gateway"
 	"github.com/dolium/dolium/gateway/access"
@@ -116,15 +115,15 @@ func serve(ctx context.Context, cfg config) error {
 	gcm := newGCMetrics(reg, ms)
 	newDataMetrics(reg, gw)
 	s3 := s3api.New(s3api.Options{Gateway: gw, Keys: keys, Region: cfg.Region, Logger: log, Registerer: reg, Domains: cfg.Domains,
-		Limits: s3api.Limits{BodyTimeout: cfg.BodyTimeout, SendTimeout: cfg.SendTimeout, MaxHeaderBytes: cfg.MaxHeaderBytes, KeyMaxRequests: cfg.KeyMaxRequests}})
+		Limits:      s3api.Limits{BodyTimeout: cfg.BodyTimeout, SendTimeout: cfg.SendTimeout, MaxHeaderBytes: cfg.MaxHeaderBytes, KeyMaxRequests: cfg.KeyMaxRequests},
+		Maintenance: workers, ProbeTimeout: cfg.ZoneTimeout})
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
-		Handler: withOps(s3, gw, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
-			&admin.Handler{GW: gw, Workers: workers, Keys: keys, Region: cfg.Region, Log: log, ProbeTimeout: cfg.ZoneTimeout}),
+		Handler:           withOps(s3, gw, promhttp.HandlerFor(reg, promhttp.HandlerOpts{})),
 		ReadHeaderTimeout: 30 * time.Second,
 		// The S3 handler answers headers over MaxHeaderBytes with an S3
 		// error; only far larger ones meet net/http's own 431.
@@ -170,13 +169,10 @@ func storeOptions(cfg config, chunkSize int64, reg prometheus.Registerer) blobst
 
 // withOps serves /healthz, /readyz and /metrics to requests that carry no
 // S3 authentication (these are the only unauthenticated endpoints); every
-// other request, and any signed one, goes to S3.
-func withOps(s3 http.Handler, gw *gateway.Gateway, metrics, adm http.Handler) http.Handler {
+// other request, and any signed one, goes to S3 (the admin endpoints
+// included).
+func withOps(s3 http.Handler, gw *gateway.Gateway, metrics http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, admin.Prefix) {
-			adm.ServeHTTP(w, r)
-			return
-		}
 		signed := r.Header.Get("Authorization") != "" || r.URL.Query().Has("X-Amz-Signature")
 		if !signed && r.Method == http.MethodGet {
 			switch r.URL.Path {

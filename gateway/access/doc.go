@@ -1,6 +1,18 @@
-// Package access keeps the access keys dolium accepts: each key has a
-// secret and an owner (tenant). Buckets belong to owners; a key acts for its
-// owner. It also creates the root key pair on first start when none is
-// configured: random, stored under the data directory with mode 0600, never
-// a well-known default.
+// Package access keeps the access keys dolium accepts and decides what
+// their principals may do.
+//
+// Keys: each key has a secret and an owner (tenant). Buckets belong to
+// owners; a key acts for its owner. The package also creates the root key
+// pair on first start when none is configured: random, stored under the
+// data directory with mode 0600, never a well-known default.
+//
+// Authorisation: Authorize(principal, action, resource, request context)
+// answers Allow or Deny, actions named as IAM names them (s3:GetObject) or
+// dolium's own (dolium:AdminRead). The request pipeline (package s3api) asks
+// it once per request, with the bucket already resolved, so the resource
+// carries the bucket's owner; handlers never decide access. Today's rule:
+// a bucket's owner may do everything on it, any authenticated principal may
+// list its own buckets and create buckets, the admin actions are the root
+// owner's, and everything else is denied. Bucket policies and ACLs are to
+// be evaluated behind the same Authorizer interface.
 package access

@@ -77,13 +77,13 @@ func TestPlacementRepairAndReport(t *testing.T) {
 	}
 	put := func(key string, data []byte) {
 		t.Helper()
-		if _, err := g.PutObject(ctx, gateway.PutInput{Bucket: "multi", Key: key, Owner: "alice", Body: bytes.NewReader(data), Size: int64(len(data))}); err != nil {
+		if _, err := g.PutObject(ctx, bucketOf(t, g, "multi"), gateway.PutInput{Key: key, Owner: "alice", Body: bytes.NewReader(data), Size: int64(len(data))}); err != nil {
 			t.Fatalf("PutObject(%s): %v", key, err)
 		}
 	}
 	read := func(key string) []byte {
 		t.Helper()
-		out, err := g.GetObject(ctx, gateway.GetInput{Bucket: "multi", Key: key, Owner: "alice"}, false)
+		out, err := g.GetObject(ctx, bucketOf(t, g, "multi"), gateway.GetInput{Key: key}, false)
 		if err != nil {
 			t.Fatalf("GetObject(%s): %v", key, err)
 		}
@@ -171,7 +171,7 @@ func TestPlacementRepairAndReport(t *testing.T) {
 		r.ChunksUnavailable != 1 || r.Degraded != 1 {
 		t.Errorf("report with b's shard gone from 1 zone and another zone down = %+v, want multi/b unavailable, a degraded", r)
 	}
-	if _, err := g.GetObject(ctx, gateway.GetInput{Bucket: "multi", Key: "b", Owner: "alice"}, false); !errors.Is(err, gateway.ErrUnavailable) {
+	if _, err := g.GetObject(ctx, bucketOf(t, g, "multi"), gateway.GetInput{Key: "b"}, false); !errors.Is(err, gateway.ErrUnavailable) {
 		t.Errorf("GET of an unavailable object = %v, want ErrUnavailable", err)
 	}
 	// The cloud answers again, but it lost b's shard too: now b is lost.
@@ -181,7 +181,7 @@ func TestPlacementRepairAndReport(t *testing.T) {
 		t.Errorf("report with b's shards gone from 2 of 3 zones = %+v, want multi/b lost", r)
 	}
 	before := g.DataLostReads()
-	if _, err := g.GetObject(ctx, gateway.GetInput{Bucket: "multi", Key: "b", Owner: "alice"}, false); !errors.Is(err, gateway.ErrDataLost) {
+	if _, err := g.GetObject(ctx, bucketOf(t, g, "multi"), gateway.GetInput{Key: "b"}, false); !errors.Is(err, gateway.ErrDataLost) {
 		t.Errorf("GET of a lost object = %v, want ErrDataLost", err)
 	}
 	if g.DataLostReads() != before+1 {

@@ -129,14 +129,14 @@ func (r *rebuildRig) workers() *Workers {
 
 func (r *rebuildRig) put(t *testing.T, key string, data []byte) {
 	t.Helper()
-	if _, err := r.g.PutObject(t.Context(), gateway.PutInput{Bucket: "bkt", Key: key, Owner: "alice", Body: bytes.NewReader(data), Size: int64(len(data))}); err != nil {
+	if _, err := r.g.PutObject(t.Context(), bucketOf(t, r.g, "bkt"), gateway.PutInput{Key: key, Owner: "alice", Body: bytes.NewReader(data), Size: int64(len(data))}); err != nil {
 		t.Fatalf("PutObject(%s): %v", key, err)
 	}
 }
 
 func (r *rebuildRig) read(t *testing.T, key string) []byte {
 	t.Helper()
-	out, err := r.g.GetObject(t.Context(), gateway.GetInput{Bucket: "bkt", Key: key, Owner: "alice"}, false)
+	out, err := r.g.GetObject(t.Context(), bucketOf(t, r.g, "bkt"), gateway.GetInput{Key: key}, false)
 	if err != nil {
 		t.Fatalf("GetObject(%s): %v", key, err)
 	}
@@ -161,12 +161,12 @@ func (r *rebuildRig) fill(t *testing.T) (map[string][]byte, int) {
 		objs[key] = data
 		chunks += (len(data) + 64<<10 - 1) / (64 << 10)
 	}
-	u, err := r.g.CreateMultipartUpload(t.Context(), gateway.CreateUploadInput{Bucket: "bkt", Key: "big", Owner: "alice"})
+	u, err := r.g.CreateMultipartUpload(t.Context(), bucketOf(t, r.g, "bkt"), gateway.CreateUploadInput{Key: "big", Owner: "alice"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	part := randBytes(3*64<<10, 99)
-	if _, err := r.g.UploadPart(t.Context(), gateway.PartInput{Bucket: "bkt", Key: "big", Owner: "alice", UploadID: u.UploadID,
+	if _, err := r.g.UploadPart(t.Context(), bucketOf(t, r.g, "bkt"), gateway.PartInput{Key: "big", UploadID: u.UploadID,
 		PartNumber: 1, Body: bytes.NewReader(part), Size: int64(len(part))}); err != nil {
 		t.Fatal(err)
 	}

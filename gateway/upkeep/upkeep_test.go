@@ -87,16 +87,19 @@ func randBytes(n int, seed int64) []byte {
 
 func (f *fixture) put(t *testing.T, key string, data []byte) meta.Object {
 	t.Helper()
-	o, err := f.g.PutObject(context.Background(), gateway.PutInput{Bucket: "bkt", Key: key, Owner: "alice", Body: bytes.NewReader(data), Size: int64(len(data))})
-	if err != nil {
+	if _, err := f.g.PutObject(context.Background(), bucketOf(t, f.g, "bkt"), gateway.PutInput{Key: key, Owner: "alice", Body: bytes.NewReader(data), Size: int64(len(data))}); err != nil {
 		t.Fatalf("PutObject(%q) = %v", key, err)
+	}
+	o, err := f.ms.GetObject(context.Background(), "bkt", key)
+	if err != nil {
+		t.Fatalf("GetObject(%q) row = %v", key, err)
 	}
 	return o
 }
 
 func (f *fixture) read(t *testing.T, key string) []byte {
 	t.Helper()
-	out, err := f.g.GetObject(context.Background(), gateway.GetInput{Bucket: "bkt", Key: key, Owner: "alice"}, false)
+	out, err := f.g.GetObject(context.Background(), bucketOf(t, f.g, "bkt"), gateway.GetInput{Key: key}, false)
 	if err != nil {
 		t.Fatalf("GetObject(%q) = %v", key, err)
 	}
@@ -108,20 +111,20 @@ func (f *fixture) read(t *testing.T, key string) []byte {
 	return b
 }
 
-func (f *fixture) multipart(t *testing.T, key string, parts ...string) (meta.Upload, []gateway.CompletedPart) {
+func (f *fixture) multipart(t *testing.T, key string, parts ...string) (gateway.Upload, []gateway.CompletedPart) {
 	t.Helper()
 	ctx := context.Background()
-	u, err := f.g.CreateMultipartUpload(ctx, gateway.CreateUploadInput{Bucket: "bkt", Key: key, Owner: "alice"})
+	u, err := f.g.CreateMultipartUpload(ctx, bucketOf(t, f.g, "bkt"), gateway.CreateUploadInput{Key: key, Owner: "alice"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var cps []gateway.CompletedPart
 	for i, body := range parts {
-		p, err := f.g.UploadPart(ctx, gateway.PartInput{Bucket: "bkt", Key: key, Owner: "alice", UploadID: u.UploadID, PartNumber: i + 1, Body: strings.NewReader(body), Size: int64(len(body))})
+		p, err := f.g.UploadPart(ctx, bucketOf(t, f.g, "bkt"), gateway.PartInput{Key: key, UploadID: u.UploadID, PartNumber: i + 1, Body: strings.NewReader(body), Size: int64(len(body))})
 		if err != nil {
 			t.Fatal(err)
 		}
-		cps = append(cps, gateway.CompletedPart{PartNumber: i + 1, ETag: `"` + p.Extent.ETag + `"`})
+		cps = append(cps, gateway.CompletedPart{PartNumber: i + 1, ETag: `"` + p.ETag + `"`})
 	}
 	return u, cps
 }
@@ -137,4 +140,14 @@ func (f *fixture) collectAll(t *testing.T) {
 			return
 		}
 	}
+}
+
+// bucketOf resolves a bucket the test created.
+func bucketOf(t testing.TB, g *gateway.Gateway, name string) gateway.Bucket {
+	t.Helper()
+	b, err := g.ResolveBucket(context.Background(), name)
+	if err != nil {
+		t.Fatalf("ResolveBucket(%q) = %v", name, err)
+	}
+	return b
 }

@@ -1,0 +1,134 @@
+package access
+
+import "net/netip"
+
+// Action names what a request does, as IAM names it ("s3:GetObject"), or
+// one of dolium's own ("dolium:AdminRead").
+type Action string
+
+// The S3 actions of the operations dolium serves (the AWS S3 API
+// Reference's "Permissions" section of each operation).
+const (
+	ListAllMyBuckets           Action = "s3:ListAllMyBuckets"           // ListBuckets
+	CreateBucket               Action = "s3:CreateBucket"               // CreateBucket
+	DeleteBucket               Action = "s3:DeleteBucket"               // DeleteBucket
+	ListBucket                 Action = "s3:ListBucket"                 // ListObjects, ListObjectsV2, HeadBucket
+	GetBucketLocation          Action = "s3:GetBucketLocation"          // GetBucketLocation
+	GetBucketVersioning        Action = "s3:GetBucketVersioning"        // GetBucketVersioning
+	GetBucketAcl               Action = "s3:GetBucketAcl"               // GetBucketAcl
+	ListBucketMultipartUploads Action = "s3:ListBucketMultipartUploads" // ListMultipartUploads
+	GetObject                  Action = "s3:GetObject"                  // GetObject, HeadObject, a copy's source
+	GetObjectAcl               Action = "s3:GetObjectAcl"               // GetObjectAcl
+	// PutObject: PutObject, CopyObject, CreateMultipartUpload,
+	// UploadPart, UploadPartCopy, CompleteMultipartUpload.
+	PutObject                Action = "s3:PutObject"
+	DeleteObject             Action = "s3:DeleteObject"             // DeleteObject, DeleteObjects
+	AbortMultipartUpload     Action = "s3:AbortMultipartUpload"     // AbortMultipartUpload
+	ListMultipartUploadParts Action = "s3:ListMultipartUploadParts" // ListParts
+)
+
+// dolium's own actions: the operator endpoints.
+const (
+	// AdminRead: reports (redundancy, zones, placements, gc verification).
+	AdminRead Action = "dolium:AdminRead"
+	// AdminWrite: operator actions that change state (start a rebuild,
+	// queue orphans for collection).
+	AdminWrite Action = "dolium:AdminWrite"
+)
+
+// Admin reports whether a is one of dolium's operator actions.
+func (a Action) Admin() bool { return a == AdminRead || a == AdminWrite }
+
+// Principal is who a request acts for.
+type Principal struct {
+	// Owner is the tenant the access key acts for ("" when anonymous).
+	Owner string
+	// AccessKey is the key the request was signed with ("" when anonymous).
+	AccessKey string
+	// Anonymous: the request carried no signature.
+	Anonymous bool
+}
+
+// Root reports whether p acts for the root owner.
+func (p Principal) Root() bool { return !p.Anonymous && p.Owner == RootOwner }
+
+// Resource is what an action is on: a bucket (with what is known of it:
+// its owner; later its policy and ACL, so that deciding needs no I/O) and
+// a key. The zero Resource is the service itself (ListBuckets, admin).
+type Resource struct {
+	Bucket string
+	// Owner is the bucket's owner; "" when the bucket does not exist yet
+	// (CreateBucket) or none is named.
+	Owner string
+	Key   string
+}
+
+// RequestContext is what a decision may look at besides who and what:
+// where the request came from, how, and condition keys for policies.
+type RequestContext struct {
+	// SourceIP is the client's address (zero when unknown).
+	SourceIP netip.Addr
+	// SecureTransport: the request came over TLS (aws:SecureTransport).
+	SecureTransport bool
+	// Conditions are further condition keys and their values
+	// ("s3:prefix", "s3:x-amz-acl", ...); none is evaluated yet.
+	Conditions map[string][]string
+}
+
+// Decision is an authorisation's answer.
+type Decision uint8
+
+const (
+	// Deny is the answer unless something allows the action.
+	Deny Decision = iota
+	Allow
+)
+
+func (d Decision) String() string {
+	if d == Allow {
+		return "Allow"
+	}
+	return "Deny"
+}
+
+// Authorizer decides whether a principal may do an action on a resource.
+// It is the one place access is decided: the request pipeline asks it for
+// every request (and a copy's source), and no handler decides by itself.
+type Authorizer interface {
+	Authorize(p Principal, a Action, r Resource, rc RequestContext) Decision
+}
+
+// AuthorizerFunc adapts a function to Authorizer.
+type AuthorizerFunc func(p Principal, a Action, r Resource, rc RequestContext) Decision
+
+// Authorize calls f.
+func (f AuthorizerFunc) Authorize(p Principal, a Action, r Resource, rc RequestContext) Decision {
+	return f(p, a, r, rc)
+}
+
+// Owners is the default Authorizer: Authorize.
+var Owners Authorizer = AuthorizerFunc(Authorize)
+
+// Authorize is dolium's rule today: nothing for anonymous principals; the
+// admin actions for the root owner only; any authenticated principal may
+// list its own buckets and create buckets; a bucket's owner may do
+// everything else on it, and nobody else anything (the root owner
+// included: root owns the admin endpoints, not other tenants' buckets).
+func Authorize(p Principal, a Action, r Resource, _ RequestContext) Decision {
+	switch {
+	case p.Anonymous || p.Owner == "":
+		return Deny
+	case a.Admin():
+		return allowIf(p.Root())
+	case a == ListAllMyBuckets || a == CreateBucket:
+		return Allow
+	}
+	return allowIf(r.Bucket != "" && r.Owner != "" && r.Owner == p.Owner)
+}
+
+func allowIf(ok bool) Decision {
+	if ok {
+		return Allow
+	}
+	return Deny
+}

@@ -1,0 +1,96 @@
+package gateway
+
+import (
+	"time"
+
+	"github.com/dolium/dolium/meta"
+)
+
+// Bucket is a bucket as ResolveBucket found it. Every operation on a
+// bucket's contents takes one: the caller resolves the bucket and decides
+// access (package access) before the core acts, and the core checks no
+// ownership itself.
+type Bucket struct {
+	Name    string
+	Owner   string // the tenant that created it
+	Created time.Time
+	Region  string
+	// Versioning is "", "Enabled" or "Suspended" (always "" for now).
+	Versioning string
+	// Placement names the placement policy of the bucket's data ("" = the
+	// primary store).
+	Placement string
+}
+
+// Object is what the core tells of a stored object.
+type Object struct {
+	Bucket       string
+	Key          string
+	VersionID    string
+	Size         int64
+	ETag         string // unquoted hex MD5, or "<md5>-N" for multipart
+	LastModified time.Time
+	Owner        string
+	// Headers are the stored content headers in canonical form
+	// (Content-Type, Content-Encoding, ...).
+	Headers map[string]string
+	// UserMeta holds x-amz-meta-* values, keyed by the lower-case suffix.
+	UserMeta map[string]string
+	// Checksums of the whole object: algorithm -> base64 value.
+	Checksums map[string]string
+	// ChecksumType is "FULL_OBJECT" or "COMPOSITE" ("" when none).
+	ChecksumType string
+}
+
+// Upload is a multipart upload in progress.
+type Upload struct {
+	Bucket            string
+	Key               string
+	UploadID          string
+	Initiated         time.Time
+	Owner             string
+	ChecksumAlgorithm string // "" = none
+	ChecksumType      string
+}
+
+// Part is one uploaded part of a multipart upload.
+type Part struct {
+	PartNumber   int
+	LastModified time.Time
+	Size         int64
+	ETag         string // unquoted hex MD5
+	// Checksums of the part: algorithm -> base64 value.
+	Checksums map[string]string
+}
+
+// Source is the object a copy reads (CopyObject, UploadPartCopy), as the
+// caller resolved it: the caller resolves the source bucket and decides
+// access to it with the destination's. Err, when set, is why the source
+// may not be read (ErrNoSuchBucket, access denied; Bucket then holds only
+// its Name); the copy answers it, as a *SourceError, where S3 checks the
+// source: after the destination's own checks.
+type Source struct {
+	Bucket Bucket
+	Key    string
+	Err    error
+}
+
+func bucketInfo(b meta.Bucket) Bucket {
+	return Bucket{Name: b.Name, Owner: b.Owner, Created: b.Created, Region: b.Region, Versioning: b.Versioning, Placement: b.Placement}
+}
+
+func objectInfo(o meta.Object) Object {
+	return Object{
+		Bucket: o.Bucket, Key: o.Key, VersionID: o.VersionID, Size: o.Size, ETag: o.ETag, LastModified: o.LastModified,
+		Owner: o.Owner, Headers: o.Headers, UserMeta: o.UserMeta, Checksums: o.Checksums, ChecksumType: o.ChecksumType,
+	}
+}
+
+func uploadInfo(u meta.Upload) Upload {
+	return Upload{Bucket: u.Bucket, Key: u.Key, UploadID: u.UploadID, Initiated: u.Initiated, Owner: u.Owner,
+		ChecksumAlgorithm: u.ChecksumAlgorithm, ChecksumType: u.ChecksumType}
+}
+
+func partInfo(p meta.Part) Part {
+	return Part{PartNumber: p.PartNumber, LastModified: p.LastModified, Size: p.Extent.Size, ETag: p.Extent.ETag, Checksums: p.Extent.Checksums}
+}

@@ -1,0 +1,290 @@
+package s3api
+
+import (
+	"context"
+	"net/http"
+	"net/netip"
+	"strings"
+
+	"github.com/dolium/dolium/gateway"
+	"github.com/dolium/dolium/gateway/access"
+	"github.com/dolium/dolium/s3api/s3err"
+	"github.com/dolium/dolium/s3api/sigv4"
+)
+
+// operation is one operation as the pipeline runs it: declared once, in
+// operations.
+type operation struct {
+	name OpName
+	// action is what the principal must be allowed (access.Authorize).
+	action access.Action
+	// bucket says whether the operation addresses a bucket, and whether it
+	// must exist.
+	bucket bucketUse
+	// copySource: the request names a source object (x-amz-copy-source);
+	// its bucket is resolved and s3:GetObject on it authorised too.
+	copySource bool
+	// query and headers are the query parameters (its subresources first)
+	// and request headers it reads, besides those of signing, body framing
+	// and payload checksums. "x-amz-meta-*" and the like name a family.
+	query, headers []string
+	handle         handler
+}
+
+// bucketUse is what an operation needs of the bucket it names.
+type bucketUse uint8
+
+const (
+	// noBucket: the operation is on the service (ListBuckets, admin).
+	noBucket bucketUse = iota
+	// newBucket: the bucket is to be created; it is not resolved.
+	newBucket
+	// existingBucket: the bucket is resolved (NoSuchBucket) and access is
+	// decided with its owner.
+	existingBucket
+)
+
+// A handler parses and checks its request's parameters, then returns the
+// step that acts on them; the pipeline runs that step once the bucket is
+// resolved and access allowed. A parameter's error therefore comes before
+// NoSuchBucket or AccessDenied, as it always has.
+type handler func(s *Server, r *request) (act, error)
+
+// act performs an operation; r.bucket (and r.src for copies) are resolved.
+type act func() (*response, error)
+
+// acting is the handler of an operation with no parameters to check
+// before the bucket is resolved.
+func acting(f func(s *Server, r *request) (*response, error)) handler {
+	return func(s *Server, r *request) (act, error) {
+		return func() (*response, error) { return f(s, r) }, nil
+	}
+}
+
+// Header families the operations read.
+var (
+	objectMetaHeaders = []string{"Content-Type", "Content-Encoding", "Content-Disposition", "Content-Language",
+		"Cache-Control", "Expires", "x-amz-meta-*"}
+	readCondHeaders = []string{"If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since"}
+	getObjectQuery  = []string{"versionId", "response-content-type", "response-content-language", "response-expires",
+		"response-cache-control", "response-content-disposition", "response-content-encoding"}
+	copyHeaders = []string{"x-amz-copy-source", "x-amz-copy-source-if-match", "x-amz-copy-source-if-none-match",
+		"x-amz-copy-source-if-modified-since", "x-amz-copy-source-if-unmodified-since"}
+)
+
+func concat(lists ...[]string) []string {
+	var all []string
+	for _, l := range lists {
+		all = append(all, l...)
+	}
+	return all
+}
+
+// operations is the operation table: every operation dolium serves, S3's
+// and the admin endpoints. Route names them.
+func operations() []operation {
+	return []operation{
+		{name: OpListBuckets, action: access.ListAllMyBuckets, handle: acting(listBuckets)},
+		{name: OpCreateBucket, action: access.CreateBucket, bucket: newBucket, handle: createBucket,
+			headers: []string{PlacementHeader, "Content-MD5"}},
+		{name: OpHeadBucket, action: access.ListBucket, bucket: existingBucket, handle: acting(headBucket)},
+		{name: OpDeleteBucket, action: access.DeleteBucket, bucket: existingBucket, handle: acting(deleteBucket)},
+		{name: OpGetBucketLocation, action: access.GetBucketLocation, bucket: existingBucket, handle: acting(getBucketLocation),
+			query: []string{"location"}},
+		{name: OpGetBucketVersioning, action: access.GetBucketVersioning, bucket: existingBucket, handle: acting(getBucketVersioning),
+			query: []string{"versioning"}},
+		{name: OpGetBucketAcl, action: access.GetBucketAcl, bucket: existingBucket, handle: acting(getBucketAcl),
+			query: []string{"acl"}},
+		{name: OpListObjects, action: access.ListBucket, bucket: existingBucket, handle: listObjects,
+			query: []string{"prefix", "delimiter", "marker", "max-keys", "encoding-type"}},
+		{name: OpListObjectsV2, action: access.ListBucket, bucket: existingBucket, handle: listObjects,
+			query: []string{"list-type", "prefix", "delimiter", "continuation-token", "start-after", "max-keys",
+				"encoding-type", "fetch-owner"}},
+		{name: OpListMultipartUploads, action: access.ListBucketMultipartUploads, bucket: existingBucket, handle: listMultipartUploads,
+			query: []string{"uploads", "prefix", "delimiter", "key-marker", "upload-id-marker", "max-uploads", "encoding-type"}},
+		{name: OpDeleteObjects, action: access.DeleteObject, bucket: existingBucket, handle: deleteObjects,
+			query: []string{"delete"}, headers: []string{"Content-MD5", "x-amz-checksum-*"}},
+		{name: OpPutObject, action: access.PutObject, bucket: existingBucket, handle: putObject,
+			headers: concat(objectMetaHeaders, []string{"Content-Length", "x-amz-decoded-content-length", "Content-MD5",
+				"x-amz-checksum-*", "x-amz-sdk-checksum-algorithm", "If-Match", "If-None-Match"})},
+		{name: OpCopyObject, action: access.PutObject, bucket: existingBucket, copySource: true, handle: copyObject,
+			headers: concat(copyHeaders, objectMetaHeaders, []string{"x-amz-metadata-directive", "x-amz-checksum-algorithm",
+				"If-Match", "If-None-Match"})},
+		{name: OpGetObject, action: access.GetObject, bucket: existingBucket, handle: getObject,
+			query:   getObjectQuery,
+			headers: concat(readCondHeaders, []string{"Range", "x-amz-checksum-mode"})},
+		{name: OpHeadObject, action: access.GetObject, bucket: existingBucket, handle: getObject,
+			query:   getObjectQuery,
+			headers: concat(readCondHeaders, []string{"Range", "x-amz-checksum-mode"})},
+		{name: OpDeleteObject, action: access.DeleteObject, bucket: existingBucket, handle: acting(deleteObject),
+			query: []string{"versionId"}},
+		{name: OpGetObjectAcl, action: access.GetObjectAcl, bucket: existingBucket, handle: acting(getObjectAcl),
+			query: []string{"acl"}},
+		{name: OpCreateMultipartUpload, action: access.PutObject, bucket: existingBucket, handle: createMultipartUpload,
+			query: []string{"uploads"}, headers: concat(objectMetaHeaders, []string{"x-amz-checksum-algorithm", "x-amz-checksum-type"})},
+		{name: OpUploadPart, action: access.PutObject, bucket: existingBucket, handle: uploadPart,
+			query:   []string{"partNumber", "uploadId"},
+			headers: []string{"Content-Length", "x-amz-decoded-content-length", "Content-MD5", "x-amz-checksum-*", "x-amz-sdk-checksum-algorithm"}},
+		{name: OpUploadPartCopy, action: access.PutObject, bucket: existingBucket, copySource: true, handle: uploadPartCopy,
+			query: []string{"partNumber", "uploadId"}, headers: concat(copyHeaders, []string{"x-amz-copy-source-range"})},
+		{name: OpCompleteMultipartUpload, action: access.PutObject, bucket: existingBucket, handle: completeMultipartUpload,
+			query: []string{"uploadId"}, headers: []string{"If-Match", "If-None-Match", "x-amz-checksum-*", "Content-MD5"}},
+		{name: OpAbortMultipartUpload, action: access.AbortMultipartUpload, bucket: existingBucket, handle: acting(abortMultipartUpload),
+			query: []string{"uploadId"}},
+		{name: OpListParts, action: access.ListMultipartUploadParts, bucket: existingBucket, handle: listParts,
+			query: []string{"uploadId", "max-parts", "part-number-marker"}},
+
+		// dolium's operator endpoints (admin.go), root only.
+		{name: OpAdminRedundancy, action: access.AdminRead, handle: acting(adminRedundancy), query: []string{"bucket"}},
+		{name: OpAdminPlacements, action: access.AdminRead, handle: acting(adminPlacements)},
+		{name: OpAdminZones, action: access.AdminRead, handle: acting(adminZones)},
+		{name: OpAdminVerifyGC, action: access.AdminRead, handle: acting(adminVerifyGC)},
+		{name: OpAdminQueueGC, action: access.AdminWrite, handle: acting(adminVerifyGC)},
+		{name: OpAdminStartRebuild, action: access.AdminWrite, handle: acting(adminStartRebuild), query: []string{"zone"}},
+		{name: OpAdminMethodNotAllowed, action: access.AdminRead, handle: acting(adminMethodNotAllowed)},
+		{name: OpAdminNotFound, action: access.AdminRead, handle: acting(adminNotFound)},
+	}
+}
+
+// operationTable indexes the operation table by name.
+func operationTable() map[OpName]*operation {
+	ops := operations()
+	t := make(map[OpName]*operation, len(ops))
+	for i := range ops {
+		op := &ops[i]
+		if t[op.name] != nil {
+			panic("s3api: operation " + string(op.name) + " declared twice")
+		}
+		t[op.name] = op
+	}
+	return t
+}
+
+// admin reports whether op is one of dolium's admin operations: their
+// bodies, errors included, are JSON.
+func (op *operation) admin() bool { return op.action.Admin() }
+
+// denied is the answer to a request the principal may not make.
+func (op *operation) denied() error {
+	if op.admin() {
+		return errAdminDenied
+	}
+	return s3err.AccessDenied
+}
+
+// objectRef names an object, as a copy's x-amz-copy-source does.
+type objectRef struct{ bucket, key string }
+
+// pipeline runs a routed request through the steps every request takes,
+// once each, in this order: header limits → authenticate → parse the
+// operation's parameters → resolve the bucket → authorise → (copies)
+// resolve and authorise the source → act. encode (in ServeHTTP) writes the
+// response or the error.
+func (s *Server) pipeline(w http.ResponseWriter, r *request) (*response, error) {
+	op := r.operation
+	if max := s.limits.MaxHeaderBytes; max > 0 && headerBytes(r.Header) > max {
+		return nil, errHeaderTooLarge{max}
+	}
+	if err := s.authenticate(w, r); err != nil {
+		return nil, err
+	}
+	do, err := op.handle(s, r)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.resolve(r.Context(), r)
+	if err != nil {
+		return nil, err
+	}
+	rc := requestContext(r.Request)
+	if s.authz.Authorize(r.principal, op.action, res, rc) != access.Allow {
+		return nil, op.denied()
+	}
+	if op.copySource && r.copyFrom != nil {
+		r.src = s.resolveSource(r.Context(), r.principal, *r.copyFrom, rc)
+	}
+	return do()
+}
+
+// authenticate verifies the request's signature and sets its principal,
+// takes the access key's request slot and wraps the body in its verifier.
+// A request without a signature is denied here: every operation needs an
+// authenticated principal (access.Authorize denies anonymous ones too; to
+// let policies allow them, this answer moves to the authorise step).
+func (s *Server) authenticate(w http.ResponseWriter, r *request) error {
+	auth, err := sigv4.Verify(r.Request, s.creds, s.region, s.now())
+	if err != nil {
+		return err
+	}
+	if auth.Anonymous {
+		return r.operation.denied()
+	}
+	r.principal = access.Principal{Owner: auth.Owner, AccessKey: auth.AccessKey}
+	if !s.keys.acquire(auth.AccessKey) {
+		return s3err.SlowDown
+	}
+	r.release = func() { s.keys.release(auth.AccessKey) }
+	r.Request = r.Request.WithContext(gateway.WithClient(r.Context(), auth.AccessKey))
+	if strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+		// Accepted: say so now, as S3 does, even for an empty body. Go
+		// would send it only on the first read of a non-empty body, and
+		// botocore then mis-parses the next response on that connection
+		// (a 60 s stall; boto/botocore#3755).
+		w.WriteHeader(http.StatusContinue)
+	}
+	body, err := sigv4.NewBodyReader(r.Request, auth, r.trailers.set)
+	if err != nil {
+		return err
+	}
+	r.body = body
+	return nil
+}
+
+// resolve finds the bucket the operation addresses (r.bucket) and returns
+// what access is decided on. The key is checked first (KeyTooLong), as the
+// core always has before looking the bucket up.
+func (s *Server) resolve(ctx context.Context, r *request) (access.Resource, error) {
+	res := access.Resource{Bucket: r.op.Bucket, Key: r.op.Key}
+	if r.operation.bucket != existingBucket {
+		return res, nil
+	}
+	if r.op.Key != "" {
+		if err := gateway.CheckKey(r.op.Key); err != nil {
+			return res, err
+		}
+	}
+	b, err := s.gw.ResolveBucket(ctx, r.op.Bucket)
+	if err != nil {
+		return res, err
+	}
+	r.bucket = b
+	res.Owner = b.Owner
+	return res, nil
+}
+
+// resolveSource resolves a copy's source bucket and authorises reading the
+// source object. A failure goes in Source.Err: the core answers it where
+// S3 checks the source (after the destination's upload, say).
+func (s *Server) resolveSource(ctx context.Context, p access.Principal, ref objectRef, rc access.RequestContext) gateway.Source {
+	src := gateway.Source{Bucket: gateway.Bucket{Name: ref.bucket}, Key: ref.key}
+	b, err := s.gw.ResolveBucket(ctx, ref.bucket)
+	if err != nil {
+		src.Err = err
+		return src
+	}
+	if s.authz.Authorize(p, access.GetObject, access.Resource{Bucket: b.Name, Owner: b.Owner, Key: ref.key}, rc) != access.Allow {
+		src.Err = s3err.AccessDenied
+		return src
+	}
+	src.Bucket = b
+	return src
+}
+
+// requestContext is what authorisation may know of how the request came.
+func requestContext(r *http.Request) access.RequestContext {
+	rc := access.RequestContext{SecureTransport: r.TLS != nil}
+	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+		rc.SourceIP = ap.Addr().Unmap()
+	}
+	return rc
+}
