@@ -4,7 +4,7 @@
 #
 # Usage: start.sh [--name node1] [--address 127.0.0.1] [--dc dc1] [--rack rack1]
 #                 [--seeds 127.0.0.1] [--native-port 9042] [--storage-port 7000]
-#                 [--jmx-port PORT|0] [--heap 1G] [--timeout 180]
+#                 [--jmx-port PORT|0] [--heap 512M] [--timeout 180]
 #
 # Node files live in $DOLIUM_CASSANDRA_WORK/NAME (default deploy/cassandra/.work/NAME):
 #   conf/ (cassandra.yaml, cassandra-rackdc.properties, logback.xml), data/,
@@ -29,7 +29,7 @@ SEEDS="127.0.0.1"
 NATIVE_PORT="9042"
 STORAGE_PORT="7000"
 JMX_PORT=""
-HEAP="${DOLIUM_CASSANDRA_HEAP:-1G}"
+HEAP="${DOLIUM_CASSANDRA_HEAP:-512M}"
 TIMEOUT="${DOLIUM_CASSANDRA_START_TIMEOUT:-180}"
 RING_DELAY_MS="${DOLIUM_CASSANDRA_RING_DELAY_MS:-}"
 JAVA="${JAVA:-java}"
