@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dolium/dolium/test/faultproxy"
+	"github.com/dolium/dolium/test/harness"
 )
 
 // TestGatewayKilledMidRepair: zone z2 refuses while 40 objects of 1 MiB
@@ -20,7 +21,7 @@ func TestGatewayKilledMidRepair(t *testing.T) {
 	t.Parallel()
 	clouds := startClouds(t, 3)
 	g := startGateway(t, clouds, ec21, "1h")
-	ctx := testCtx(t, 170*time.Second)
+	ctx := harness.Context(t, 170*time.Second)
 	down := clouds[2]
 	down.proxy.SetMode(faultproxy.Refuse)
 
