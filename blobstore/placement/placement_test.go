@@ -9,7 +9,6 @@ import (
 	"hash/crc32"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -60,64 +59,26 @@ type mode int32
 const (
 	up          mode = iota
 	down             // every call fails with an error wrapping blobstore.ErrUnavailable
-	slow             // every call first sleeps for the driver's delay (or until ctx ends)
+	slow             // every call first sleeps for 5s (or until ctx ends)
 	corruptRead      // Get flips a bit of the blob
 	dropWrites       // Put pretends to succeed and stores nothing
 )
 
+// modeFaults are the faults of each mode.
+var modeFaults = [...]storetest.Faults{
+	up:          {},
+	down:        {Down: true},
+	slow:        {Delay: 5 * time.Second},
+	corruptRead: {Corrupt: 0x40},
+	dropWrites:  {DropWrites: true},
+}
+
 // faultDriver is a zone whose faults a test switches on and off.
-type faultDriver struct {
-	*mem.Driver
-	mode  atomic.Int32
-	delay time.Duration
-}
+type faultDriver struct{ *storetest.FaultDriver }
 
-func newFaultDriver() *faultDriver { return &faultDriver{Driver: mem.New(), delay: 5 * time.Second} }
+func newFaultDriver() *faultDriver { return &faultDriver{storetest.NewFaultDriver(mem.New())} }
 
-func (f *faultDriver) set(m mode) { f.mode.Store(int32(m)) }
-
-// fault returns the error the current mode injects before a call.
-func (f *faultDriver) fault(ctx context.Context) error {
-	switch mode(f.mode.Load()) {
-	case down:
-		return fmt.Errorf("zone down: %w", blobstore.ErrUnavailable)
-	case slow:
-		select {
-		case <-time.After(f.delay):
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	return nil
-}
-
-func (f *faultDriver) Put(ctx context.Context, k blobstore.ChunkKey, b []byte) error {
-	if err := f.fault(ctx); err != nil {
-		return err
-	}
-	if mode(f.mode.Load()) == dropWrites {
-		return nil
-	}
-	return f.Driver.Put(ctx, k, b)
-}
-
-func (f *faultDriver) Get(ctx context.Context, k blobstore.ChunkKey) ([]byte, error) {
-	if err := f.fault(ctx); err != nil {
-		return nil, err
-	}
-	b, err := f.Driver.Get(ctx, k)
-	if err == nil && len(b) > 0 && mode(f.mode.Load()) == corruptRead {
-		b[len(b)/2] ^= 0x40 // mem returns a copy
-	}
-	return b, err
-}
-
-func (f *faultDriver) Delete(ctx context.Context, dataID string, count int) error {
-	if err := f.fault(ctx); err != nil {
-		return err
-	}
-	return f.Driver.Delete(ctx, dataID, count)
-}
+func (f *faultDriver) set(m mode) { f.Set(modeFaults[m]) }
 
 func faultZones(n int) ([]placement.Zone, []*faultDriver) {
 	zones := make([]placement.Zone, n)
