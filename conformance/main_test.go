@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -79,15 +78,9 @@ func TestMain(m *testing.M) {
 // tenant, "alt"; it prints the tail of the server's log if a test failed.
 func runLocal(m *testing.M) int {
 	defer harness.Cleanup()
-	dir, err := os.MkdirTemp("", "dolium-conformance-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "conformance:", err)
-		return 2
-	}
-	defer os.RemoveAll(dir)
 	t := &Target{Region: harness.Region, Root: harness.RandomCredentials(), Alt: harness.RandomCredentials()}
 	srv, err := harness.Start(harness.Options{
-		DataDir: filepath.Join(dir, "data"), Root: t.Root, HealthTimeout: 60 * time.Second,
+		Root: t.Root, HealthTimeout: 60 * time.Second,
 		Config: fmt.Sprintf("keys:\n  - access_key: %s\n    secret_key: %s\n    owner: alt\n", t.Alt.AccessKey, t.Alt.SecretKey),
 	})
 	if err != nil {

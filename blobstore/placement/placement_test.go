@@ -218,31 +218,27 @@ func TestReplicatedStore(t *testing.T) {
 	})
 }
 
+// erasureOverMem makes the suites' drivers: k+m erasure over fresh mem
+// zones.
+func erasureOverMem(k, m int) func(t *testing.T) blobstore.Driver {
+	return func(t *testing.T) blobstore.Driver {
+		e, err := placement.NewErasure("ec", memZones(k+m), k, m, 0, &recorder{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+}
+
 func TestErasureDriver(t *testing.T) {
 	for _, km := range [][2]int{{4, 2}, {2, 1}} {
-		t.Run(fmt.Sprintf("%d+%d", km[0], km[1]), func(t *testing.T) {
-			storetest.Run(t, func(t *testing.T) blobstore.Driver {
-				e, err := placement.NewErasure("ec", memZones(km[0]+km[1]), km[0], km[1], 0, &recorder{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return e
-			})
-		})
+		t.Run(fmt.Sprintf("%d+%d", km[0], km[1]), func(t *testing.T) { storetest.Run(t, erasureOverMem(km[0], km[1])) })
 	}
 }
 
 func TestErasureStore(t *testing.T) {
 	for _, km := range [][2]int{{4, 2}, {2, 1}} {
-		t.Run(fmt.Sprintf("%d+%d", km[0], km[1]), func(t *testing.T) {
-			storetest.RunStore(t, func(t *testing.T) blobstore.Driver {
-				e, err := placement.NewErasure("ec", memZones(km[0]+km[1]), km[0], km[1], 0, &recorder{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return e
-			})
-		})
+		t.Run(fmt.Sprintf("%d+%d", km[0], km[1]), func(t *testing.T) { storetest.RunStore(t, erasureOverMem(km[0], km[1])) })
 	}
 }
 
@@ -568,19 +564,29 @@ func TestErasureStaleShard(t *testing.T) {
 	wantHealth(t, e, key("obj", 0), slices.Repeat([]placement.State{placement.OK}, 6), true)
 }
 
-func TestDelete(t *testing.T) {
+// placementCase is a placement under test over three fault zones.
+type placementCase struct {
+	name    string
+	d       placement.Driver
+	drivers []*faultDriver
+	rec     *recorder
+	blob    []byte // a blob it stores (replicated copies hold Store frames)
+}
+
+// bothPlacements are replicated (3 zones, W=2) and erasure 2+1 with write
+// quorum ew.
+func bothPlacements(t *testing.T, ew int) []placementCase {
+	t.Helper()
 	r, rdrivers, rrec := newReplicated(t, 3, 2)
-	e, edrivers, erec := newErasure(t, 2, 1, 0)
-	for _, tc := range []struct {
-		name    string
-		d       placement.Driver
-		drivers []*faultDriver
-		rec     *recorder
-		blob    []byte
-	}{
+	e, edrivers, erec := newErasure(t, 2, 1, ew)
+	return []placementCase{
 		{"Replicated", r, rdrivers, rrec, frame([]byte("hello"))},
 		{"Erasure", e, edrivers, erec, []byte("hello")},
-	} {
+	}
+}
+
+func TestDelete(t *testing.T) {
+	for _, tc := range bothPlacements(t, 0) {
 		t.Run(tc.name, func(t *testing.T) {
 			for i := range 2 {
 				mustPut(t, tc.d, key("del", i), tc.blob)
@@ -620,18 +626,7 @@ func TestDelete(t *testing.T) {
 // TestRecordFails: a write or read whose repair cannot be recorded fails.
 func TestRecordFails(t *testing.T) {
 	boom := errors.New("queue down")
-	r, rdrivers, rrec := newReplicated(t, 3, 2)
-	e, edrivers, erec := newErasure(t, 2, 1, 2)
-	for _, tc := range []struct {
-		name    string
-		d       placement.Driver
-		drivers []*faultDriver
-		rec     *recorder
-		blob    []byte
-	}{
-		{"Replicated", r, rdrivers, rrec, frame([]byte("hello"))},
-		{"Erasure", e, edrivers, erec, []byte("hello")},
-	} {
+	for _, tc := range bothPlacements(t, 2) {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.rec.fail(boom)
 			tc.drivers[0].set(down)

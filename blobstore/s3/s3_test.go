@@ -40,13 +40,7 @@ var (
 func TestMain(m *testing.M) {
 	code := func() int {
 		defer harness.Cleanup()
-		dir, err := os.MkdirTemp("", "dolium-s3-test-")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "blobstore/s3:", err)
-			return 1
-		}
-		defer os.RemoveAll(dir)
-		if zone, setupErr = startZone(filepath.Join(dir, "zone")); zone != nil {
+		if zone, setupErr = startZone(""); zone != nil {
 			defer zone.Kill()
 		}
 		return m.Run()
@@ -54,6 +48,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// startZone starts a zone on dataDir ("" for a fresh directory).
 func startZone(dataDir string) (*harness.Server, error) {
 	return harness.Start(harness.Options{DataDir: dataDir, Root: harness.RandomCredentials()})
 }

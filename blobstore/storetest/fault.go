@@ -23,14 +23,11 @@ const (
 	numOps
 )
 
+var opNames = [numOps]string{OpPut: "Put", OpGet: "Get", OpDelete: "Delete"}
+
 func (o Op) String() string {
-	switch o {
-	case OpPut:
-		return "Put"
-	case OpGet:
-		return "Get"
-	case OpDelete:
-		return "Delete"
+	if o >= 0 && o < numOps {
+		return opNames[o]
 	}
 	return fmt.Sprintf("Op(%d)", int(o))
 }
@@ -80,7 +77,7 @@ type Faults struct {
 type FaultDriver struct {
 	blobstore.Driver
 
-	faults                      atomic.Pointer[Faults]
+	faults                       atomic.Pointer[Faults]
 	calls, inFlight, maxInFlight [numOps]atomic.Int64
 }
 

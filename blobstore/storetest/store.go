@@ -24,10 +24,7 @@ const storeChunk = 64 << 10
 // error propagation. Its subtests do not run in parallel, because one of
 // them counts goroutines.
 func RunStore(t *testing.T, newDriver func(t *testing.T) blobstore.Driver) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, d blobstore.Driver)
-	}{
+	suite{
 		{"RoundTrip", testStoreRoundTrip},
 		{"SmallReads", testStoreSmallReads},
 		{"Ranges", testStoreRanges},
@@ -42,12 +39,7 @@ func RunStore(t *testing.T, newDriver func(t *testing.T) blobstore.Driver) {
 		{"CanceledWrite", testStoreCanceledWrite},
 		{"Delete", testStoreDelete},
 		{"BadArguments", testStoreBadArguments},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			tc.fn(t, open(t, newDriver))
-		})
-	}
+	}.run(t, newDriver)
 }
 
 func newStore(d blobstore.Driver) *blobstore.Store {

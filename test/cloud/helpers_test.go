@@ -350,16 +350,15 @@ func (g *gw) report(ctx context.Context, bucket string) (gateway.Redundancy, err
 	if err != nil {
 		return r, err
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	res, err := harness.ReadResponse(resp)
 	if err != nil {
 		return r, err
 	}
-	if resp.StatusCode != http.StatusOK {
-		return r, fmt.Errorf("redundancy report: %s: %s", resp.Status, strings.TrimSpace(string(body)))
+	if res.Status != http.StatusOK {
+		return r, fmt.Errorf("redundancy report: %s: %s", resp.Status, strings.TrimSpace(string(res.Body)))
 	}
-	if err := json.Unmarshal(body, &r); err != nil {
-		return r, fmt.Errorf("redundancy report: %w: %s", err, body)
+	if err := json.Unmarshal(res.Body, &r); err != nil {
+		return r, fmt.Errorf("redundancy report: %w: %s", err, res.Body)
 	}
 	return r, nil
 }

@@ -2,9 +2,6 @@ package cloudtest
 
 import (
 	"fmt"
-	"io"
-	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -70,23 +67,5 @@ func TestGatewayKilledMidRepair(t *testing.T) {
 	// scrubber also makes a pass at start, which would queue whatever
 	// repair entries a kill had lost, so the end state alone does not
 	// prove the queue survived.)
-	t.Logf("restarted gateway's repair metrics: %s", repairMetrics(t, g))
-}
-
-// repairMetrics returns the gateway's dolium_repair_* samples.
-func repairMetrics(t *testing.T, g *gw) string {
-	t.Helper()
-	resp, err := http.Get(g.srv.Endpoint + "/metrics")
-	if err != nil {
-		return err.Error()
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var out []string
-	for _, l := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(l, "dolium_repair_") {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "; ")
+	t.Logf("restarted gateway's repair metrics: %s", metricLines(t, g, "dolium_repair_"))
 }

@@ -105,22 +105,22 @@ func (z *zoneServer) run(addr string) (*harness.Process, error) {
 	return p, err
 }
 
+// process is the server's current process (nil before its first start).
+func (z *zoneServer) process() *harness.Process {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	return z.proc
+}
+
 // kill SIGKILLs the server and waits for it to be gone.
 func (z *zoneServer) kill() {
-	z.mu.Lock()
-	p := z.proc
-	z.mu.Unlock()
-	if p != nil {
+	if p := z.process(); p != nil {
 		p.Kill()
 	}
 }
 
 // pid is the server process's id.
-func (z *zoneServer) pid() int {
-	z.mu.Lock()
-	defer z.mu.Unlock()
-	return z.proc.PID()
-}
+func (z *zoneServer) pid() int { return z.process().PID() }
 
 // replace kills the server, wipes its data and starts an empty one on the
 // same address: a new provider account behind the same endpoint.
@@ -137,11 +137,8 @@ func (z *zoneServer) replace() error {
 }
 
 func (z *zoneServer) logTail(n int) string {
-	z.mu.Lock()
-	p := z.proc
-	z.mu.Unlock()
-	if p == nil {
-		return ""
+	if p := z.process(); p != nil {
+		return p.LogTail(n)
 	}
-	return p.LogTail(n)
+	return ""
 }

@@ -13,12 +13,12 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -206,11 +206,7 @@ func (h *badInput) checkUnchanged(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ListObjectsV2: %v", err)
 	}
-	keys := make([]string, 0, len(objs))
-	for k := range objs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(objs))
 	if !slices.Equal(keys, []string{keepKey}) {
 		t.Errorf("keys: got %.200q, want [%s]", keys, keepKey)
 	}

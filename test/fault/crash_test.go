@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -248,11 +249,7 @@ func checkStore(t *testing.T, ctx context.Context, c *s3.Client, bucket string, 
 	if err != nil {
 		t.Fatalf("ListObjectsV2: %v", err)
 	}
-	keys := make([]string, 0, len(objs))
-	for k := range objs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(objs))
 	for _, key := range keys {
 		o := objs[key]
 		u, ok := uploads[key]

@@ -74,25 +74,44 @@ func Build(moduleRoot, out string) error {
 	return nil
 }
 
+// The harness's temporary directory, made once per test binary and
+// removed by Cleanup: the dolium binary and data outlasting one test.
+var temp struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// TempDir returns a new directory under the harness's temporary
+// directory, for data that outlasts one test (a server TestMain starts);
+// Cleanup removes it.
+func TempDir() (string, error) {
+	temp.once.Do(func() { temp.dir, temp.err = os.MkdirTemp("", "dolium-harness-") })
+	if temp.err != nil {
+		return "", temp.err
+	}
+	return os.MkdirTemp(temp.dir, "")
+}
+
 // The binary Binary builds, once per test binary.
 var built struct {
 	once sync.Once
-	dir  string // its temporary directory, removed by Cleanup
 	path string
 	err  error
 }
 
 // Binary returns the path of this module's dolium binary, building it on
-// the first call into a temporary directory that Cleanup removes. A
-// failed build is reported to every caller.
+// the first call into the harness's temporary directory. A failed build
+// is reported to every caller.
 func Binary() (string, error) {
 	built.once.Do(func() {
 		root, err := ModuleRoot()
+		var dir string
 		if err == nil {
-			built.dir, err = os.MkdirTemp("", "dolium-harness-")
+			dir, err = TempDir()
 		}
 		if err == nil {
-			built.path = filepath.Join(built.dir, "dolium")
+			built.path = filepath.Join(dir, "dolium")
 			err = Build(root, built.path)
 		}
 		if err != nil {
@@ -102,10 +121,11 @@ func Binary() (string, error) {
 	return built.path, built.err
 }
 
-// Cleanup removes the binary Binary built, if any.
+// Cleanup removes the harness's temporary directory: the binary Binary
+// built and the directories TempDir made.
 func Cleanup() {
-	if built.dir != "" {
-		os.RemoveAll(built.dir)
+	if temp.dir != "" {
+		os.RemoveAll(temp.dir)
 	}
 }
 
@@ -129,8 +149,10 @@ type Cassandra struct {
 
 // Options describe one dolium process.
 type Options struct {
-	Binary  string      // path of the dolium binary; "" means Binary()
-	DataDir string      // --data; reused as is on a restart
+	Binary string // path of the dolium binary; "" means Binary()
+	// DataDir is --data, reused as is on a restart; "" means a new
+	// TempDir.
+	DataDir string
 	Root    Credentials // the root tenant
 	// Addr is the address to listen on; "" means a free loopback port.
 	Addr string
@@ -162,6 +184,12 @@ func Start(o Options) (*Server, error) {
 	if o.Binary == "" {
 		var err error
 		if o.Binary, err = Binary(); err != nil {
+			return nil, err
+		}
+	}
+	if o.DataDir == "" {
+		var err error
+		if o.DataDir, err = TempDir(); err != nil {
 			return nil, err
 		}
 	}
