@@ -63,11 +63,11 @@ func (z *zoneServer) addr() string {
 // check.
 func (z *zoneServer) start() error {
 	if addr := z.addr(); addr != "" {
-		if _, err := z.run(addr); err == nil || !strings.Contains(z.logTail(40), "in use") {
+		if err := z.run(addr); err == nil || !strings.Contains(err.Error(), "in use") {
 			return err
 		}
 	}
-	_, addr, err := harness.OnFreePort(z.run)
+	addr, err := harness.OnFreePort(z.run)
 	if err == nil {
 		z.mu.Lock()
 		z.address = addr
@@ -76,33 +76,32 @@ func (z *zoneServer) start() error {
 	return err
 }
 
-// run starts the server process on addr and makes it the zone's process.
-func (z *zoneServer) run(addr string) (*harness.Process, error) {
-	c := harness.Command{HealthTimeout: 60 * time.Second}
+// run starts the server on addr and makes it the zone's process.
+func (z *zoneServer) run(addr string) error {
+	var p *harness.Process
+	var err error
 	switch z.kind {
 	case kindDolium:
-		bin, err := harness.Binary()
-		if err != nil {
-			return nil, err
+		var s *harness.Server
+		if s, err = harness.Start(harness.Options{Addr: addr, DataDir: z.dir, Root: z.root, HealthTimeout: 60 * time.Second}); err == nil {
+			p = s.Process
 		}
-		c.Path, c.Args = bin, []string{"serve", "--listen", addr, "--data", z.dir}
-		c.Env = []string{"DOLIUM_ROOT_ACCESS_KEY=" + z.root.AccessKey, "DOLIUM_ROOT_SECRET_KEY=" + z.root.SecretKey}
-		c.Health = "http://" + addr + "/healthz"
 	case kindMinIO:
-		c.Path, c.Args = minioBin, []string{"server", z.dir, "--address", addr, "--quiet"}
-		c.Env = []string{"MINIO_ROOT_USER=" + z.root.AccessKey, "MINIO_ROOT_PASSWORD=" + z.root.SecretKey,
-			"MINIO_BROWSER=off", "MINIO_UPDATE=off"}
-		c.Health = "http://" + addr + "/minio/health/live"
+		p, err = harness.StartProcess(harness.Command{
+			Path: minioBin, Args: []string{"server", z.dir, "--address", addr, "--quiet"},
+			Env: []string{"MINIO_ROOT_USER=" + z.root.AccessKey, "MINIO_ROOT_PASSWORD=" + z.root.SecretKey,
+				"MINIO_BROWSER=off", "MINIO_UPDATE=off"},
+			Health: "http://" + addr + "/minio/health/live", HealthTimeout: 60 * time.Second,
+		})
 	default:
-		return nil, fmt.Errorf("unknown cloud kind %q", z.kind)
+		return fmt.Errorf("unknown cloud kind %q", z.kind)
 	}
-	p, err := harness.StartProcess(c)
-	if p != nil {
+	if err == nil {
 		z.mu.Lock()
 		z.proc = p
 		z.mu.Unlock()
 	}
-	return p, err
+	return err
 }
 
 // process is the server's current process (nil before its first start).
@@ -132,8 +131,7 @@ func (z *zoneServer) replace() error {
 	if err := os.MkdirAll(z.dir, 0o700); err != nil {
 		return err
 	}
-	_, err := z.run(z.addr())
-	return err
+	return z.run(z.addr())
 }
 
 func (z *zoneServer) logTail(n int) string {

@@ -57,7 +57,8 @@ func helper(addr, mode string) Command {
 }
 
 func TestProcessLifecycle(t *testing.T) {
-	p, addr, err := OnFreePort(func(addr string) (*Process, error) { return StartProcess(helper(addr, "")) })
+	var p *Process
+	addr, err := OnFreePort(func(addr string) (err error) { p, err = StartProcess(helper(addr, "")); return err })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,13 +99,15 @@ func TestProcessExitsBeforeHealthy(t *testing.T) {
 
 func TestOnFreePortRetriesAddressInUse(t *testing.T) {
 	tries := 0
-	p, _, err := OnFreePort(func(addr string) (*Process, error) {
+	var p *Process
+	_, err := OnFreePort(func(addr string) (err error) {
 		tries++
 		mode := ""
 		if tries == 1 {
 			mode = "in-use"
 		}
-		return StartProcess(helper(addr, mode))
+		p, err = StartProcess(helper(addr, mode))
+		return err
 	})
 	if err != nil {
 		t.Fatalf("OnFreePort = %v after %d tries", err, tries)
@@ -114,7 +117,7 @@ func TestOnFreePortRetriesAddressInUse(t *testing.T) {
 		t.Errorf("tries = %d, want 2 (one lost race for the port)", tries)
 	}
 	tries = 0
-	if _, _, err := OnFreePort(func(addr string) (*Process, error) { tries++; return StartProcess(helper(addr, "exit")) }); err == nil || tries != 1 {
+	if _, err := OnFreePort(func(addr string) error { tries++; _, err := StartProcess(helper(addr, "exit")); return err }); err == nil || tries != 1 {
 		t.Errorf("OnFreePort of a failing process = %v after %d tries, want its error after 1", err, tries)
 	}
 }

@@ -99,27 +99,26 @@ func (p *Process) waitHealthy(url string, timeout time.Duration) error {
 	return fmt.Errorf("%s not healthy after %v: %s", p.name, timeout, last)
 }
 
-// OnFreePort runs start with a free loopback address ("127.0.0.1:port")
-// and returns the process and the address. A process that reports its
-// address in use (a lost race for the port) is started again on another
-// one, three times at most.
-func OnFreePort(start func(addr string) (*Process, error)) (*Process, string, error) {
+// OnFreePort calls start with a free loopback address ("127.0.0.1:port")
+// and returns the address. When start fails because the address is in use
+// (its error says "in use", as StartProcess's does with the process's
+// output: a lost race for the port), it is called again with another one,
+// three times at most.
+func OnFreePort(start func(addr string) error) (string, error) {
 	var err error
 	for range 3 {
 		var addr string
 		if addr, err = FreeAddr(); err != nil {
-			return nil, "", err
+			return "", err
 		}
-		var p *Process
-		p, err = start(addr)
-		if err == nil {
-			return p, addr, nil
+		if err = start(addr); err == nil {
+			return addr, nil
 		}
-		if p == nil || !strings.Contains(p.log.String(), "in use") {
+		if !strings.Contains(err.Error(), "in use") {
 			break
 		}
 	}
-	return nil, "", err
+	return "", err
 }
 
 // FreeAddr returns a loopback address whose port is free now.

@@ -205,8 +205,9 @@ func Start(o Options) (*Server, error) {
 		args = append(args, "--config", file)
 	}
 	args = append(args, o.Args...)
-	start := func(addr string) (*Process, error) {
-		return StartProcess(Command{
+	var p *Process
+	start := func(addr string) (err error) {
+		p, err = StartProcess(Command{
 			Path: o.Binary,
 			Args: append([]string{"serve", "--listen", addr}, args...),
 			Env: append([]string{"DOLIUM_ROOT_ACCESS_KEY=" + o.Root.AccessKey, "DOLIUM_ROOT_SECRET_KEY=" + o.Root.SecretKey},
@@ -214,13 +215,13 @@ func Start(o Options) (*Server, error) {
 			Health:        "http://" + addr + "/healthz",
 			HealthTimeout: o.HealthTimeout,
 		})
+		return err
 	}
-	var p *Process
 	var err error
 	if o.Addr != "" {
-		p, err = start(o.Addr)
+		err = start(o.Addr)
 	} else {
-		p, o.Addr, err = OnFreePort(start)
+		o.Addr, err = OnFreePort(start)
 	}
 	if err != nil {
 		return nil, err
