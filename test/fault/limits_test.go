@@ -391,6 +391,19 @@ func dialSend(t *testing.T, addr string, b []byte) net.Conn {
 	return conn
 }
 
+// startStall starts dolium with the budget settings in yaml and a bucket
+// "stall", and returns the server, its root key and the root's client.
+func startStall(t *testing.T, yaml string) (*harness.Server, harness.Credentials, *s3.Client) {
+	t.Helper()
+	root := harness.RandomCredentials()
+	srv := startConfigured(t, filepath.Join(t.TempDir(), "data"), root, yaml)
+	sdk := harness.SDKClient(srv.Endpoint, root)
+	if _, err := sdk.CreateBucket(harness.Context(t, time.Minute), &s3.CreateBucketInput{Bucket: aws.String("stall")}); err != nil {
+		t.Fatalf("CreateBucket: %v", err)
+	}
+	return srv, root, sdk
+}
+
 // TestStalledUpload: an upload whose body stops coming holds the only chunk
 // buffer of the write budget. Another PUT waits budget_wait and gets 503
 // SlowDown with Retry-After; the stalled one gets 400 RequestTimeout after
@@ -400,18 +413,13 @@ func TestStalledUpload(t *testing.T) {
 		bodyTimeout = 2 * time.Second
 		budgetWait  = 500 * time.Millisecond
 	)
-	root := harness.RandomCredentials()
-	srv := startConfigured(t, filepath.Join(t.TempDir(), "data"), root, fmt.Sprintf(`
+	srv, root, sdk := startStall(t, fmt.Sprintf(`
 write_budget: %d
 key_budget_share: 1
 body_timeout: %v
 budget_wait: %v
 `, 1<<20+5, bodyTimeout, budgetWait))
 	ctx := harness.Context(t, time.Minute)
-	sdk := harness.SDKClient(srv.Endpoint, root)
-	if _, err := sdk.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("stall")}); err != nil {
-		t.Fatalf("CreateBucket: %v", err)
-	}
 
 	req, err := signed(ctx, http.MethodPut, srv.Endpoint+"/stall/stalled", root, unsignedPayload, nil)
 	if err != nil {
@@ -479,18 +487,13 @@ func TestStalledReader(t *testing.T) {
 		budgetWait  = 500 * time.Millisecond
 		size        = 16 * mib
 	)
-	root := harness.RandomCredentials()
-	srv := startConfigured(t, filepath.Join(t.TempDir(), "data"), root, fmt.Sprintf(`
+	srv, root, sdk := startStall(t, fmt.Sprintf(`
 read_budget: %d
 key_budget_share: 1
 send_timeout: %v
 budget_wait: %v
 `, 1<<20+5, sendTimeout, budgetWait))
 	ctx := harness.Context(t, time.Minute)
-	sdk := harness.SDKClient(srv.Endpoint, root)
-	if _, err := sdk.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("stall")}); err != nil {
-		t.Fatalf("CreateBucket: %v", err)
-	}
 	big := pattern{seed: 3, size: size}
 	if _, err := sdk.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("stall"), Key: aws.String("big"), Body: big.reader()}); err != nil {
 		t.Fatalf("PutObject: %v", err)

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -34,7 +35,8 @@ type Process struct {
 	name    string
 	cmd     *exec.Cmd
 	log     *syncBuffer
-	exited  chan struct{}
+	exited  chan struct{} // closed when the process has ended
+	ended   atomic.Bool   // set just before exited is closed
 	waitErr error
 }
 
@@ -64,6 +66,7 @@ func startProcess(c Command) (*Process, error) {
 	}
 	go func() {
 		p.waitErr = p.cmd.Wait()
+		p.ended.Store(true)
 		close(p.exited)
 	}()
 	if err := p.waitHealthy(c.Health, c.HealthTimeout); err != nil {
@@ -78,10 +81,8 @@ func (p *Process) waitHealthy(url string, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	last := "no answer"
 	for time.Now().Before(deadline) {
-		select {
-		case <-p.exited:
+		if p.Exited() {
 			return fmt.Errorf("%s exited before becoming healthy: %v", p.name, p.waitErr)
-		default:
 		}
 		resp, err := client.Get(url)
 		if err == nil {
@@ -134,10 +135,8 @@ func FreeAddr() (string, error) {
 // Kill sends SIGKILL and waits for the process to be gone. Calling it on a
 // process that has exited already is harmless.
 func (p *Process) Kill() error {
-	select {
-	case <-p.exited:
+	if p.Exited() {
 		return nil
-	default:
 	}
 	if err := p.cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		return err
@@ -150,10 +149,8 @@ func (p *Process) Kill() error {
 // process still running then is killed and Stop reports that as an error,
 // so callers can check that it shuts down cleanly.
 func (p *Process) Stop(timeout time.Duration) error {
-	select {
-	case <-p.exited:
+	if p.Exited() {
 		return nil
-	default:
 	}
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		return err
@@ -196,14 +193,7 @@ func (p *Process) RSS() (cur, peak int64, err error) {
 }
 
 // Exited reports whether the process has ended.
-func (p *Process) Exited() bool {
-	select {
-	case <-p.exited:
-		return true
-	default:
-		return false
-	}
-}
+func (p *Process) Exited() bool { return p.ended.Load() }
 
 // LogTail returns the last n lines the process wrote.
 func (p *Process) LogTail(n int) string {
