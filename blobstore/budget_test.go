@@ -1,4 +1,4 @@
-package blobstore
+package blobstore_test
 
 import (
 	"bytes"
@@ -7,17 +7,21 @@ import (
 	"fmt"
 	"io"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/dolium/dolium/blobstore"
+	"github.com/dolium/dolium/blobstore/mem"
+	"github.com/dolium/dolium/blobstore/storetest"
 )
 
 // TestWriteBudget: however many Writes run at once, the chunk buffers they
 // hold together stay within the write budget.
 func TestWriteBudget(t *testing.T) {
 	const chunk = 64 << 10
-	d := &countingDriver{chunks: map[ChunkKey][]byte{}, delay: 2 * time.Millisecond}
-	s := New(d, Options{ChunkSize: chunk, Concurrency: 4, WriteBudget: 3 * (chunk + 5)})
+	d := storetest.NewFaultDriver(mem.New())
+	d.Set(storetest.Faults{Ops: []storetest.Op{storetest.OpPut}, Delay: 2 * time.Millisecond})
+	s := blobstore.New(d, blobstore.Options{ChunkSize: chunk, Concurrency: 4, WriteBudget: 3 * (chunk + 5)})
 	var wg sync.WaitGroup
 	for i := range 16 {
 		wg.Add(1)
@@ -30,68 +34,31 @@ func TestWriteBudget(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if got := d.maxInFlight.Load(); got > 3 || got < 1 {
+	if got := d.MaxInFlight(storetest.OpPut); got > 3 || got < 1 {
 		t.Errorf("puts in flight at once = %d, want 1..3 (the budget's buffers)", got)
 	}
-	if got := s.writes.held(); got != 0 {
+	if got := blobstore.HeldWrites(s); got != 0 {
 		t.Errorf("buffers still held after all Writes = %d, want 0", got)
 	}
 }
-
-type countingDriver struct {
-	mu          sync.Mutex
-	chunks      map[ChunkKey][]byte
-	delay       time.Duration
-	inFlight    atomic.Int64
-	maxInFlight atomic.Int64
-}
-
-func (d *countingDriver) Put(ctx context.Context, k ChunkKey, b []byte) error {
-	n := d.inFlight.Add(1)
-	defer d.inFlight.Add(-1)
-	for {
-		m := d.maxInFlight.Load()
-		if n <= m || d.maxInFlight.CompareAndSwap(m, n) {
-			break
-		}
-	}
-	time.Sleep(d.delay)
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.chunks[k] = append([]byte(nil), b...)
-	return nil
-}
-
-func (d *countingDriver) Get(_ context.Context, k ChunkKey) ([]byte, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	b, ok := d.chunks[k]
-	if !ok {
-		return nil, ErrNotFound
-	}
-	return b, nil
-}
-
-func (d *countingDriver) Delete(context.Context, string, int) error { return nil }
-func (d *countingDriver) Close() error                              { return nil }
 
 // TestWriteBudgetWaitBounded: a Write that finds the budget spent by a
 // stalled upload waits only BudgetWait, then fails with ErrBusy; the stalled
 // upload keeps its buffer and finishes once its body comes.
 func TestWriteBudgetWaitBounded(t *testing.T) {
 	const chunk = 64 << 10
-	d := &countingDriver{chunks: map[ChunkKey][]byte{}}
-	s := New(d, Options{ChunkSize: chunk, WriteBudget: chunk + 5, BudgetWait: 50 * time.Millisecond})
+	d := mem.New()
+	s := blobstore.New(d, blobstore.Options{ChunkSize: chunk, WriteBudget: chunk + 5, BudgetWait: 50 * time.Millisecond})
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
 		_, err := s.Write(context.Background(), "stalled", pr)
 		done <- err
 	}()
-	waitFor(t, func() bool { return s.writes.held() == 1 })
+	waitFor(t, func() bool { return blobstore.HeldWrites(s) == 1 })
 	start := time.Now()
 	_, err := s.Write(context.Background(), "waiting", bytes.NewReader(make([]byte, chunk)))
-	if !errors.Is(err, ErrBusy) {
+	if !errors.Is(err, blobstore.ErrBusy) {
 		t.Fatalf("Write with the budget spent = %v, want ErrBusy", err)
 	}
 	if el := time.Since(start); el < 40*time.Millisecond || el > 2*time.Second {
@@ -102,7 +69,7 @@ func TestWriteBudgetWaitBounded(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("stalled Write after its body came: %v", err)
 	}
-	if got := s.writes.held(); got != 0 {
+	if got := blobstore.HeldWrites(s); got != 0 {
 		t.Errorf("write tokens held after all Writes = %d, want 0", got)
 	}
 }
@@ -111,9 +78,9 @@ func TestWriteBudgetWaitBounded(t *testing.T) {
 // of the write budget, so another client's Write goes through at once.
 func TestClientShare(t *testing.T) {
 	const chunk = 64 << 10
-	d := &countingDriver{chunks: map[ChunkKey][]byte{}}
-	s := New(d, Options{ChunkSize: chunk, WriteBudget: 4 * (chunk + 5), ClientShare: 0.5, BudgetWait: 50 * time.Millisecond})
-	attacker := WithClient(context.Background(), "attacker")
+	d := mem.New()
+	s := blobstore.New(d, blobstore.Options{ChunkSize: chunk, WriteBudget: 4 * (chunk + 5), ClientShare: 0.5, BudgetWait: 50 * time.Millisecond})
+	attacker := blobstore.WithClient(context.Background(), "attacker")
 	var pipes []*io.PipeWriter
 	errs := make(chan error, 4)
 	for i := range 4 {
@@ -126,14 +93,14 @@ func TestClientShare(t *testing.T) {
 	}
 	// Two of the four stall holding a buffer each; two give up.
 	for range 2 {
-		if err := <-errs; !errors.Is(err, ErrBusy) {
+		if err := <-errs; !errors.Is(err, blobstore.ErrBusy) {
 			t.Errorf("attacker's Write beyond its share = %v, want ErrBusy", err)
 		}
 	}
-	if got := s.writes.held(); got != 2 {
+	if got := blobstore.HeldWrites(s); got != 2 {
 		t.Errorf("tokens held by the attacker's stalled Writes = %d, want its share, 2", got)
 	}
-	victim := WithClient(context.Background(), "victim")
+	victim := blobstore.WithClient(context.Background(), "victim")
 	start := time.Now()
 	if _, err := s.Write(victim, "v", bytes.NewReader(make([]byte, 3*chunk))); err != nil {
 		t.Errorf("victim's Write: %v", err)
@@ -149,7 +116,7 @@ func TestClientShare(t *testing.T) {
 			t.Errorf("attacker's stalled Write after EOF: %v", err)
 		}
 	}
-	if got := s.writes.held(); got != 0 {
+	if got := blobstore.HeldWrites(s); got != 0 {
 		t.Errorf("write tokens held after all Writes = %d, want 0", got)
 	}
 }
@@ -159,8 +126,8 @@ func TestClientShare(t *testing.T) {
 // BudgetWait and fails with ErrBusy; Close gives every token back.
 func TestReadBudget(t *testing.T) {
 	const chunk = 64 << 10
-	d := &countingDriver{chunks: map[ChunkKey][]byte{}}
-	s := New(d, Options{ChunkSize: chunk, ReadBudget: 5 * (chunk + 5), Prefetch: 2, BudgetWait: 50 * time.Millisecond})
+	d := mem.New()
+	s := blobstore.New(d, blobstore.Options{ChunkSize: chunk, ReadBudget: 5 * (chunk + 5), Prefetch: 2, BudgetWait: 50 * time.Millisecond})
 	const size = 8 * chunk
 	if _, err := s.Write(context.Background(), "obj", bytes.NewReader(make([]byte, size))); err != nil {
 		t.Fatal(err)
@@ -169,17 +136,17 @@ func TestReadBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { return s.reads.held() == 4 }) // the current chunk and Prefetch+1 pending
+	waitFor(t, func() bool { return blobstore.HeldReads(s) == 4 }) // the current chunk and Prefetch+1 pending
 	var rs []io.ReadCloser
 	r2, err := s.Open(context.Background(), "obj", size, chunk, 0, size)
 	if err != nil {
 		t.Fatalf("second Open with one token free: %v", err)
 	}
 	rs = append(rs, r1, r2)
-	if got := s.reads.held(); got != 5 {
+	if got := blobstore.HeldReads(s); got != 5 {
 		t.Errorf("read tokens held = %d, want 5 (the budget): no read-ahead beyond it", got)
 	}
-	if _, err := s.Open(context.Background(), "obj", size, chunk, 0, size); !errors.Is(err, ErrBusy) {
+	if _, err := s.Open(context.Background(), "obj", size, chunk, 0, size); !errors.Is(err, blobstore.ErrBusy) {
 		t.Errorf("Open with the read budget spent = %v, want ErrBusy", err)
 	}
 	// A reader with a single token still reads everything.
@@ -189,12 +156,12 @@ func TestReadBudget(t *testing.T) {
 	for _, r := range rs {
 		r.Close()
 	}
-	if got := s.reads.held(); got != 0 {
+	if got := blobstore.HeldReads(s); got != 0 {
 		t.Errorf("read tokens held after Close = %d, want 0", got)
 	}
 	// Concurrent readers of the whole object, each reading to the end,
 	// more of them than the budget has tokens: they wait, never fail.
-	s = New(d, Options{ChunkSize: chunk, ReadBudget: 5 * (chunk + 5), Prefetch: 2, BudgetWait: time.Minute})
+	s = blobstore.New(d, blobstore.Options{ChunkSize: chunk, ReadBudget: 5 * (chunk + 5), Prefetch: 2, BudgetWait: time.Minute})
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Add(1)
@@ -210,12 +177,12 @@ func TestReadBudget(t *testing.T) {
 				t.Errorf("read %d bytes, %v; want %d", n, err, size)
 			}
 		}()
-		if s.reads.held() > 5 {
-			t.Errorf("read tokens held = %d, over the budget of 5", s.reads.held())
+		if blobstore.HeldReads(s) > 5 {
+			t.Errorf("read tokens held = %d, over the budget of 5", blobstore.HeldReads(s))
 		}
 	}
 	wg.Wait()
-	if got := s.reads.held(); got != 0 {
+	if got := blobstore.HeldReads(s); got != 0 {
 		t.Errorf("read tokens held after all readers = %d, want 0", got)
 	}
 }

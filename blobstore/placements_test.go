@@ -1,24 +1,27 @@
-package blobstore
+package blobstore_test
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/dolium/dolium/blobstore"
+	"github.com/dolium/dolium/blobstore/mem"
 )
 
 // TestPlacements: a data id names the policy it was written under, and
 // ForData finds that policy from the id alone; the primary store's ids are
 // bare.
 func TestPlacements(t *testing.T) {
-	primary := New(&countingDriver{chunks: map[ChunkKey][]byte{}}, Options{})
-	ec := &Placement{Name: "ec21", Scheme: Erasure, Zones: []string{"a", "b", "c"}, K: 2, M: 1, WriteQuorum: 3,
-		Store: New(&countingDriver{chunks: map[ChunkKey][]byte{}}, Options{})}
-	rep := &Placement{Name: "rep2", Scheme: Replicate, Zones: []string{"a", "b"}, K: 1, M: 1, WriteQuorum: 1,
-		Store: New(&countingDriver{chunks: map[ChunkKey][]byte{}}, Options{})}
-	set, err := NewPlacements(primary, rep, ec)
+	primary := blobstore.New(mem.New(), blobstore.Options{})
+	ec := &blobstore.Placement{Name: "ec21", Scheme: blobstore.Erasure, Zones: []string{"a", "b", "c"}, K: 2, M: 1, WriteQuorum: 3,
+		Store: blobstore.New(mem.New(), blobstore.Options{})}
+	rep := &blobstore.Placement{Name: "rep2", Scheme: blobstore.Replicate, Zones: []string{"a", "b"}, K: 1, M: 1, WriteQuorum: 1,
+		Store: blobstore.New(mem.New(), blobstore.Options{})}
+	set, err := blobstore.NewPlacements(primary, rep, ec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := set.Primary(); p.Name != "" || p.Scheme != Primary || p.Store != primary || p.K != 1 {
+	if p := set.Primary(); p.Name != "" || p.Scheme != blobstore.Primary || p.Store != primary || p.K != 1 {
 		t.Errorf("Primary() = %+v, want the primary store, scheme primary", p)
 	}
 	if got := strings.Join(set.Names(), ","); got != "ec21,rep2" {
@@ -45,14 +48,14 @@ func TestPlacements(t *testing.T) {
 	if _, err := set.ByName("gone"); err == nil {
 		t.Error("ByName(gone) found a placement")
 	}
-	for name, named := range map[string][]*Placement{
+	for name, named := range map[string][]*blobstore.Placement{
 		"duplicate": {ec, ec},
-		"empty":     {{Scheme: Erasure, Store: primary}},
-		"dotted":    {{Name: "a.b", Scheme: Erasure, Store: primary}},
-		"primary":   {{Name: "p", Scheme: Primary, Store: primary}},
-		"no store":  {{Name: "p", Scheme: Replicate}},
+		"empty":     {{Scheme: blobstore.Erasure, Store: primary}},
+		"dotted":    {{Name: "a.b", Scheme: blobstore.Erasure, Store: primary}},
+		"primary":   {{Name: "p", Scheme: blobstore.Primary, Store: primary}},
+		"no store":  {{Name: "p", Scheme: blobstore.Replicate}},
 	} {
-		if _, err := NewPlacements(primary, named...); err == nil {
+		if _, err := blobstore.NewPlacements(primary, named...); err == nil {
 			t.Errorf("NewPlacements with a %s placement succeeded", name)
 		}
 	}

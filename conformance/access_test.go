@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/dolium/dolium/test/harness"
 	"github.com/minio/minio-go/v7"
 )
 
@@ -23,13 +24,12 @@ func TestAccessControl(t *testing.T) {
 	t.Run("anonymous", func(t *testing.T) {
 		resp, err := http.Get(rawURL(bucket, key, "").String())
 		mustOK(t, "anonymous GET", err)
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		wantRawErr(t, "anonymous GET object", rawResp{resp.StatusCode, resp.Header, body}, http.StatusForbidden, "AccessDenied")
-		if bytes.Contains(body, []byte("secret")) && resp.StatusCode == http.StatusOK {
+		r, _ := harness.ReadResponse(resp)
+		wantRawErr(t, "anonymous GET object", r, http.StatusForbidden, "AccessDenied")
+		if bytes.Contains(r.Body, []byte("secret")) && r.Status == http.StatusOK {
 			t.Errorf("anonymous GET object: got the object's content")
 		}
-		r := doRaw(t, nil, http.MethodGet, rawURL(bucket, "", "list-type=2"), nil, nil)
+		r = doRaw(t, nil, http.MethodGet, rawURL(bucket, "", "list-type=2"), nil, nil)
 		wantRawErr(t, "anonymous ListObjectsV2", r, http.StatusForbidden, "AccessDenied")
 		r = doRaw(t, nil, http.MethodPut, rawURL(bucket, "anon-put", ""), nil, []byte("x"))
 		wantRawErr(t, "anonymous PutObject", r, http.StatusForbidden, "AccessDenied")
@@ -65,7 +65,7 @@ func TestAccessControl(t *testing.T) {
 	})
 
 	t.Run("unknown access key", func(t *testing.T) {
-		bad := sdkClient(Credentials{"AKIAUNKNOWN" + strings.ToUpper(RandomHex(5)), RandomHex(20)})
+		bad := sdkClient(harness.Credentials{AccessKey: "AKIAUNKNOWN" + strings.ToUpper(harness.RandomHex(5)), SecretKey: harness.RandomHex(20)})
 		_, err := bad.ListBuckets(ctx(t), &s3.ListBucketsInput{})
 		wantErr(t, "ListBuckets with unknown key", err, http.StatusForbidden, "InvalidAccessKeyId")
 		_, err = bad.GetObject(ctx(t), &s3.GetObjectInput{Bucket: &bucket, Key: &key})
@@ -73,7 +73,7 @@ func TestAccessControl(t *testing.T) {
 	})
 
 	t.Run("wrong secret", func(t *testing.T) {
-		creds := Credentials{tgt.Root.AccessKey, tgt.Root.SecretKey + "x"}
+		creds := harness.Credentials{AccessKey: tgt.Root.AccessKey, SecretKey: tgt.Root.SecretKey + "x"}
 		bad := sdkClient(creds)
 		_, err := bad.ListBuckets(ctx(t), &s3.ListBucketsInput{})
 		wantErr(t, "ListBuckets with wrong secret", err, http.StatusForbidden, "SignatureDoesNotMatch")
@@ -87,21 +87,6 @@ func TestAccessControl(t *testing.T) {
 	})
 }
 
-// httpDo sends req and returns status, headers and body.
-func httpDo(t *testing.T, req *http.Request) rawResp {
-	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("%s %s: read body: %v", req.Method, req.URL.Path, err)
-	}
-	return rawResp{resp.StatusCode, resp.Header, b}
-}
-
 func TestPresigned(t *testing.T) {
 	t.Parallel()
 	bucket := newBucket(t)
@@ -113,7 +98,7 @@ func TestPresigned(t *testing.T) {
 	t.Run("minio get", func(t *testing.T) {
 		u, err := mc.PresignedGetObject(ctx(t), bucket, key, time.Minute, url.Values{"response-content-type": {"application/x-presigned"}})
 		mustOK(t, "PresignedGetObject", err)
-		r := httpDo(t, mustRequest(t, http.MethodGet, u.String(), nil))
+		r := harness.Do(t, nil, mustRequest(t, http.MethodGet, u.String(), nil))
 		if r.Status != http.StatusOK || sha256Hex(r.Body) != sha256Hex(data) {
 			t.Errorf("presigned GET: got status %d, %d bytes sha256 %s; want 200, %d bytes %s", r.Status, len(r.Body), sha256Hex(r.Body), len(data), sha256Hex(data))
 		}
@@ -126,7 +111,7 @@ func TestPresigned(t *testing.T) {
 		u, err := mc.PresignedPutObject(ctx(t), bucket, "presigned/put.bin", time.Minute)
 		mustOK(t, "PresignedPutObject", err)
 		body := payload(62, 70*KiB)
-		r := httpDo(t, mustRequest(t, http.MethodPut, u.String(), body))
+		r := harness.Do(t, nil, mustRequest(t, http.MethodPut, u.String(), body))
 		if r.Status != http.StatusOK {
 			t.Fatalf("presigned PUT: got status %d, want 200; body %q", r.Status, truncate(r.Body))
 		}
@@ -144,7 +129,7 @@ func TestPresigned(t *testing.T) {
 				req.Header[k] = vs
 			}
 		}
-		r := httpDo(t, req)
+		r := harness.Do(t, nil, req)
 		if r.Status != http.StatusOK || sha256Hex(r.Body) != sha256Hex(data) {
 			t.Errorf("SDK presigned GET: got status %d, %d bytes; want 200, %d bytes sha256 %s", r.Status, len(r.Body), len(data), sha256Hex(data))
 		}
@@ -161,7 +146,7 @@ func TestPresigned(t *testing.T) {
 				req.Header[h] = vs
 			}
 		}
-		r := httpDo(t, req)
+		r := harness.Do(t, nil, req)
 		if r.Status != http.StatusOK {
 			t.Fatalf("SDK presigned PUT: got status %d, want 200; body %q", r.Status, truncate(r.Body))
 		}
@@ -182,7 +167,7 @@ func TestPresigned(t *testing.T) {
 		}
 		q.Set("X-Amz-Signature", flip+sig[1:])
 		u.RawQuery = q.Encode()
-		r := httpDo(t, mustRequest(t, http.MethodGet, u.String(), nil))
+		r := harness.Do(t, nil, mustRequest(t, http.MethodGet, u.String(), nil))
 		wantRawErr(t, "presigned GET with altered signature", r, http.StatusForbidden, "SignatureDoesNotMatch")
 	})
 
@@ -190,7 +175,7 @@ func TestPresigned(t *testing.T) {
 		u, err := mc.PresignedGetObject(ctx(t), bucket, key, time.Second, nil)
 		mustOK(t, "PresignedGetObject", err)
 		time.Sleep(2 * time.Second) // let the URL expire: time is what is tested
-		r := httpDo(t, mustRequest(t, http.MethodGet, u.String(), nil))
+		r := harness.Do(t, nil, mustRequest(t, http.MethodGet, u.String(), nil))
 		wantRawErr(t, "expired presigned GET", r, http.StatusForbidden, "AccessDenied")
 	})
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/dolium/dolium/test/harness"
 )
 
 func TestErrors(t *testing.T) {
@@ -22,7 +23,7 @@ func TestErrors(t *testing.T) {
 
 	cases := []struct {
 		name   string
-		creds  *Credentials
+		creds  *harness.Credentials
 		method string
 		bucket string
 		key    string
@@ -146,7 +147,7 @@ func TestBadInput(t *testing.T) {
 
 // sendShortBody sends a signed PUT declaring Content-Length claimed but
 // carrying only body, then half-closes the connection and reads the answer.
-func sendShortBody(t *testing.T, bucket, key string, claimed int, body []byte) rawResp {
+func sendShortBody(t *testing.T, bucket, key string, claimed int, body []byte) harness.Response {
 	t.Helper()
 	u := rawURL(bucket, key, "")
 	if u.Scheme != "http" {
@@ -181,8 +182,6 @@ func sendShortBody(t *testing.T, bucket, key string, claimed int, body []byte) r
 	if err != nil {
 		t.Fatalf("reading response to a short body: %v (want a 400 IncompleteBody response)", err)
 	}
-	defer resp.Body.Close()
-	var rb bytes.Buffer
-	rb.ReadFrom(resp.Body)
-	return rawResp{resp.StatusCode, resp.Header, rb.Bytes()}
+	r, _ := harness.ReadResponse(resp)
+	return r
 }

@@ -22,14 +22,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	"github.com/dolium/dolium/test/harness"
 	"github.com/minio/minio-go/v7"
-	mcreds "github.com/minio/minio-go/v7/pkg/credentials"
 )
 
 const (
@@ -40,24 +38,14 @@ const (
 // ctx returns a context bounded by the test's lifetime and a generous timeout.
 func ctx(t *testing.T) context.Context {
 	t.Helper()
-	c, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
-	t.Cleanup(cancel)
-	return c
+	return harness.Context(t, 5*time.Minute)
 }
 
-// sdkClient returns an aws-sdk-go-v2 S3 client for creds. Checksum behaviour is
-// left at the SDK's default (compute and send checksums when supported).
-func sdkClient(creds Credentials) *s3.Client {
-	cfg := aws.Config{
-		Region:      tgt.Region,
-		Credentials: credentials.NewStaticCredentialsProvider(creds.AccessKey, creds.SecretKey, ""),
-	}
-	return s3.NewFromConfig(cfg, func(o *s3.Options) {
-		o.BaseEndpoint = aws.String(tgt.Endpoint)
-		o.UsePathStyle = true
-		o.RetryMaxAttempts = 1
-		o.DisableLogOutputChecksumValidationSkipped = true
-	})
+// sdkClient returns an aws-sdk-go-v2 S3 client of the target for creds.
+// Checksum behaviour is left at the SDK's default (compute and send
+// checksums when supported).
+func sdkClient(creds harness.Credentials) *s3.Client {
+	return harness.SDKClient(tgt.Endpoint, creds, harness.WithRegion(tgt.Region))
 }
 
 var (
@@ -72,27 +60,18 @@ func rootSDK() *s3.Client {
 }
 
 // minioClient returns a minio-go client for creds using path-style addressing.
-func minioClient(t *testing.T, creds Credentials) *minio.Client {
+func minioClient(t *testing.T, creds harness.Credentials) *minio.Client {
 	t.Helper()
 	return minioClientRegion(t, creds, tgt.Region)
 }
 
 // minioClientRegion is minioClient with an explicit region ("" lets minio-go
 // discover bucket locations from the server).
-func minioClientRegion(t *testing.T, creds Credentials, region string) *minio.Client {
+func minioClientRegion(t *testing.T, creds harness.Credentials, region string) *minio.Client {
 	t.Helper()
-	u, err := url.Parse(tgt.Endpoint)
+	c, err := harness.MinioClient(tgt.Endpoint, creds, harness.WithRegion(region))
 	if err != nil {
-		t.Fatalf("parse endpoint: %v", err)
-	}
-	c, err := minio.New(u.Host, &minio.Options{
-		Creds:        mcreds.NewStaticV4(creds.AccessKey, creds.SecretKey, ""),
-		Secure:       u.Scheme == "https",
-		Region:       region,
-		BucketLookup: minio.BucketLookupPath,
-	})
-	if err != nil {
-		t.Fatalf("minio.New: %v", err)
+		t.Fatal(err)
 	}
 	return c
 }
@@ -104,7 +83,7 @@ func rootMinio(t *testing.T) *minio.Client {
 
 // needAlt returns the second tenant's credentials, skipping the test when an
 // external endpoint was given without them.
-func needAlt(t *testing.T) Credentials {
+func needAlt(t *testing.T) harness.Credentials {
 	t.Helper()
 	if !tgt.Alt.Valid() {
 		if tgt.External {
@@ -125,7 +104,7 @@ func bucketName(t *testing.T) string {
 	if len(base) > 40 {
 		base = strings.Trim(base[:40], "-")
 	}
-	return "conf-" + base + "-" + RandomHex(5)
+	return "conf-" + base + "-" + harness.RandomHex(5)
 }
 
 // createBucketInput creates the right CreateBucket request for the target
@@ -373,13 +352,6 @@ func s3Escape(s string) string {
 	return b.String()
 }
 
-// rawResp is the response to a hand-made request.
-type rawResp struct {
-	Status int
-	Header http.Header
-	Body   []byte
-}
-
 // s3ErrorBody is the XML error document every S3 error response carries.
 type s3ErrorBody struct {
 	XMLName    xml.Name `xml:"Error"`
@@ -409,22 +381,18 @@ func rawURL(bucket, key, rawQuery string) *url.URL {
 }
 
 // signRequest signs req with SigV4 for S3. payloadHash "" means the sha256 of body.
-func signRequest(t *testing.T, req *http.Request, creds Credentials, body []byte, payloadHash string) {
+func signRequest(t *testing.T, req *http.Request, creds harness.Credentials, body []byte, payloadHash string) {
 	t.Helper()
 	if payloadHash == "" {
 		payloadHash = sha256Hex(body)
 	}
-	req.Header.Set("X-Amz-Content-Sha256", payloadHash)
-	signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
-	err := signer.SignHTTP(req.Context(), aws.Credentials{AccessKeyID: creds.AccessKey, SecretAccessKey: creds.SecretKey},
-		req, payloadHash, "s3", tgt.Region, time.Now())
-	if err != nil {
+	if err := harness.Sign(req, creds, tgt.Region, payloadHash, time.Now()); err != nil {
 		t.Fatalf("sign request: %v", err)
 	}
 }
 
 // doRaw sends a request built by hand; creds nil sends it anonymously.
-func doRaw(t *testing.T, creds *Credentials, method string, u *url.URL, hdr http.Header, body []byte) rawResp {
+func doRaw(t *testing.T, creds *harness.Credentials, method string, u *url.URL, hdr http.Header, body []byte) harness.Response {
 	t.Helper()
 	req, err := http.NewRequestWithContext(ctx(t), method, u.String(), bytes.NewReader(body))
 	if err != nil {
@@ -443,21 +411,12 @@ func doRaw(t *testing.T, creds *Credentials, method string, u *url.URL, hdr http
 	if creds != nil {
 		signRequest(t, req, *creds, body, "")
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, u.RequestURI(), err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("%s %s: read body: %v", method, u.RequestURI(), err)
-	}
-	return rawResp{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	return harness.Do(t, nil, req)
 }
 
 // parseErrorBody asserts that r carries a well-formed S3 XML error document
 // (Code, Message, RequestId) and an x-amz-request-id header, and returns it.
-func parseErrorBody(t *testing.T, what string, r rawResp) s3ErrorBody {
+func parseErrorBody(t *testing.T, what string, r harness.Response) s3ErrorBody {
 	t.Helper()
 	var e s3ErrorBody
 	if err := xml.Unmarshal(r.Body, &e); err != nil {
@@ -476,7 +435,7 @@ func parseErrorBody(t *testing.T, what string, r rawResp) s3ErrorBody {
 }
 
 // wantRawErr asserts the status and XML error code of a raw response.
-func wantRawErr(t *testing.T, what string, r rawResp, status int, code string) {
+func wantRawErr(t *testing.T, what string, r harness.Response, status int, code string) {
 	t.Helper()
 	if r.Status != status {
 		t.Errorf("%s: got status %d, want %d %s; body %q", what, r.Status, status, code, truncate(r.Body))

@@ -6,29 +6,13 @@ import (
 	"fmt"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/dolium/dolium/blobstore"
 	"github.com/dolium/dolium/blobstore/mem"
+	"github.com/dolium/dolium/blobstore/storetest"
 )
-
-// hangingZone never answers until its context ends, and counts calls.
-type hangingZone struct {
-	blobstore.Driver
-	hang  atomic.Bool
-	calls atomic.Int64
-}
-
-func (h *hangingZone) Put(ctx context.Context, k blobstore.ChunkKey, b []byte) error {
-	h.calls.Add(1)
-	if h.hang.Load() {
-		<-ctx.Done()
-		return ctx.Err()
-	}
-	return h.Driver.Put(ctx, k, b)
-}
 
 type nopRecorder struct{}
 
@@ -38,7 +22,8 @@ func (nopRecorder) Record(context.Context, Repair) error { return nil }
 // following writes skip it at once, and after the cooldown it is probed
 // again.
 func TestBreakerSkipsUnreachableZone(t *testing.T) {
-	h := &hangingZone{Driver: mem.New()}
+	// A zone whose writes never answer until their context ends.
+	h := storetest.NewFaultDriver(mem.New())
 	zones := []Zone{{"a", mem.New()}, {"b", mem.New()}, {"c", h}}
 	r, err := NewReplicated("rep", zones, 2, nopRecorder{})
 	if err != nil {
@@ -46,7 +31,7 @@ func TestBreakerSkipsUnreachableZone(t *testing.T) {
 	}
 	r.ZoneTimeout = 300 * time.Millisecond
 	r.BreakerCooldown = 400 * time.Millisecond
-	h.hang.Store(true)
+	h.Set(storetest.Faults{Ops: []storetest.Op{storetest.OpPut}, Hang: true})
 	ctx := context.Background()
 	blob := []byte("x")
 	start := time.Now()
@@ -65,10 +50,10 @@ func TestBreakerSkipsUnreachableZone(t *testing.T) {
 	if d := time.Since(start); d > 200*time.Millisecond {
 		t.Errorf("10 writes with the zone marked down took %v, want them to skip it", d)
 	}
-	if n := h.calls.Load(); n != 1 {
+	if n := h.Calls(storetest.OpPut); n != 1 {
 		t.Errorf("calls reaching the black-holed zone = %d, want 1", n)
 	}
-	h.hang.Store(false)
+	h.Set(storetest.Faults{})
 	time.Sleep(450 * time.Millisecond)
 	if err := r.Put(ctx, blobstore.ChunkKey{DataID: "d", Index: 11}, blob); err != nil {
 		t.Fatal(err)
@@ -81,59 +66,6 @@ func TestBreakerSkipsUnreachableZone(t *testing.T) {
 	}
 }
 
-// zoneFake is a zone driver for the breaker tests: up, black-holed (every
-// call waits for its context to end) or slow (every call takes delay
-// first), counting the calls that reach it.
-type zoneFake struct {
-	blobstore.Driver
-	blackhole atomic.Bool
-	delay     atomic.Int64 // nanoseconds
-	calls     atomic.Int64
-	err       atomic.Pointer[error] // when set, every call fails with it
-}
-
-func newZoneFake() *zoneFake { return &zoneFake{Driver: mem.New()} }
-
-func (z *zoneFake) wait(ctx context.Context) error {
-	z.calls.Add(1)
-	if e := z.err.Load(); e != nil {
-		return *e
-	}
-	if z.blackhole.Load() {
-		<-ctx.Done()
-		return ctx.Err()
-	}
-	if d := time.Duration(z.delay.Load()); d > 0 {
-		select {
-		case <-time.After(d):
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	return nil
-}
-
-func (z *zoneFake) Put(ctx context.Context, k blobstore.ChunkKey, b []byte) error {
-	if err := z.wait(ctx); err != nil {
-		return err
-	}
-	return z.Driver.Put(ctx, k, b)
-}
-
-func (z *zoneFake) Get(ctx context.Context, k blobstore.ChunkKey) ([]byte, error) {
-	if err := z.wait(ctx); err != nil {
-		return nil, err
-	}
-	return z.Driver.Get(ctx, k)
-}
-
-func (z *zoneFake) Delete(ctx context.Context, id string, n int) error {
-	if err := z.wait(ctx); err != nil {
-		return err
-	}
-	return z.Driver.Delete(ctx, id, n)
-}
-
 // breakerTimings: reads that skip the dead zone take microseconds on mem
 // zones; reads that wait on it take at least hedgeDelay. The margins are
 // wide for a loaded machine and the race detector.
@@ -144,11 +76,13 @@ const (
 	cooldown   = 700 * time.Millisecond
 )
 
-func fakeZones(n int) ([]Zone, []*zoneFake) {
+// fakeZones are n zones for the breaker tests, each up, black-holed
+// (every call waits for its context to end) or slow as a test sets it.
+func fakeZones(n int) ([]Zone, []*storetest.FaultDriver) {
 	zones := make([]Zone, n)
-	fakes := make([]*zoneFake, n)
+	fakes := make([]*storetest.FaultDriver, n)
 	for i := range zones {
-		fakes[i] = newZoneFake()
+		fakes[i] = storetest.NewFaultDriver(mem.New())
 		zones[i] = Zone{Name: fmt.Sprintf("z%d", i), Driver: fakes[i]}
 	}
 	return zones, fakes
@@ -226,8 +160,8 @@ func TestBreakerBlackholeReads(t *testing.T) {
 		}
 	}
 	dead := fakes[0]
-	dead.blackhole.Store(true)
-	dead.calls.Store(0)
+	dead.Set(storetest.Faults{Hang: true})
+	dead.ResetCalls()
 
 	// Every read's context ends as soon as it returns, as a served
 	// request's does: the abandoned calls must outlive it.
@@ -254,7 +188,7 @@ func TestBreakerBlackholeReads(t *testing.T) {
 	opened := time.Now()
 
 	took, errs := burst(n, func(i int) error { return get(blobstore.ChunkKey{DataID: "d", Index: i}) })
-	if got := dead.calls.Load(); got != 1 {
+	if got := dead.Calls(); got != 1 {
 		t.Errorf("calls reaching the dead zone while open = %d, want 1 (the first read's)", got)
 	}
 	if c := countOver(took, hedgeDelay); c != 0 || errors.Join(errs...) != nil {
@@ -264,7 +198,7 @@ func TestBreakerBlackholeReads(t *testing.T) {
 	t.Logf("reads with the zone skipped: p50 %v, max %v", took[n/2], took[n-1])
 
 	time.Sleep(time.Until(opened.Add(cooldown + 20*time.Millisecond)))
-	dead.calls.Store(0)
+	dead.ResetCalls()
 	took, errs = burst(2*n, func(i int) error {
 		k := blobstore.ChunkKey{DataID: "d", Index: i % n}
 		if i%2 == 0 {
@@ -272,7 +206,7 @@ func TestBreakerBlackholeReads(t *testing.T) {
 		}
 		return r.Put(ctx, k, []byte("chunk"))
 	})
-	if got := dead.calls.Load(); got != 1 {
+	if got := dead.Calls(); got != 1 {
 		t.Errorf("calls reaching the dead zone in a burst of %d reads and writes after the cooldown = %d, want 1 (the probe)", 2*n, got)
 	}
 	if c := countOver(took, hedgeDelay); c > 1 || errors.Join(errs...) != nil {
@@ -285,7 +219,7 @@ func TestBreakerBlackholeReads(t *testing.T) {
 
 	// The zone answers again: the probe after the next cooldown closes the
 	// breaker at once, and the next calls all go to it.
-	dead.blackhole.Store(false)
+	dead.Set(storetest.Faults{})
 	time.Sleep(cooldown + 20*time.Millisecond)
 	if _, err := r.Get(ctx, blobstore.ChunkKey{DataID: "d", Index: 1}); err != nil {
 		t.Fatal(err)
@@ -293,11 +227,11 @@ func TestBreakerBlackholeReads(t *testing.T) {
 	if s := r.ZoneStates()[0]; s.Breaker != BreakerClosed || s.LastError != nil {
 		t.Fatalf("zone state after a successful probe = %+v, want closed", s)
 	}
-	dead.calls.Store(0)
+	dead.ResetCalls()
 	if _, errs := burst(10, func(i int) error { return r.Put(ctx, blobstore.ChunkKey{DataID: "e", Index: i}, []byte("x")) }); errors.Join(errs...) != nil {
 		t.Fatal(errors.Join(errs...))
 	}
-	if got := dead.calls.Load(); got != 10 {
+	if got := dead.Calls(); got != 10 {
 		t.Errorf("writes reaching the zone after it closed = %d, want 10", got)
 	}
 }
@@ -315,7 +249,7 @@ func TestBreakerBlackholeWrites(t *testing.T) {
 	setTimings(&e.Options)
 	ctx := t.Context()
 	dead := fakes[2]
-	dead.blackhole.Store(true)
+	dead.Set(storetest.Faults{Hang: true})
 	const n = 20
 	put := func(i int) error {
 		return e.Put(ctx, blobstore.ChunkKey{DataID: "w", Index: i}, []byte(fmt.Sprintf("chunk %d", i)))
@@ -328,14 +262,14 @@ func TestBreakerBlackholeWrites(t *testing.T) {
 	if s := e.ZoneStates()[2]; s.Breaker != BreakerOpen || !errors.Is(s.LastError, errZoneTimeout) {
 		t.Fatalf("zone state %+v, want open by the zone timeout", s)
 	}
-	dead.calls.Store(0)
+	dead.ResetCalls()
 	took, _ = burst(n, put)
-	if c := countOver(took, hedgeDelay); c != 0 || dead.calls.Load() != 0 {
-		t.Errorf("open: %d writes slow, %d calls reaching the zone; want 0, 0", c, dead.calls.Load())
+	if c := countOver(took, hedgeDelay); c != 0 || dead.Calls() != 0 {
+		t.Errorf("open: %d writes slow, %d calls reaching the zone; want 0, 0", c, dead.Calls())
 	}
 	time.Sleep(time.Until(opened.Add(cooldown + 20*time.Millisecond)))
 	took, errs = burst(n, put)
-	if got := dead.calls.Load(); got != 1 {
+	if got := dead.Calls(); got != 1 {
 		t.Errorf("calls reaching the dead zone after the cooldown = %d, want 1", got)
 	}
 	// The probing write waits SlowCall for the zone, not ZoneTimeout; the
@@ -374,7 +308,7 @@ func TestBreakerSlowZone(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	fakes[0].delay.Store(int64(slowCall / 3))
+	fakes[0].Set(storetest.Faults{Delay: slowCall / 3})
 	took, errs := burst(30, func(i int) error {
 		_, err := r.Get(ctx, blobstore.ChunkKey{DataID: "s", Index: i % 10})
 		return err
@@ -413,7 +347,7 @@ func TestBreakerAnswers(t *testing.T) {
 		fmt.Errorf("no such key: %w", blobstore.ErrNotFound),
 		fmt.Errorf("bad bytes: %w", blobstore.ErrCorrupt),
 	} {
-		fakes[0].err.Store(&e)
+		fakes[0].Set(storetest.Faults{Err: e})
 		for range 3 {
 			r.Get(ctx, k)
 			r.Put(ctx, k, []byte("x"))
@@ -422,8 +356,7 @@ func TestBreakerAnswers(t *testing.T) {
 			t.Errorf("after %v: breaker %v, want closed", e, s.Breaker)
 		}
 	}
-	fakes[0].err.Store(nil)
-	fakes[0].blackhole.Store(true)
+	fakes[0].Set(storetest.Faults{Hang: true})
 	cctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	r.Put(cctx, k, []byte("x"))
 	cancel()
@@ -433,24 +366,22 @@ func TestBreakerAnswers(t *testing.T) {
 	// A probe whose caller gives up goes on detached: the zone stays
 	// half-open (others skip it) until the probe's verdict.
 	boom := fmt.Errorf("refused: %w", blobstore.ErrUnavailable)
-	fakes[0].blackhole.Store(false)
-	fakes[0].err.Store(&boom)
+	fakes[0].Set(storetest.Faults{Err: boom})
 	r.Put(ctx, k, []byte("x"))
 	waitBreaker(t, r, 0, BreakerOpen, time.Second)
-	fakes[0].err.Store(nil)
-	fakes[0].blackhole.Store(true)
+	fakes[0].Set(storetest.Faults{Hang: true})
 	time.Sleep(cooldown + 20*time.Millisecond)
-	fakes[0].calls.Store(0)
+	fakes[0].ResetCalls()
 	cctx, cancel = context.WithTimeout(ctx, 50*time.Millisecond)
 	r.Put(cctx, k, []byte("x"))
 	cancel()
 	r.Put(ctx, k, []byte("x"))
-	if s := r.ZoneStates()[0]; s.Breaker != BreakerHalfOpen || fakes[0].calls.Load() != 1 {
-		t.Errorf("after a cancelled probe: %+v, %d calls; want half-open, 1 call", s, fakes[0].calls.Load())
+	if s := r.ZoneStates()[0]; s.Breaker != BreakerHalfOpen || fakes[0].Calls() != 1 {
+		t.Errorf("after a cancelled probe: %+v, %d calls; want half-open, 1 call", s, fakes[0].Calls())
 	}
 	waitBreaker(t, r, 0, BreakerOpen, 2*zoneTO)
 	time.Sleep(cooldown + 20*time.Millisecond)
-	fakes[0].blackhole.Store(false)
+	fakes[0].Set(storetest.Faults{})
 	if err := r.Put(ctx, k, []byte("x")); err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,6 @@ import (
 	"hash/crc32"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -60,64 +59,26 @@ type mode int32
 const (
 	up          mode = iota
 	down             // every call fails with an error wrapping blobstore.ErrUnavailable
-	slow             // every call first sleeps for the driver's delay (or until ctx ends)
+	slow             // every call first sleeps for 5s (or until ctx ends)
 	corruptRead      // Get flips a bit of the blob
 	dropWrites       // Put pretends to succeed and stores nothing
 )
 
+// modeFaults are the faults of each mode.
+var modeFaults = [...]storetest.Faults{
+	up:          {},
+	down:        {Down: true},
+	slow:        {Delay: 5 * time.Second},
+	corruptRead: {Corrupt: 0x40},
+	dropWrites:  {DropWrites: true},
+}
+
 // faultDriver is a zone whose faults a test switches on and off.
-type faultDriver struct {
-	*mem.Driver
-	mode  atomic.Int32
-	delay time.Duration
-}
+type faultDriver struct{ *storetest.FaultDriver }
 
-func newFaultDriver() *faultDriver { return &faultDriver{Driver: mem.New(), delay: 5 * time.Second} }
+func newFaultDriver() *faultDriver { return &faultDriver{storetest.NewFaultDriver(mem.New())} }
 
-func (f *faultDriver) set(m mode) { f.mode.Store(int32(m)) }
-
-// fault returns the error the current mode injects before a call.
-func (f *faultDriver) fault(ctx context.Context) error {
-	switch mode(f.mode.Load()) {
-	case down:
-		return fmt.Errorf("zone down: %w", blobstore.ErrUnavailable)
-	case slow:
-		select {
-		case <-time.After(f.delay):
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	return nil
-}
-
-func (f *faultDriver) Put(ctx context.Context, k blobstore.ChunkKey, b []byte) error {
-	if err := f.fault(ctx); err != nil {
-		return err
-	}
-	if mode(f.mode.Load()) == dropWrites {
-		return nil
-	}
-	return f.Driver.Put(ctx, k, b)
-}
-
-func (f *faultDriver) Get(ctx context.Context, k blobstore.ChunkKey) ([]byte, error) {
-	if err := f.fault(ctx); err != nil {
-		return nil, err
-	}
-	b, err := f.Driver.Get(ctx, k)
-	if err == nil && len(b) > 0 && mode(f.mode.Load()) == corruptRead {
-		b[len(b)/2] ^= 0x40 // mem returns a copy
-	}
-	return b, err
-}
-
-func (f *faultDriver) Delete(ctx context.Context, dataID string, count int) error {
-	if err := f.fault(ctx); err != nil {
-		return err
-	}
-	return f.Driver.Delete(ctx, dataID, count)
-}
+func (f *faultDriver) set(m mode) { f.Set(modeFaults[m]) }
 
 func faultZones(n int) ([]placement.Zone, []*faultDriver) {
 	zones := make([]placement.Zone, n)
@@ -257,31 +218,27 @@ func TestReplicatedStore(t *testing.T) {
 	})
 }
 
+// erasureOverMem makes the suites' drivers: k+m erasure over fresh mem
+// zones.
+func erasureOverMem(k, m int) func(t *testing.T) blobstore.Driver {
+	return func(t *testing.T) blobstore.Driver {
+		e, err := placement.NewErasure("ec", memZones(k+m), k, m, 0, &recorder{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+}
+
 func TestErasureDriver(t *testing.T) {
 	for _, km := range [][2]int{{4, 2}, {2, 1}} {
-		t.Run(fmt.Sprintf("%d+%d", km[0], km[1]), func(t *testing.T) {
-			storetest.Run(t, func(t *testing.T) blobstore.Driver {
-				e, err := placement.NewErasure("ec", memZones(km[0]+km[1]), km[0], km[1], 0, &recorder{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return e
-			})
-		})
+		t.Run(fmt.Sprintf("%d+%d", km[0], km[1]), func(t *testing.T) { storetest.Run(t, erasureOverMem(km[0], km[1])) })
 	}
 }
 
 func TestErasureStore(t *testing.T) {
 	for _, km := range [][2]int{{4, 2}, {2, 1}} {
-		t.Run(fmt.Sprintf("%d+%d", km[0], km[1]), func(t *testing.T) {
-			storetest.RunStore(t, func(t *testing.T) blobstore.Driver {
-				e, err := placement.NewErasure("ec", memZones(km[0]+km[1]), km[0], km[1], 0, &recorder{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return e
-			})
-		})
+		t.Run(fmt.Sprintf("%d+%d", km[0], km[1]), func(t *testing.T) { storetest.RunStore(t, erasureOverMem(km[0], km[1])) })
 	}
 }
 
@@ -607,19 +564,29 @@ func TestErasureStaleShard(t *testing.T) {
 	wantHealth(t, e, key("obj", 0), slices.Repeat([]placement.State{placement.OK}, 6), true)
 }
 
-func TestDelete(t *testing.T) {
+// placementCase is a placement under test over three fault zones.
+type placementCase struct {
+	name    string
+	d       placement.Driver
+	drivers []*faultDriver
+	rec     *recorder
+	blob    []byte // a blob it stores (replicated copies hold Store frames)
+}
+
+// bothPlacements are replicated (3 zones, W=2) and erasure 2+1 with write
+// quorum ew.
+func bothPlacements(t *testing.T, ew int) []placementCase {
+	t.Helper()
 	r, rdrivers, rrec := newReplicated(t, 3, 2)
-	e, edrivers, erec := newErasure(t, 2, 1, 0)
-	for _, tc := range []struct {
-		name    string
-		d       placement.Driver
-		drivers []*faultDriver
-		rec     *recorder
-		blob    []byte
-	}{
+	e, edrivers, erec := newErasure(t, 2, 1, ew)
+	return []placementCase{
 		{"Replicated", r, rdrivers, rrec, frame([]byte("hello"))},
 		{"Erasure", e, edrivers, erec, []byte("hello")},
-	} {
+	}
+}
+
+func TestDelete(t *testing.T) {
+	for _, tc := range bothPlacements(t, 0) {
 		t.Run(tc.name, func(t *testing.T) {
 			for i := range 2 {
 				mustPut(t, tc.d, key("del", i), tc.blob)
@@ -659,18 +626,7 @@ func TestDelete(t *testing.T) {
 // TestRecordFails: a write or read whose repair cannot be recorded fails.
 func TestRecordFails(t *testing.T) {
 	boom := errors.New("queue down")
-	r, rdrivers, rrec := newReplicated(t, 3, 2)
-	e, edrivers, erec := newErasure(t, 2, 1, 2)
-	for _, tc := range []struct {
-		name    string
-		d       placement.Driver
-		drivers []*faultDriver
-		rec     *recorder
-		blob    []byte
-	}{
-		{"Replicated", r, rdrivers, rrec, frame([]byte("hello"))},
-		{"Erasure", e, edrivers, erec, []byte("hello")},
-	} {
+	for _, tc := range bothPlacements(t, 2) {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.rec.fail(boom)
 			tc.drivers[0].set(down)

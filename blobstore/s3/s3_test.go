@@ -5,8 +5,6 @@ package s3_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -24,39 +22,25 @@ import (
 	"testing"
 	"time"
 
-	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
-
 	"github.com/dolium/dolium/blobstore"
 	"github.com/dolium/dolium/blobstore/s3"
 	"github.com/dolium/dolium/blobstore/storetest"
 	"github.com/dolium/dolium/test/faultproxy"
 	"github.com/dolium/dolium/test/harness"
+	"github.com/minio/minio-go/v7"
 )
 
 const bucket = "chunks"
 
 var (
-	tmpDir    string
-	doliumBin string
-	zone      *harness.Server // shared by the tests that do not stop it
-	setupErr  error
+	zone     *harness.Server // shared by the tests that do not stop it
+	setupErr error
 )
 
 func TestMain(m *testing.M) {
 	code := func() int {
-		var err error
-		tmpDir, err = os.MkdirTemp("", "dolium-s3-test-")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "blobstore/s3:", err)
-			return 1
-		}
-		defer os.RemoveAll(tmpDir)
-		doliumBin = filepath.Join(tmpDir, "dolium")
-		if setupErr = harness.Build("../..", doliumBin); setupErr == nil {
-			zone, setupErr = startZone(filepath.Join(tmpDir, "zone"))
-		}
-		if zone != nil {
+		defer harness.Cleanup()
+		if zone, setupErr = startZone(""); zone != nil {
 			defer zone.Kill()
 		}
 		return m.Run()
@@ -64,8 +48,9 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// startZone starts a zone on dataDir ("" for a fresh directory).
 func startZone(dataDir string) (*harness.Server, error) {
-	return harness.Start(harness.Options{Binary: doliumBin, DataDir: dataDir, Root: harness.RandomCredentials()})
+	return harness.Start(harness.Options{DataDir: dataDir, Root: harness.RandomCredentials()})
 }
 
 // sharedZone returns the shared server, failing (never skipping) the test
@@ -92,12 +77,6 @@ func ownZone(t *testing.T) *harness.Server {
 	return z
 }
 
-func randomHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
 // options are the Options for zone z, with a fresh prefix, so that each
 // driver starts empty.
 func options(z *harness.Server) s3.Options {
@@ -106,7 +85,7 @@ func options(z *harness.Server) s3.Options {
 		AccessKey:    z.Options.Root.AccessKey,
 		SecretKey:    z.Options.Root.SecretKey,
 		Bucket:       bucket,
-		Prefix:       "t-" + randomHex(6) + "/",
+		Prefix:       "t-" + harness.RandomHex(6) + "/",
 		Timeout:      10 * time.Second,
 		CreateBucket: true,
 	}
@@ -180,7 +159,7 @@ func mustGet(t *testing.T, d blobstore.Driver, k blobstore.ChunkKey, want string
 // rawClient is a plain minio-go client of zone z, to look at the bucket.
 func rawClient(t *testing.T, z *harness.Server) *minio.Client {
 	t.Helper()
-	c, err := minio.New(z.Addr, &minio.Options{Creds: credentials.NewStaticV4(z.Options.Root.AccessKey, z.Options.Root.SecretKey, "")})
+	c, err := harness.MinioClient(z.Endpoint, z.Options.Root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,14 +267,14 @@ func TestOpen(t *testing.T) {
 	z := sharedZone(t)
 	t.Run("CreateBucket", func(t *testing.T) {
 		o := options(z)
-		o.Bucket = "new-" + randomHex(4)
+		o.Bucket = "new-" + harness.RandomHex(4)
 		d := open(t, o)
 		mustPut(t, d, key("a", 0), []byte("x"))
 		open(t, o) // the bucket exists now: no error
 	})
 	t.Run("MissingBucket", func(t *testing.T) {
 		o := options(z)
-		o.Bucket = "missing-" + randomHex(4)
+		o.Bucket = "missing-" + harness.RandomHex(4)
 		o.CreateBucket = false
 		if _, err := s3.Open(t.Context(), o); err == nil || errors.Is(err, blobstore.ErrUnavailable) {
 			t.Fatalf("Open(missing bucket) = %v, want a configuration error", err)
@@ -310,7 +289,7 @@ func TestOpen(t *testing.T) {
 	})
 	t.Run("BucketRecreatedOnPut", func(t *testing.T) {
 		o := options(z)
-		o.Bucket = "again-" + randomHex(4)
+		o.Bucket = "again-" + harness.RandomHex(4)
 		d := open(t, o)
 		mc := rawClient(t, z)
 		if err := mc.RemoveBucket(t.Context(), o.Bucket); err != nil {
@@ -327,7 +306,7 @@ func TestOpen(t *testing.T) {
 	for _, create := range []bool{true, false} {
 		t.Run(fmt.Sprintf("BucketMissingOnRead/create=%v", create), func(t *testing.T) {
 			o := options(z)
-			o.Bucket = "gone-" + randomHex(4)
+			o.Bucket = "gone-" + harness.RandomHex(4)
 			open(t, o) // creates the bucket
 			var calls atomic.Int32
 			o.CreateBucket = create

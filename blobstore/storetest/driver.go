@@ -15,10 +15,7 @@ import (
 
 // Run runs the Driver contract suite against drivers made by newDriver.
 func Run(t *testing.T, newDriver func(t *testing.T) blobstore.Driver) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, d blobstore.Driver)
-	}{
+	suite{
 		{"RoundTrip", testRoundTrip},
 		{"Overwrite", testOverwrite},
 		{"NotRetained", testNotRetained},
@@ -29,12 +26,18 @@ func Run(t *testing.T, newDriver func(t *testing.T) blobstore.Driver) {
 		{"DeletePrefixID", testDeletePrefixID},
 		{"Concurrent", testConcurrent},
 		{"Lister", testLister},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			d := open(t, newDriver)
-			tc.fn(t, d)
-		})
+	}.run(t, newDriver)
+}
+
+// suite is a list of named tests, each run on a fresh driver.
+type suite []struct {
+	name string
+	fn   func(t *testing.T, d blobstore.Driver)
+}
+
+func (s suite) run(t *testing.T, newDriver func(t *testing.T) blobstore.Driver) {
+	for _, tc := range s {
+		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t, newDriver)) })
 	}
 }
 

@@ -9,7 +9,6 @@ import (
 	"hash/crc32"
 	"io"
 	"runtime"
-	"sync/atomic"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -25,10 +24,7 @@ const storeChunk = 64 << 10
 // error propagation. Its subtests do not run in parallel, because one of
 // them counts goroutines.
 func RunStore(t *testing.T, newDriver func(t *testing.T) blobstore.Driver) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, d blobstore.Driver)
-	}{
+	suite{
 		{"RoundTrip", testStoreRoundTrip},
 		{"SmallReads", testStoreSmallReads},
 		{"Ranges", testStoreRanges},
@@ -43,12 +39,7 @@ func RunStore(t *testing.T, newDriver func(t *testing.T) blobstore.Driver) {
 		{"CanceledWrite", testStoreCanceledWrite},
 		{"Delete", testStoreDelete},
 		{"BadArguments", testStoreBadArguments},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			tc.fn(t, open(t, newDriver))
-		})
-	}
+	}.run(t, newDriver)
 }
 
 func newStore(d blobstore.Driver) *blobstore.Store {
@@ -180,41 +171,6 @@ func testStoreRanges(t *testing.T, d blobstore.Driver) {
 	}
 }
 
-// faultDriver wraps a Driver to inject faults and observe calls.
-type faultDriver struct {
-	blobstore.Driver
-	get func(k blobstore.ChunkKey, b []byte, err error) ([]byte, error) // rewrites Get results
-	put func(ctx context.Context, k blobstore.ChunkKey) error           // runs before Put; an error fails it
-
-	inFlight, maxInFlight, gets atomic.Int64
-}
-
-func (f *faultDriver) Put(ctx context.Context, k blobstore.ChunkKey, b []byte) error {
-	n := f.inFlight.Add(1)
-	defer f.inFlight.Add(-1)
-	for {
-		m := f.maxInFlight.Load()
-		if n <= m || f.maxInFlight.CompareAndSwap(m, n) {
-			break
-		}
-	}
-	if f.put != nil {
-		if err := f.put(ctx, k); err != nil {
-			return err
-		}
-	}
-	return f.Driver.Put(ctx, k, b)
-}
-
-func (f *faultDriver) Get(ctx context.Context, k blobstore.ChunkKey) ([]byte, error) {
-	f.gets.Add(1)
-	b, err := f.Driver.Get(ctx, k)
-	if f.get != nil {
-		return f.get(k, b, err)
-	}
-	return b, err
-}
-
 var errInjected = errors.New("storetest: injected fault")
 
 func testStoreCorrupt(t *testing.T, d blobstore.Driver) {
@@ -245,12 +201,13 @@ func testStoreCorrupt(t *testing.T, d blobstore.Driver) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f := &faultDriver{Driver: d, get: func(k blobstore.ChunkKey, b []byte, err error) ([]byte, error) {
+			f := NewFaultDriver(d)
+			f.Set(Faults{AfterGet: func(k blobstore.ChunkKey, b []byte, err error) ([]byte, error) {
 				if err == nil && k.Index == tc.index {
 					b = tc.edit(b)
 				}
 				return b, err
-			}}
+			}})
 			s := newStore(f)
 			_, err := readRange(t, s, "corrupt", size, 0, size)
 			if !errors.Is(err, blobstore.ErrCorrupt) {
@@ -272,12 +229,13 @@ func testStoreMissingChunk(t *testing.T, d blobstore.Driver) {
 	mustWrite(t, newStore(d), "missing", randBytes(1, int(size)))
 	for _, index := range []int{0, 1, 2} {
 		t.Run(fmt.Sprint(index), func(t *testing.T) {
-			f := &faultDriver{Driver: d, get: func(k blobstore.ChunkKey, b []byte, err error) ([]byte, error) {
+			f := NewFaultDriver(d)
+			f.Set(Faults{AfterGet: func(k blobstore.ChunkKey, b []byte, err error) ([]byte, error) {
 				if k.Index == index {
 					return nil, fmt.Errorf("gone: %w", blobstore.ErrNotFound)
 				}
 				return b, err
-			}}
+			}})
 			_, err := readRange(t, newStore(f), "missing", size, 0, size)
 			if !blobstore.IsNotFound(err) {
 				t.Fatalf("reading with chunk %d missing: %v, want an error for which IsNotFound is true", index, err)
@@ -333,8 +291,17 @@ func testStoreCloseNoLeak(t *testing.T, d blobstore.Driver) {
 func testStoreCloseBlockedNoLeak(t *testing.T, d blobstore.Driver) {
 	size := int64(storeChunk * 6)
 	mustWrite(t, newStore(d), "blocked", randBytes(1, int(size)))
+	// Chunk 0 comes back; every other Get blocks until its context ends.
 	entered := make(chan struct{}, 16)
-	blocking := &blockingGetDriver{Driver: d, entered: entered}
+	blocking := NewFaultDriver(d)
+	blocking.Set(Faults{Before: func(ctx context.Context, op Op, k blobstore.ChunkKey) error {
+		if op != OpGet || k.Index == 0 {
+			return nil
+		}
+		entered <- struct{}{}
+		<-ctx.Done()
+		return ctx.Err()
+	}})
 	s := blobstore.New(blocking, blobstore.Options{ChunkSize: storeChunk, Prefetch: 3})
 	base := runtime.NumGoroutine()
 	r, err := s.Open(t.Context(), "blocked", size, storeChunk, 0, size)
@@ -357,22 +324,6 @@ func testStoreCloseBlockedNoLeak(t *testing.T, d blobstore.Driver) {
 		t.Fatal("Close did not return while prefetches were blocked")
 	}
 	settleGoroutines(t, base)
-}
-
-// blockingGetDriver lets chunk 0 through and blocks every other Get until
-// its context ends.
-type blockingGetDriver struct {
-	blobstore.Driver
-	entered chan struct{}
-}
-
-func (b *blockingGetDriver) Get(ctx context.Context, k blobstore.ChunkKey) ([]byte, error) {
-	if k.Index == 0 {
-		return b.Driver.Get(ctx, k)
-	}
-	b.entered <- struct{}{}
-	<-ctx.Done()
-	return nil, ctx.Err()
 }
 
 func testStoreReadAfterClose(t *testing.T, d blobstore.Driver) {
@@ -436,19 +387,23 @@ func testStoreReaderError(t *testing.T, d blobstore.Driver) {
 func testStoreDriverError(t *testing.T, d blobstore.Driver) {
 	for _, failAt := range []int{0, 2, 5} {
 		t.Run(fmt.Sprint(failAt), func(t *testing.T) {
-			f := &faultDriver{Driver: d, put: func(ctx context.Context, k blobstore.ChunkKey) error {
+			f := NewFaultDriver(d)
+			f.Set(Faults{Before: func(ctx context.Context, op Op, k blobstore.ChunkKey) error {
+				if op != OpPut {
+					return nil
+				}
 				if k.Index == failAt {
 					return errInjected
 				}
 				time.Sleep(time.Millisecond) // keep some puts in flight
 				return nil
-			}}
+			}})
 			s := newStore(f)
 			_, err := s.Write(t.Context(), "derr", bytes.NewReader(randBytes(1, storeChunk*20)))
 			if !errors.Is(err, errInjected) {
 				t.Fatalf("Write with Put of chunk %d failing = %v, want %v", failAt, err, errInjected)
 			}
-			if n := f.inFlight.Load(); n != 0 {
+			if n := f.InFlight(OpPut); n != 0 {
 				t.Fatalf("Write returned with %d puts in flight, want 0", n)
 			}
 		})
@@ -458,17 +413,15 @@ func testStoreDriverError(t *testing.T, d blobstore.Driver) {
 func testStoreConcurrency(t *testing.T, d blobstore.Driver) {
 	for _, conc := range []int{1, 3} {
 		t.Run(fmt.Sprint(conc), func(t *testing.T) {
-			f := &faultDriver{Driver: d, put: func(context.Context, blobstore.ChunkKey) error {
-				time.Sleep(2 * time.Millisecond)
-				return nil
-			}}
+			f := NewFaultDriver(d)
+			f.Set(Faults{Ops: []Op{OpPut}, Delay: 2 * time.Millisecond})
 			s := blobstore.New(f, blobstore.Options{ChunkSize: storeChunk, Concurrency: conc})
 			data := randBytes(3, storeChunk*12)
 			mustWrite(t, s, "conc", data)
-			if m := f.maxInFlight.Load(); m > int64(conc) {
+			if m := f.MaxInFlight(OpPut); m > int64(conc) {
 				t.Fatalf("%d puts in flight, want at most %d", m, conc)
 			}
-			if n := f.inFlight.Load(); n != 0 {
+			if n := f.InFlight(OpPut); n != 0 {
 				t.Fatalf("Write returned with %d puts in flight, want 0", n)
 			}
 			checkRange(t, s, "conc", data, 0, int64(len(data)))

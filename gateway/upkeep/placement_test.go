@@ -5,50 +5,24 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/dolium/dolium/blobstore"
 	"github.com/dolium/dolium/blobstore/mem"
 	"github.com/dolium/dolium/blobstore/placement"
+	"github.com/dolium/dolium/blobstore/storetest"
 	"github.com/dolium/dolium/gateway"
 	"github.com/dolium/dolium/meta/pebble"
 )
 
-// zone is a mem driver that can be taken down or made to corrupt reads.
-type zone struct {
-	*mem.Driver
-	down    atomic.Bool
-	corrupt atomic.Bool
-}
-
-var errZoneDown = fmt.Errorf("zone down: %w", blobstore.ErrUnavailable)
-
-func (z *zone) Put(ctx context.Context, k blobstore.ChunkKey, b []byte) error {
-	if z.down.Load() {
-		return errZoneDown
-	}
-	return z.Driver.Put(ctx, k, b)
-}
-
-func (z *zone) Get(ctx context.Context, k blobstore.ChunkKey) ([]byte, error) {
-	if z.down.Load() {
-		return nil, errZoneDown
-	}
-	b, err := z.Driver.Get(ctx, k)
-	if err == nil && z.corrupt.Load() && len(b) > 0 {
-		b[len(b)/2] ^= 0xff
-	}
-	return b, err
-}
-
-func (z *zone) Delete(ctx context.Context, id string, n int) error {
-	if z.down.Load() {
-		return errZoneDown
-	}
-	return z.Driver.Delete(ctx, id, n)
-}
+// The faults the test switches a zone (a storetest.FaultDriver over a mem
+// driver) between.
+var (
+	zoneUp      = storetest.Faults{}
+	zoneDown    = storetest.Faults{Down: true}
+	zoneCorrupt = storetest.Faults{Corrupt: 0xff} // reads come back damaged
+)
 
 func TestPlacementRepairAndReport(t *testing.T) {
 	ctx := context.Background()
@@ -57,7 +31,7 @@ func TestPlacementRepairAndReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ms.Close()
-	zs := []*zone{{Driver: mem.New()}, {Driver: mem.New()}, {Driver: mem.New()}}
+	zs := []*storetest.FaultDriver{storetest.NewFaultDriver(mem.New()), storetest.NewFaultDriver(mem.New()), storetest.NewFaultDriver(mem.New())}
 	var pz []placement.Zone
 	for i, z := range zs {
 		pz = append(pz, placement.Zone{Name: fmt.Sprintf("cloud%d", i), Driver: z})
@@ -106,7 +80,7 @@ func TestPlacementRepairAndReport(t *testing.T) {
 
 	// One cloud down during the writes: they succeed at the write quorum
 	// and the missing shards are queued.
-	zs[2].down.Store(true)
+	zs[2].Set(zoneDown)
 	put("a", a)
 	put("b", b)
 	if n, _ := ms.RepairLen(ctx); n != 5 {
@@ -124,7 +98,7 @@ func TestPlacementRepairAndReport(t *testing.T) {
 		t.Errorf("RepairOnce with the zone still down = %+v, %v; want 5 retried", st, err)
 	}
 	// The zone returns; after the backoff the repairs run.
-	zs[2].down.Store(false)
+	zs[2].Set(zoneUp)
 	w.cfg.Now = func() time.Time { return time.Now().Add(time.Hour) }
 	st, err = w.RepairOnce(ctx, 100)
 	if err != nil || st.Repaired != 5 {
@@ -136,11 +110,11 @@ func TestPlacementRepairAndReport(t *testing.T) {
 
 	// Bit rot in one cloud: reads still return the right bytes; the
 	// scrubber finds every bad shard and the repair heals them.
-	zs[0].corrupt.Store(true)
+	zs[0].Set(zoneCorrupt)
 	if got := read("a"); !bytes.Equal(got, a) {
 		t.Fatal("object a differs with a corrupt zone")
 	}
-	zs[0].corrupt.Store(false)
+	zs[0].Set(zoneUp)
 	// Corrupt the stored shards for real (reads above only flipped copies).
 	for i := range 4 {
 		k := blobstore.ChunkKey{DataID: mustDataID(t, w, "a"), Index: i}
@@ -165,7 +139,7 @@ func TestPlacementRepairAndReport(t *testing.T) {
 
 	// One cloud down, another lost b's shard: b may come back with the
 	// cloud that is down, so it is unavailable, not lost; a GET says 503.
-	zs[0].down.Store(true)
+	zs[0].Set(zoneDown)
 	zs[1].Driver.Delete(ctx, mustDataID(t, w, "b"), -1)
 	if r := report(); r.Unavailable != 1 || r.Lost != 0 || len(r.UnavailableObjects) != 1 || r.UnavailableObjects[0] != "multi/b" ||
 		r.ChunksUnavailable != 1 || r.Degraded != 1 {
@@ -176,7 +150,7 @@ func TestPlacementRepairAndReport(t *testing.T) {
 	}
 	// The cloud answers again, but it lost b's shard too: now b is lost.
 	zs[0].Driver.Delete(ctx, mustDataID(t, w, "b"), -1)
-	zs[0].down.Store(false)
+	zs[0].Set(zoneUp)
 	if r := report(); r.Lost != 1 || len(r.LostObjects) != 1 || r.LostObjects[0] != "multi/b" || r.Unavailable != 0 || r.ChunksLost != 1 {
 		t.Errorf("report with b's shards gone from 2 of 3 zones = %+v, want multi/b lost", r)
 	}

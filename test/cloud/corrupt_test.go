@@ -3,12 +3,11 @@ package cloudtest
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/dolium/dolium/gateway/upkeep"
+	"github.com/dolium/dolium/test/harness"
 )
 
 // TestCorruptShard damages shards in place in a zone's bucket (GET the
@@ -25,7 +24,7 @@ func TestCorruptShard(t *testing.T) {
 	t.Parallel()
 	clouds := startClouds(t, 3)
 	g := startGateway(t, clouds, placementYAML{name: "ec21", scheme: "erasure", data: 2, parity: 1}, "1h")
-	ctx := testCtx(t, 150*time.Second)
+	ctx := harness.Context(t, 150*time.Second)
 
 	// Write the two targets one at a time, noting each one's data id.
 	targets := []obj{{key: "c/target-a", size: 3 * mib}, {key: "c/target-b", size: 7 * mib / 2}}
@@ -120,9 +119,7 @@ func TestCorruptShard(t *testing.T) {
 	verifyAll(t, ctx, g.client, objs)
 
 	// The operator's view, `dolium admin redundancy --json`, agrees.
-	cmd := exec.CommandContext(ctx, doliumBin, "admin", "redundancy", "--json", "--endpoint", g.srv.Endpoint)
-	cmd.Env = append(os.Environ(), "DOLIUM_ROOT_ACCESS_KEY="+g.root.AccessKey, "DOLIUM_ROOT_SECRET_KEY="+g.root.SecretKey)
-	out, err := cmd.Output()
+	out, err := g.srv.AdminCommand(ctx, "redundancy", "--json").Output()
 	if err != nil {
 		t.Fatalf("dolium admin redundancy --json: %v", err)
 	}

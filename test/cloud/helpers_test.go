@@ -26,8 +26,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/dolium/dolium/gateway/upkeep"
@@ -36,17 +34,11 @@ import (
 )
 
 const (
-	region     = "us-east-1"
 	zoneBucket = "zone"    // the bucket every cloud keeps its zone's shards in
 	zonePrefix = "dolium/" // the zones' key prefix
 	testBucket = "data"    // the bucket the tests write through the gateway
 	chunkSize  = 1 << 20   // the placements' chunk size
 	mib        = 1 << 20
-)
-
-var (
-	doliumBin string // built once by TestMain
-	buildErr  error
 )
 
 func TestMain(m *testing.M) {
@@ -59,21 +51,8 @@ func TestMain(m *testing.M) {
 	if !parallelSet {
 		flag.Set("test.parallel", "16")
 	}
-	dir, err := os.MkdirTemp("", "dolium-cloudtest-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "cloudtest:", err)
-		os.Exit(1)
-	}
-	root, err := filepath.Abs("../..")
-	if err == nil {
-		doliumBin = filepath.Join(dir, "dolium")
-		err = harness.Build(root, doliumBin)
-	}
-	buildErr = err
-	minioBin, minioErr = installMinIO(root)
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	minioBin, minioErr = installMinIO()
+	os.Exit(harness.Main(m))
 }
 
 // cloud is one zone: an S3 server process (dolium on its embedded store,
@@ -86,26 +65,6 @@ type cloud struct {
 	direct *s3.Client // straight to the cloud, bypassing the proxy
 }
 
-// startServer starts a dolium process and kills it at the end of the test.
-// It fails the test, never skips it, when the process does not start.
-func startServer(t *testing.T, dataDir string, root harness.Credentials, args ...string) *harness.Server {
-	t.Helper()
-	if buildErr != nil {
-		t.Fatalf("building dolium: %v", buildErr)
-	}
-	s, err := harness.Start(harness.Options{Binary: doliumBin, DataDir: dataDir, Root: root, Args: args, HealthTimeout: 60 * time.Second})
-	if err != nil {
-		t.Fatalf("starting dolium: %v", err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("tail of dolium output (%s):\n%s", s.Addr, s.LogTail(40))
-		}
-		s.Kill()
-	})
-	return s
-}
-
 // startClouds starts n dolium clouds, each with a proxy in front,
 // concurrently.
 func startClouds(t *testing.T, n int) []*cloud { return startCloudsOf(t, kindDolium, n) }
@@ -113,8 +72,8 @@ func startClouds(t *testing.T, n int) []*cloud { return startCloudsOf(t, kindDol
 // startCloudsOf starts n clouds of a kind (kindDolium or kindMinIO).
 func startCloudsOf(t *testing.T, kind string, n int) []*cloud {
 	t.Helper()
-	if buildErr != nil {
-		t.Fatalf("building dolium: %v", buildErr)
+	if _, err := harness.Binary(); err != nil {
+		t.Fatal(err)
 	}
 	if kind == kindMinIO && minioErr != nil {
 		t.Fatalf("installing MinIO: %v", minioErr)
@@ -184,7 +143,7 @@ func startGateway(t *testing.T, clouds []*cloud, p placementYAML, scrubInterval 
 		root: harness.RandomCredentials(), cfgPath: filepath.Join(dir, "dolium.yaml")}
 	g.writeConfig(scrubInterval)
 	g.start()
-	ctx := testCtx(t, 30*time.Second)
+	ctx := harness.Context(t, 30*time.Second)
 	if _, err := g.client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(testBucket)}); err != nil {
 		t.Fatalf("create bucket: %v", err)
 	}
@@ -199,7 +158,7 @@ func (g *gw) writeConfig(scrubInterval string) {
 	b.WriteString("log_level: info\nzones:\n")
 	for _, c := range g.clouds {
 		fmt.Fprintf(&b, "  - name: %s\n    s3:\n      endpoint: \"http://%s\"\n      region: %s\n      access_key: %q\n      secret_key: %q\n      bucket: %s\n      prefix: %q\n      path_style: true\n      create_bucket: true\n",
-			c.name, c.proxy.Addr(), region, c.root.AccessKey, c.root.SecretKey, zoneBucket, zonePrefix)
+			c.name, c.proxy.Addr(), harness.Region, c.root.AccessKey, c.root.SecretKey, zoneBucket, zonePrefix)
 	}
 	fmt.Fprintf(&b, "placements:\n  - name: %s\n    scheme: %s\n", p.name, p.scheme)
 	if p.scheme == "erasure" {
@@ -225,29 +184,15 @@ func (g *gw) writeConfig(scrubInterval string) {
 // start (re)starts the gateway process on its data dir.
 func (g *gw) start() {
 	g.t.Helper()
-	g.srv = startServer(g.t, g.dataDir, g.root, "--config", g.cfgPath)
+	g.srv = harness.StartTest(g.t, harness.Options{DataDir: g.dataDir, Root: g.root, Args: []string{"--config", g.cfgPath},
+		HealthTimeout: 60 * time.Second})
 	g.client = sdkClient(g.srv.Endpoint, g.root)
 }
 
-func testCtx(t *testing.T, d time.Duration) context.Context {
-	t.Helper()
-	c, cancel := context.WithTimeout(t.Context(), d)
-	t.Cleanup(cancel)
-	return c
-}
-
+// sdkClient is an S3 client of endpoint whose calls give up after three
+// minutes.
 func sdkClient(endpoint string, c harness.Credentials) *s3.Client {
-	cfg := aws.Config{
-		Region:      region,
-		Credentials: credentials.NewStaticCredentialsProvider(c.AccessKey, c.SecretKey, ""),
-		HTTPClient:  &http.Client{Timeout: 3 * time.Minute},
-	}
-	return s3.NewFromConfig(cfg, func(o *s3.Options) {
-		o.BaseEndpoint = aws.String(endpoint)
-		o.UsePathStyle = true
-		o.RetryMaxAttempts = 1
-		o.DisableLogOutputChecksumValidationSkipped = true
-	})
+	return harness.SDKClient(endpoint, c, harness.WithTimeout(3*time.Minute))
 }
 
 // obj is an object the gateway acknowledged, with its content's digest.
@@ -398,26 +343,22 @@ func (g *gw) report(ctx context.Context, bucket string) (upkeep.Redundancy, erro
 		return r, err
 	}
 	empty := sha256.Sum256(nil)
-	ph := hex.EncodeToString(empty[:])
-	req.Header.Set("X-Amz-Content-Sha256", ph)
-	creds := aws.Credentials{AccessKeyID: g.root.AccessKey, SecretAccessKey: g.root.SecretKey}
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, ph, "s3", region, time.Now()); err != nil {
+	if err := harness.Sign(req, g.root, harness.Region, hex.EncodeToString(empty[:]), time.Now()); err != nil {
 		return r, err
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return r, err
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	res, err := harness.ReadResponse(resp)
 	if err != nil {
 		return r, err
 	}
-	if resp.StatusCode != http.StatusOK {
-		return r, fmt.Errorf("redundancy report: %s: %s", resp.Status, strings.TrimSpace(string(body)))
+	if res.Status != http.StatusOK {
+		return r, fmt.Errorf("redundancy report: %s: %s", resp.Status, strings.TrimSpace(string(res.Body)))
 	}
-	if err := json.Unmarshal(body, &r); err != nil {
-		return r, fmt.Errorf("redundancy report: %w: %s", err, body)
+	if err := json.Unmarshal(res.Body, &r); err != nil {
+		return r, fmt.Errorf("redundancy report: %w: %s", err, res.Body)
 	}
 	return r, nil
 }

@@ -2,13 +2,11 @@ package cloudtest
 
 import (
 	"fmt"
-	"io"
-	"net/http"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/dolium/dolium/test/faultproxy"
+	"github.com/dolium/dolium/test/harness"
 )
 
 // TestGatewayKilledMidRepair: zone z2 refuses while 40 objects of 1 MiB
@@ -20,7 +18,7 @@ func TestGatewayKilledMidRepair(t *testing.T) {
 	t.Parallel()
 	clouds := startClouds(t, 3)
 	g := startGateway(t, clouds, ec21, "1h")
-	ctx := testCtx(t, 170*time.Second)
+	ctx := harness.Context(t, 170*time.Second)
 	down := clouds[2]
 	down.proxy.SetMode(faultproxy.Refuse)
 
@@ -69,23 +67,5 @@ func TestGatewayKilledMidRepair(t *testing.T) {
 	// scrubber also makes a pass at start, which would queue whatever
 	// repair entries a kill had lost, so the end state alone does not
 	// prove the queue survived.)
-	t.Logf("restarted gateway's repair metrics: %s", repairMetrics(t, g))
-}
-
-// repairMetrics returns the gateway's dolium_repair_* samples.
-func repairMetrics(t *testing.T, g *gw) string {
-	t.Helper()
-	resp, err := http.Get(g.srv.Endpoint + "/metrics")
-	if err != nil {
-		return err.Error()
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var out []string
-	for _, l := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(l, "dolium_repair_") {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "; ")
+	t.Logf("restarted gateway's repair metrics: %s", metricLines(t, g, "dolium_repair_"))
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/dolium/dolium/test/faultproxy"
+	"github.com/dolium/dolium/test/harness"
 )
 
 // TestMZonesDownReads: after writing with every zone up, m zones go down
@@ -30,7 +31,7 @@ func TestMZonesDownReads(t *testing.T) {
 				t.Parallel()
 				clouds := startClouds(t, tc.zones)
 				g := startGateway(t, clouds, tc.p, "1h")
-				ctx := testCtx(t, 170*time.Second)
+				ctx := harness.Context(t, 170*time.Second)
 				// A one-object bucket: under Blackhole every chunk check of
 				// the report waits ZoneTimeout (30 s), so the report is
 				// taken for this bucket alone there.

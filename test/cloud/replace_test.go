@@ -8,7 +8,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -17,6 +16,7 @@ import (
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/dolium/dolium/gateway/upkeep"
+	"github.com/dolium/dolium/test/harness"
 )
 
 // replaceBound is how long a replaced zone may take to be fully redundant
@@ -117,7 +117,7 @@ func TestReplaceEachZone(t *testing.T) {
 			t.Parallel()
 			clouds := startCloudsOf(t, kind, 3)
 			g := startGateway(t, clouds, ec21, "1h")
-			ctx := testCtx(t, 200*time.Second)
+			ctx := harness.Context(t, 200*time.Second)
 			objs := standardSet("base/")
 			for i := range 8 {
 				objs = append(objs, obj{key: fmt.Sprintf("base/m-%d", i), size: 2*mib + i*1000})
@@ -195,7 +195,7 @@ func TestTwoZonesOut(t *testing.T) {
 			t.Parallel()
 			clouds := startCloudsOf(t, kind, 3)
 			g := startGateway(t, clouds, ec21, "1h")
-			ctx := testCtx(t, 170*time.Second)
+			ctx := harness.Context(t, 170*time.Second)
 			objs := append(standardSet("two/"), obj{key: "two/m", size: 5 * mib / 2})
 			acked := putAll(t, ctx, g.client, objs)
 			if len(acked) != len(objs) {
@@ -294,10 +294,7 @@ func getStatus(ctx context.Context, g *gw, o obj) (int, http.Header, string) {
 // and returns its standard output and exit status.
 func (g *gw) admin(t *testing.T, ctx context.Context, args ...string) ([]byte, int) {
 	t.Helper()
-	full := append([]string{"admin", args[0], "--endpoint", g.srv.Endpoint}, args[1:]...)
-	cmd := exec.CommandContext(ctx, doliumBin, full...)
-	cmd.Env = append(os.Environ(), "DOLIUM_ROOT_ACCESS_KEY="+g.root.AccessKey, "DOLIUM_ROOT_SECRET_KEY="+g.root.SecretKey)
-	out, err := cmd.Output()
+	out, err := g.srv.AdminCommand(ctx, args[0], args[1:]...).Output()
 	var ee *exec.ExitError
 	switch {
 	case err == nil:
@@ -305,7 +302,7 @@ func (g *gw) admin(t *testing.T, ctx context.Context, args ...string) ([]byte, i
 	case errors.As(err, &ee):
 		return append(out, ee.Stderr...), ee.ExitCode()
 	}
-	t.Fatalf("dolium %v: %v", full, err)
+	t.Fatalf("dolium admin %v: %v", args, err)
 	return nil, -1
 }
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/dolium/dolium/test/faultproxy"
+	"github.com/dolium/dolium/test/harness"
 )
 
 // TestReplicate3: replicate 3 with write_quorum 2; zone z1 refuses during
@@ -15,7 +16,7 @@ func TestReplicate3(t *testing.T) {
 	t.Parallel()
 	clouds := startClouds(t, 3)
 	g := startGateway(t, clouds, placementYAML{name: "rep3", scheme: "replicate", writeQuorum: 2}, "1h")
-	ctx := testCtx(t, 170*time.Second)
+	ctx := harness.Context(t, 170*time.Second)
 	down := clouds[1]
 	down.proxy.SetMode(faultproxy.Refuse)
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/dolium/dolium/test/harness"
 )
 
 // The zone settings of TestStoppedZoneLatency: short, so that the test
@@ -60,7 +61,7 @@ func stoppedZoneLatency(t *testing.T, p placementYAML) {
 		t.Fatal(err)
 	}
 	g.start()
-	ctx := testCtx(t, 150*time.Second)
+	ctx := harness.Context(t, 150*time.Second)
 
 	body := payload("stopped", mib)
 	const readKeys = 16
@@ -80,9 +81,7 @@ func stoppedZoneLatency(t *testing.T, p placementYAML) {
 	basePut := runLoad(ctx, baselineWindow, putOp)
 
 	victim := clouds[0]
-	victim.srv.mu.Lock()
-	pid := victim.srv.cmd.Process.Pid
-	victim.srv.mu.Unlock()
+	pid := victim.srv.pid()
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		t.Fatalf("SIGSTOP cloud %s (pid %d): %v", victim.name, pid, err)
 	}
@@ -228,7 +227,7 @@ func TestPlantedForeignCopies(t *testing.T) {
 	t.Parallel()
 	clouds := startClouds(t, 3)
 	g := startGateway(t, clouds, placementYAML{name: "rep3", scheme: "replicate", writeQuorum: 2}, "1h")
-	ctx := testCtx(t, 150*time.Second)
+	ctx := harness.Context(t, 150*time.Second)
 
 	objs := []obj{{key: "f/a", size: 7 * mib / 2}, {key: "f/b", size: mib}, {key: "f/c", size: 1 << 10}}
 	ids := make([]string, len(objs))

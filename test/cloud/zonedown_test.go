@@ -6,6 +6,7 @@ import (
 
 	"github.com/dolium/dolium/blobstore/placement"
 	"github.com/dolium/dolium/test/faultproxy"
+	"github.com/dolium/dolium/test/harness"
 )
 
 // ec21 is erasure 2+1 over three clouds. The default erasure write quorum
@@ -24,7 +25,7 @@ func TestZoneDownDuringWrites(t *testing.T) {
 			t.Parallel()
 			clouds := startClouds(t, 3)
 			g := startGateway(t, clouds, ec21, "1h")
-			ctx := testCtx(t, 150*time.Second)
+			ctx := harness.Context(t, 150*time.Second)
 			down := clouds[2]
 			down.proxy.SetMode(mode)
 

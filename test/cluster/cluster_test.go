@@ -3,7 +3,6 @@ package clustertest
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -19,7 +18,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 	"github.com/dolium/dolium/internal/cqldb"
@@ -27,51 +25,19 @@ import (
 	"github.com/dolium/dolium/test/harness"
 )
 
-var binary string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "dolium-clustertest-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binary = filepath.Join(dir, "dolium")
-	if err := harness.Build("../..", binary); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(harness.Main(m)) }
 
 // gateway starts a dolium on Cassandra at hosts, keyspace ks.
 func gateway(t *testing.T, root harness.Credentials, hosts, ks string, args ...string) *harness.Server {
 	t.Helper()
-	a := append([]string{"--store", "cassandra", "--cassandra-hosts", hosts, "--cassandra-keyspace", ks}, args...)
-	s, err := harness.Start(harness.Options{Binary: binary, DataDir: t.TempDir(), Root: root, Args: a, HealthTimeout: 90 * time.Second})
-	if err != nil {
-		t.Fatalf("start gateway: %v", err)
-	}
-	t.Cleanup(func() {
-		s.Kill()
-		if t.Failed() {
-			t.Logf("gateway %s log:\n%s", s.Endpoint, s.LogTail(40))
-		}
-	})
-	return s
+	return harness.StartTest(t, harness.Options{DataDir: t.TempDir(), Root: root, Args: args, HealthTimeout: 90 * time.Second,
+		Cassandra: harness.Cassandra{Hosts: hosts, Keyspace: ks}})
 }
 
+// client is an S3 client of the gateway at endpoint whose calls give up
+// after a minute.
 func client(endpoint string, c harness.Credentials) *s3.Client {
-	return s3.NewFromConfig(aws.Config{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider(c.AccessKey, c.SecretKey, ""),
-		HTTPClient:  &http.Client{Timeout: 60 * time.Second},
-		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
-	}, func(o *s3.Options) {
-		o.BaseEndpoint = aws.String(endpoint)
-		o.UsePathStyle = true
-	})
+	return harness.SDKClient(endpoint, c, harness.WithTimeout(time.Minute))
 }
 
 func errorCode(err error) string {
@@ -82,21 +48,11 @@ func errorCode(err error) string {
 	return ""
 }
 
-// keyspace returns a fresh keyspace name and a session on it (created by the
-// gateway's first start; the session is opened lazily by the caller).
+// keyspace returns a fresh keyspace name (created by the gateway's first
+// start), dropped when the test ends.
 func keyspace(t *testing.T, prefix string) string {
 	t.Helper()
-	var b [4]byte
-	rand.Read(b[:])
-	ks := prefix + "_" + hex.EncodeToString(b[:])
-	t.Cleanup(func() {
-		db, err := cqldb.Connect(context.Background(), cqldb.Config{Hosts: cqltest.Hosts(), Keyspace: ks}, nil)
-		if err == nil {
-			db.Session.Query("DROP KEYSPACE IF EXISTS " + ks).Exec()
-			db.Close()
-		}
-	})
-	return ks
+	return harness.TempKeyspace(t, cqltest.Hosts()[0], prefix)
 }
 
 func TestTwoGatewaysRace(t *testing.T) {

@@ -11,15 +11,14 @@ import (
 	"encoding/hex"
 	"encoding/xml"
 	"fmt"
-	"github.com/dolium/dolium/test/harness"
 	"hash/crc32"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -28,6 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/dolium/dolium/test/harness"
 )
 
 // Payload hash values of the x-amz-content-sha256 header.
@@ -37,13 +37,6 @@ const (
 	streamingUnsignedTrailer = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
 	emptySHA256              = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 )
-
-// rawResp is an HTTP response read whole.
-type rawResp struct {
-	status int
-	header http.Header
-	body   []byte
-}
 
 // badInput is a running dolium with one bucket holding one known object,
 // "keep", and the means to send it hand-made requests.
@@ -63,15 +56,15 @@ func newBadInput(t *testing.T) *badInput {
 	t.Helper()
 	root := harness.RandomCredentials()
 	data := filepath.Join(t.TempDir(), "data")
-	srv := startServer(t, data, root, "--gc-interval", "1s", "--reclaim-delay", "1s")
+	srv := harness.StartTest(t, harness.Options{DataDir: data, Root: root, Args: []string{"--gc-interval", "1s", "--reclaim-delay", "1s"}})
 	h := &badInput{
 		srv: srv, dataDir: data, root: root, bucket: "bad-input",
-		sdk:  sdkClient(srv.Endpoint, root),
+		sdk:  harness.SDKClient(srv.Endpoint, root),
 		http: &http.Client{Timeout: 30 * time.Second},
 	}
 	h.keep = make([]byte, 256<<10+7)
 	pattern{seed: 42, size: int64(len(h.keep))}.ReadAt(h.keep, 0)
-	ctx := testCtx(t, 30*time.Second)
+	ctx := harness.Context(t, 30*time.Second)
 	if _, err := h.sdk.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(h.bucket)}); err != nil {
 		t.Fatalf("CreateBucket: %v", err)
 	}
@@ -94,7 +87,7 @@ func (h *badInput) url(bucket, key, rawQuery string) *url.URL {
 
 func (h *badInput) request(t *testing.T, method string, u *url.URL, body []byte) *http.Request {
 	t.Helper()
-	req, err := http.NewRequestWithContext(testCtx(t, 30*time.Second), method, u.String(), bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(harness.Context(t, 30*time.Second), method, u.String(), bytes.NewReader(body))
 	if err != nil {
 		t.Fatalf("new request: %v", err)
 	}
@@ -108,10 +101,7 @@ func (h *badInput) request(t *testing.T, method string, u *url.URL, body []byte)
 // x-amz-content-sha256. It returns the signature.
 func sign(t *testing.T, req *http.Request, c harness.Credentials, payloadHash string, at time.Time) string {
 	t.Helper()
-	req.Header.Set("X-Amz-Content-Sha256", payloadHash)
-	s := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
-	err := s.SignHTTP(req.Context(), aws.Credentials{AccessKeyID: c.AccessKey, SecretAccessKey: c.SecretKey}, req, payloadHash, "s3", region, at)
-	if err != nil {
+	if err := harness.Sign(req, c, harness.Region, payloadHash, at); err != nil {
 		t.Fatalf("sign: %v", err)
 	}
 	auth := req.Header.Get("Authorization")
@@ -122,23 +112,14 @@ func sign(t *testing.T, req *http.Request, c harness.Credentials, payloadHash st
 	return auth[i+len("Signature="):]
 }
 
-func (h *badInput) do(t *testing.T, req *http.Request) rawResp {
+func (h *badInput) do(t *testing.T, req *http.Request) harness.Response {
 	t.Helper()
-	resp, err := h.http.Do(req)
-	if err != nil {
-		t.Fatalf("%s %.80s: %v", req.Method, req.URL.RequestURI(), err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("%s %.80s: read body: %v", req.Method, req.URL.RequestURI(), err)
-	}
-	return rawResp{resp.StatusCode, resp.Header, b}
+	return harness.Do(t, h.http, req)
 }
 
 // signedPut sends a PUT of body to key, signed by the root tenant with the
 // body's SHA-256, after setting hdr.
-func (h *badInput) signedPut(t *testing.T, key string, body []byte, hdr map[string]string) rawResp {
+func (h *badInput) signedPut(t *testing.T, key string, body []byte, hdr map[string]string) harness.Response {
 	t.Helper()
 	req := h.request(t, http.MethodPut, h.url(h.bucket, key, ""), body)
 	for k, v := range hdr {
@@ -150,7 +131,7 @@ func (h *badInput) signedPut(t *testing.T, key string, body []byte, hdr map[stri
 
 // rawConn writes head (a request line and headers, signed) and body over a
 // fresh TCP connection, half-closes it if closeWrite, and reads the response.
-func (h *badInput) rawConn(t *testing.T, req *http.Request, contentLength int64, body []byte, closeWrite bool) rawResp {
+func (h *badInput) rawConn(t *testing.T, req *http.Request, contentLength int64, body []byte, closeWrite bool) harness.Response {
 	t.Helper()
 	conn, err := net.DialTimeout("tcp", h.srv.Addr, 5*time.Second)
 	if err != nil {
@@ -179,12 +160,11 @@ func (h *badInput) rawConn(t *testing.T, req *http.Request, contentLength int64,
 	if err != nil {
 		t.Fatalf("read response: %v", err)
 	}
-	defer resp.Body.Close()
-	rb, err := io.ReadAll(resp.Body)
+	r, err := harness.ReadResponse(resp)
 	if err != nil {
-		t.Fatalf("read response body: %v", err)
+		t.Fatalf("read response: %v", err)
 	}
-	return rawResp{resp.StatusCode, resp.Header, rb}
+	return r
 }
 
 // errCode is the <Code> of an S3 XML error body ("" if there is none).
@@ -198,10 +178,10 @@ func errCode(b []byte) string {
 	return e.Code
 }
 
-func wantError(t *testing.T, what string, r rawResp, status int, code string) {
+func wantError(t *testing.T, what string, r harness.Response, status int, code string) {
 	t.Helper()
-	if got := errCode(r.body); r.status != status || got != code {
-		t.Errorf("%s: got %d %q, want %d %q; body: %.300s", what, r.status, got, status, code, r.body)
+	if got := errCode(r.Body); r.Status != status || got != code {
+		t.Errorf("%s: got %d %q, want %d %q; body: %.300s", what, r.Status, got, status, code, r.Body)
 	}
 }
 
@@ -210,7 +190,7 @@ func wantError(t *testing.T, what string, r rawResp, status int, code string) {
 // multipart upload.
 func (h *badInput) checkUnchanged(t *testing.T) {
 	t.Helper()
-	ctx := testCtx(t, 30*time.Second)
+	ctx := harness.Context(t, 30*time.Second)
 	bs, err := h.sdk.ListBuckets(ctx, &s3.ListBucketsInput{})
 	if err != nil {
 		t.Fatalf("ListBuckets: %v", err)
@@ -226,11 +206,7 @@ func (h *badInput) checkUnchanged(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ListObjectsV2: %v", err)
 	}
-	keys := make([]string, 0, len(objs))
-	for k := range objs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(objs))
 	if !slices.Equal(keys, []string{keepKey}) {
 		t.Errorf("keys: got %.200q, want [%s]", keys, keepKey)
 	}
@@ -251,7 +227,7 @@ func (h *badInput) checkUnchanged(t *testing.T) {
 // deleteObject removes key, which a control request stored.
 func (h *badInput) deleteObject(t *testing.T, key string) {
 	t.Helper()
-	if _, err := h.sdk.DeleteObject(testCtx(t, 30*time.Second), &s3.DeleteObjectInput{Bucket: aws.String(h.bucket), Key: aws.String(key)}); err != nil {
+	if _, err := h.sdk.DeleteObject(harness.Context(t, 30*time.Second), &s3.DeleteObjectInput{Bucket: aws.String(h.bucket), Key: aws.String(key)}); err != nil {
 		t.Fatalf("DeleteObject %s: %v", key, err)
 	}
 }
@@ -272,7 +248,7 @@ func hmacSHA256(key []byte, s string) []byte {
 // Calculations for the Authorization Header: Transferring Payload in
 // Multiple Chunks"). If tamper, one byte of the second chunk is flipped
 // after signing.
-func (h *badInput) chunkedPut(t *testing.T, key string, data []byte, chunkSize int, tamper bool) rawResp {
+func (h *badInput) chunkedPut(t *testing.T, key string, data []byte, chunkSize int, tamper bool) harness.Response {
 	t.Helper()
 	var chunks [][]byte
 	for rest := data; len(rest) > 0; {
@@ -296,9 +272,9 @@ func (h *badInput) chunkedPut(t *testing.T, key string, data []byte, chunkSize i
 
 	amzDate := now.Format("20060102T150405Z")
 	day := now.Format("20060102")
-	scope := day + "/" + region + "/s3/aws4_request"
+	scope := day + "/" + harness.Region + "/s3/aws4_request"
 	key0 := hmacSHA256([]byte("AWS4"+h.root.SecretKey), day)
-	signingKey := hmacSHA256(hmacSHA256(hmacSHA256(key0, region), "s3"), "aws4_request")
+	signingKey := hmacSHA256(hmacSHA256(hmacSHA256(key0, harness.Region), "s3"), "aws4_request")
 
 	var body bytes.Buffer
 	prev := seed
@@ -323,7 +299,7 @@ func (h *badInput) chunkedPut(t *testing.T, key string, data []byte, chunkSize i
 
 // trailerPut stores data at key as a STREAMING-UNSIGNED-PAYLOAD-TRAILER
 // body with an x-amz-checksum-crc32 trailer of value crc (base64).
-func (h *badInput) trailerPut(t *testing.T, key string, data []byte, crc string) rawResp {
+func (h *badInput) trailerPut(t *testing.T, key string, data []byte, crc string) harness.Response {
 	t.Helper()
 	var body bytes.Buffer
 	fmt.Fprintf(&body, "%x\r\n", len(data))
@@ -356,7 +332,7 @@ func deleteXML(keys []string) []byte {
 	return b.Bytes()
 }
 
-func (h *badInput) deleteObjects(t *testing.T, body []byte) rawResp {
+func (h *badInput) deleteObjects(t *testing.T, body []byte) harness.Response {
 	t.Helper()
 	req := h.request(t, http.MethodPost, h.url(h.bucket, "", "delete="), body)
 	req.Header.Set("Content-MD5", md5B64(body))
@@ -378,7 +354,7 @@ func TestBadInput(t *testing.T) {
 
 	type badCase struct {
 		name   string
-		send   func(t *testing.T) rawResp
+		send   func(t *testing.T) harness.Response
 		status int
 		code   string
 	}
@@ -387,7 +363,7 @@ func TestBadInput(t *testing.T) {
 	for _, name := range []string{"ab", "UPPER", "-lead", "trail-", "a..b", "192.168.5.4", "xn--abc", strings.Repeat("b", 64)} {
 		cases = append(cases, badCase{
 			name: "bucket name " + name[:min(len(name), 16)],
-			send: func(t *testing.T) rawResp {
+			send: func(t *testing.T) harness.Response {
 				req := h.request(t, http.MethodPut, h.url(name, "", ""), nil)
 				sign(t, req, h.root, emptySHA256, time.Now())
 				return h.do(t, req)
@@ -399,21 +375,21 @@ func TestBadInput(t *testing.T) {
 	cases = append(cases, []badCase{
 		{
 			name: "key over 1024 bytes",
-			send: func(t *testing.T) rawResp {
+			send: func(t *testing.T) harness.Response {
 				return h.signedPut(t, strings.Repeat("k", 1025), []byte("long key"), nil)
 			},
 			status: http.StatusBadRequest, code: "KeyTooLongError",
 		},
 		{
 			name: "DeleteObjects malformed XML",
-			send: func(t *testing.T) rawResp {
+			send: func(t *testing.T) harness.Response {
 				return h.deleteObjects(t, []byte(`<Delete><Object><Key>keep</Key></Object><Object><Key>`))
 			},
 			status: http.StatusBadRequest, code: "MalformedXML",
 		},
 		{
 			name: "DeleteObjects over 1000 keys",
-			send: func(t *testing.T) rawResp {
+			send: func(t *testing.T) harness.Response {
 				keys := []string{keepKey}
 				for i := range 1000 {
 					keys = append(keys, fmt.Sprintf("k%04d", i))
@@ -424,8 +400,8 @@ func TestBadInput(t *testing.T) {
 		},
 		{
 			name: "CompleteMultipartUpload malformed XML",
-			send: func(t *testing.T) rawResp {
-				ctx := testCtx(t, 30*time.Second)
+			send: func(t *testing.T) harness.Response {
+				ctx := harness.Context(t, 30*time.Second)
 				const key = "mpu"
 				cu, err := h.sdk.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(h.bucket), Key: aws.String(key)})
 				if err != nil {
@@ -452,16 +428,16 @@ func TestBadInput(t *testing.T) {
 		},
 		{
 			name: "body shorter than Content-Length",
-			send: func(t *testing.T) rawResp {
+			send: func(t *testing.T) harness.Response {
 				// The server's answer has been seen to depend on timing,
 				// so try a few times and report the first wrong answer.
-				var r rawResp
+				var r harness.Response
 				for range 5 {
 					req := h.request(t, http.MethodPut, h.url(h.bucket, "short", ""), nil)
 					req.ContentLength = 100
 					sign(t, req, h.root, unsignedPayload, time.Now())
 					r = h.rawConn(t, req, 100, bytes.Repeat([]byte("s"), 50), true)
-					if errCode(r.body) != "IncompleteBody" {
+					if errCode(r.Body) != "IncompleteBody" {
 						break
 					}
 				}
@@ -471,21 +447,21 @@ func TestBadInput(t *testing.T) {
 		},
 		{
 			name: "wrong Content-MD5",
-			send: func(t *testing.T) rawResp {
+			send: func(t *testing.T) harness.Response {
 				return h.signedPut(t, "bad-md5", []byte("content"), map[string]string{"Content-MD5": md5B64([]byte("other"))})
 			},
 			status: http.StatusBadRequest, code: "BadDigest",
 		},
 		{
 			name: "overwrite of keep with wrong Content-MD5",
-			send: func(t *testing.T) rawResp {
+			send: func(t *testing.T) harness.Response {
 				return h.signedPut(t, keepKey, []byte("replacement"), map[string]string{"Content-MD5": md5B64(h.keep)})
 			},
 			status: http.StatusBadRequest, code: "BadDigest",
 		},
 		{
 			name: "wrong x-amz-content-sha256",
-			send: func(t *testing.T) rawResp {
+			send: func(t *testing.T) harness.Response {
 				body := []byte("content")
 				req := h.request(t, http.MethodPut, h.url(h.bucket, "bad-sha", ""), body)
 				sign(t, req, h.root, sha256Hex([]byte("other")), time.Now())
@@ -495,13 +471,13 @@ func TestBadInput(t *testing.T) {
 		},
 		{
 			name: "tampered aws-chunked chunk",
-			send: func(t *testing.T) rawResp {
+			send: func(t *testing.T) harness.Response {
 				data := make([]byte, 3*64<<10+100)
 				pattern{seed: 7, size: int64(len(data))}.ReadAt(data, 0)
 				// Control: the same body untampered is accepted, so the
 				// failure below is the tampering and not the framing.
-				if r := h.chunkedPut(t, "chunked-control", data, 64<<10, false); r.status != http.StatusOK {
-					t.Fatalf("untampered aws-chunked PUT: got %d %q, want 200; body: %.300s", r.status, errCode(r.body), r.body)
+				if r := h.chunkedPut(t, "chunked-control", data, 64<<10, false); r.Status != http.StatusOK {
+					t.Fatalf("untampered aws-chunked PUT: got %d %q, want 200; body: %.300s", r.Status, errCode(r.Body), r.Body)
 				}
 				h.deleteObject(t, "chunked-control")
 				return h.chunkedPut(t, "chunked-tampered", data, 64<<10, true)
@@ -510,10 +486,10 @@ func TestBadInput(t *testing.T) {
 		},
 		{
 			name: "wrong checksum trailer",
-			send: func(t *testing.T) rawResp {
+			send: func(t *testing.T) harness.Response {
 				data := []byte("trailer checked content")
-				if r := h.trailerPut(t, "trailer-control", data, crc32B64(data)); r.status != http.StatusOK {
-					t.Fatalf("correct trailer PUT: got %d %q, want 200; body: %.300s", r.status, errCode(r.body), r.body)
+				if r := h.trailerPut(t, "trailer-control", data, crc32B64(data)); r.Status != http.StatusOK {
+					t.Fatalf("correct trailer PUT: got %d %q, want 200; body: %.300s", r.Status, errCode(r.Body), r.Body)
 				}
 				h.deleteObject(t, "trailer-control")
 				return h.trailerPut(t, "trailer-bad", data, crc32B64([]byte("other")))
@@ -522,7 +498,7 @@ func TestBadInput(t *testing.T) {
 		},
 		{
 			name: "wrong x-amz-checksum-sha256",
-			send: func(t *testing.T) rawResp {
+			send: func(t *testing.T) harness.Response {
 				other := sha256.Sum256([]byte("other"))
 				return h.signedPut(t, "bad-checksum", []byte("content"),
 					map[string]string{"X-Amz-Checksum-Sha256": base64.StdEncoding.EncodeToString(other[:])})
@@ -531,7 +507,7 @@ func TestBadInput(t *testing.T) {
 		},
 		{
 			name: "unknown access key",
-			send: func(t *testing.T) rawResp {
+			send: func(t *testing.T) harness.Response {
 				body := []byte("content")
 				req := h.request(t, http.MethodPut, h.url(h.bucket, "unknown-key", ""), body)
 				sign(t, req, harness.RandomCredentials(), sha256Hex(body), time.Now())
@@ -541,7 +517,7 @@ func TestBadInput(t *testing.T) {
 		},
 		{
 			name: "bad signature",
-			send: func(t *testing.T) rawResp {
+			send: func(t *testing.T) harness.Response {
 				body := []byte("content")
 				req := h.request(t, http.MethodPut, h.url(h.bucket, "bad-sig", ""), body)
 				sign(t, req, harness.Credentials{AccessKey: h.root.AccessKey, SecretKey: h.root.SecretKey + "x"}, sha256Hex(body), time.Now())
@@ -551,7 +527,7 @@ func TestBadInput(t *testing.T) {
 		},
 		{
 			name: "single PUT over 5 GiB",
-			send: func(t *testing.T) rawResp {
+			send: func(t *testing.T) harness.Response {
 				const size = 5<<30 + 1
 				req := h.request(t, http.MethodPut, h.url(h.bucket, "huge", ""), nil)
 				req.ContentLength = size
@@ -563,14 +539,14 @@ func TestBadInput(t *testing.T) {
 		},
 		{
 			name: "anonymous PUT",
-			send: func(t *testing.T) rawResp {
+			send: func(t *testing.T) harness.Response {
 				return h.do(t, h.request(t, http.MethodPut, h.url(h.bucket, "anonymous", ""), []byte("content")))
 			},
 			status: http.StatusForbidden, code: "AccessDenied",
 		},
 		{
 			name: "X-Amz-Date 20 minutes off",
-			send: func(t *testing.T) rawResp {
+			send: func(t *testing.T) harness.Response {
 				body := []byte("content")
 				req := h.request(t, http.MethodPut, h.url(h.bucket, "skewed", ""), body)
 				sign(t, req, h.root, sha256Hex(body), time.Now().Add(-20*time.Minute))
@@ -580,12 +556,12 @@ func TestBadInput(t *testing.T) {
 		},
 		{
 			name: "expired presigned URL",
-			send: func(t *testing.T) rawResp {
+			send: func(t *testing.T) harness.Response {
 				presign := func(method, key string, at time.Time, expires int) *http.Request {
 					req := h.request(t, method, h.url(h.bucket, key, "X-Amz-Expires="+strconv.Itoa(expires)), nil)
 					s := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
 					u, _, err := s.PresignHTTP(req.Context(), aws.Credentials{AccessKeyID: h.root.AccessKey, SecretAccessKey: h.root.SecretKey},
-						req, unsignedPayload, "s3", region, at)
+						req, unsignedPayload, "s3", harness.Region, at)
 					if err != nil {
 						t.Fatalf("presign: %v", err)
 					}
@@ -596,8 +572,8 @@ func TestBadInput(t *testing.T) {
 					return out
 				}
 				// Control: a live presigned URL works.
-				if r := h.do(t, presign(http.MethodGet, keepKey, time.Now(), 60)); r.status != http.StatusOK || !bytes.Equal(r.body, h.keep) {
-					t.Fatalf("live presigned GET: got %d %q, want 200 with keep's content", r.status, errCode(r.body))
+				if r := h.do(t, presign(http.MethodGet, keepKey, time.Now(), 60)); r.Status != http.StatusOK || !bytes.Equal(r.Body, h.keep) {
+					t.Fatalf("live presigned GET: got %d %q, want 200 with keep's content", r.Status, errCode(r.Body))
 				}
 				req := presign(http.MethodPut, "presigned-expired", time.Now().Add(-2*time.Minute), 60)
 				body := []byte("content")

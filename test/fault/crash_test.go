@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/dolium/dolium/test/harness"
 	"hash/fnv"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/dolium/dolium/test/harness"
 	"github.com/minio/minio-go/v7"
 )
 
@@ -70,8 +71,12 @@ type uploader struct {
 }
 
 func newUploader(t *testing.T, endpoint string, c harness.Credentials, bucket string) *uploader {
+	mc, err := harness.MinioClient(endpoint, c)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return &uploader{
-		bucket: bucket, mc: minioClient(t, endpoint, c), sdk: sdkClient(endpoint, c),
+		bucket: bucket, mc: mc, sdk: harness.SDKClient(endpoint, c),
 		uploads: map[string]*upload{}, firstAck: make(chan struct{}),
 	}
 }
@@ -244,11 +249,7 @@ func checkStore(t *testing.T, ctx context.Context, c *s3.Client, bucket string, 
 	if err != nil {
 		t.Fatalf("ListObjectsV2: %v", err)
 	}
-	keys := make([]string, 0, len(objs))
-	for k := range objs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(objs))
 	for _, key := range keys {
 		o := objs[key]
 		u, ok := uploads[key]
@@ -291,9 +292,13 @@ func TestCrashDuringUploads(t *testing.T) {
 	root := harness.RandomCredentials()
 	data := filepath.Join(t.TempDir(), "data")
 	args := []string{"--gc-interval", "1s", "--upload-grace", "5s", "--reclaim-delay", "1s"}
-	srv := startServer(t, data, root, args...)
+	srv := harness.StartTest(t, harness.Options{DataDir: data, Root: root, Args: args})
 	const bucket = "crash-uploads"
-	if err := minioClient(t, srv.Endpoint, root).MakeBucket(testCtx(t, 30*time.Second), bucket, minio.MakeBucketOptions{Region: region}); err != nil {
+	mc, err := harness.MinioClient(srv.Endpoint, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mc.MakeBucket(harness.Context(t, 30*time.Second), bucket, minio.MakeBucketOptions{Region: harness.Region}); err != nil {
 		t.Fatalf("MakeBucket: %v", err)
 	}
 
@@ -363,9 +368,9 @@ func TestCrashDuringUploads(t *testing.T) {
 		t.Fatalf("count chunk dirs: %v", err)
 	}
 
-	srv = startServer(t, data, root, args...)
-	sdk := sdkClient(srv.Endpoint, root)
-	vctx := testCtx(t, 60*time.Second)
+	srv = harness.StartTest(t, harness.Options{DataDir: data, Root: root, Args: args})
+	sdk := harness.SDKClient(srv.Endpoint, root)
+	vctx := harness.Context(t, 60*time.Second)
 	objs := checkStore(t, vctx, sdk, bucket, round1)
 	refs := refsOf(objs)
 	pending, err := abortPending(vctx, sdk, bucket)

@@ -4,25 +4,20 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/dolium/dolium/test/harness"
-
 	"io"
-	"os"
-	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-
 	"github.com/dolium/dolium/gateway/upkeep"
 	"github.com/dolium/dolium/internal/cqldb"
 	"github.com/dolium/dolium/internal/cqldb/cqltest"
+	"github.com/dolium/dolium/test/harness"
 )
 
 // The crash-point test kills the gateway (SIGKILL, from a failpoint inside
@@ -209,19 +204,20 @@ func runCrashPoints(t *testing.T, cassandra string) {
 }
 
 func crashAt(t *testing.T, c crashCase, fp, cassandra string) {
-	ctx := testCtx(t, 3*time.Minute)
+	ctx := harness.Context(t, 3*time.Minute)
 	data := t.TempDir()
 	root := harness.RandomCredentials()
-	args := []string{"--gc-interval", "300ms", "--upload-grace", cpGrace.String(), "--reclaim-delay", cpReclaim.String()}
+	o := harness.Options{DataDir: data, Root: root,
+		Args: []string{"--gc-interval", "300ms", "--upload-grace", cpGrace.String(), "--reclaim-delay", cpReclaim.String()}}
 	ks := ""
 	if cassandra != "" {
-		ks = tempKeyspace(t, cassandra, "crash")
-		args = append(args, "--store", "cassandra", "--cassandra-hosts", cassandra, "--cassandra-keyspace", ks)
+		ks = harness.TempKeyspace(t, cassandra, "crash")
+		o.Cassandra = harness.Cassandra{Hosts: cassandra, Keyspace: ks}
 	}
 
 	// Set the scene on a gateway without failpoints.
-	srv := startServer(t, data, root, args...)
-	e := &cpEnv{t: t, bucket: "crash", cl: sdkClient(srv.Endpoint, root)}
+	srv := harness.StartTest(t, o)
+	e := &cpEnv{t: t, bucket: "crash", cl: harness.SDKClient(srv.Endpoint, root)}
 	if _, err := e.cl.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &e.bucket}); err != nil {
 		t.Fatalf("CreateBucket: %v", err)
 	}
@@ -231,11 +227,13 @@ func crashAt(t *testing.T, c crashCase, fp, cassandra string) {
 	srv.Kill()
 
 	// The operation, killed at the failpoint.
-	s, err := harness.Start(harness.Options{Binary: doliumBin, DataDir: data, Root: root, Args: args, Env: []string{"DOLIUM_FAILPOINTS=" + fp}})
+	withFailpoint := o
+	withFailpoint.Env = []string{"DOLIUM_FAILPOINTS=" + fp}
+	s, err := harness.Start(withFailpoint)
 	if err != nil {
 		t.Fatalf("start with failpoint %s: %v", fp, err)
 	}
-	e.cl = sdkClient(s.Endpoint, root)
+	e.cl = harness.SDKClient(s.Endpoint, root)
 	opErr := c.op(ctx, e)
 	deadline := time.Now().Add(10 * time.Second)
 	for !s.Exited() && time.Now().Before(deadline) {
@@ -250,8 +248,8 @@ func crashAt(t *testing.T, c crashCase, fp, cassandra string) {
 	}
 
 	// Restart; after one grace period and a collection, stored == live.
-	srv = startServer(t, data, root, args...)
-	e.cl = sdkClient(srv.Endpoint, root)
+	srv = harness.StartTest(t, o)
+	e.cl = harness.SDKClient(srv.Endpoint, root)
 	checkKey(t, ctx, e)
 	// Settled: the report is clean, the stored data counted independently
 	// of the gateway's own listing equals the referenced data, and a
@@ -272,9 +270,9 @@ func crashAt(t *testing.T, c crashCase, fp, cassandra string) {
 	}
 	deadline = time.Now().Add(cpGrace + cpReclaim + 20*time.Second)
 	for {
-		rep := gcVerify(t, ctx, srv, root)
+		rep := gcVerify(t, ctx, srv)
 		stored := count()
-		again := gcVerify(t, ctx, srv, root)
+		again := gcVerify(t, ctx, srv)
 		if clean(rep) && clean(again) && rep.Referenced == again.Referenced && stored == rep.Referenced {
 			break
 		}
@@ -329,9 +327,9 @@ func checkKey(t *testing.T, ctx context.Context, e *cpEnv) {
 }
 
 // gcVerify runs `dolium admin gc --verify --json` against srv.
-func gcVerify(t *testing.T, ctx context.Context, srv *harness.Server, root harness.Credentials) upkeep.GCReport {
+func gcVerify(t *testing.T, ctx context.Context, srv *harness.Server) upkeep.GCReport {
 	t.Helper()
-	rep, err := tryGCVerify(ctx, srv, root)
+	rep, err := tryGCVerify(ctx, srv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -339,9 +337,8 @@ func gcVerify(t *testing.T, ctx context.Context, srv *harness.Server, root harne
 }
 
 // tryGCVerify is gcVerify returning its failure.
-func tryGCVerify(ctx context.Context, srv *harness.Server, root harness.Credentials) (upkeep.GCReport, error) {
-	cmd := exec.CommandContext(ctx, doliumBin, "admin", "gc", "--verify", "--json", "--endpoint", srv.Endpoint)
-	cmd.Env = append(os.Environ(), "DOLIUM_ROOT_ACCESS_KEY="+root.AccessKey, "DOLIUM_ROOT_SECRET_KEY="+root.SecretKey)
+func tryGCVerify(ctx context.Context, srv *harness.Server) (upkeep.GCReport, error) {
+	cmd := srv.AdminCommand(ctx, "gc", "--verify", "--json")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -354,22 +351,6 @@ func tryGCVerify(ctx context.Context, srv *harness.Server, root harness.Credenti
 		return rep, fmt.Errorf("dolium admin gc --verify exit %v with report %+v: want a non-zero exit exactly when orphans or missing data are reported", err, rep)
 	}
 	return rep, nil
-}
-
-// tempKeyspace names a fresh keyspace on the Cassandra at host (the
-// gateway creates it) and drops it when the test ends.
-func tempKeyspace(t *testing.T, host, prefix string) string {
-	var b [4]byte
-	rand.Read(b[:])
-	ks := prefix + "_" + hex.EncodeToString(b[:])
-	t.Cleanup(func() {
-		db, err := cqldb.Connect(context.Background(), cqldb.Config{Hosts: []string{host}, Keyspace: ks}, nil)
-		if err == nil {
-			db.Session.Query("DROP KEYSPACE IF EXISTS " + ks).Exec()
-			db.Close()
-		}
-	})
-	return ks
 }
 
 // chunkDataIDs counts the distinct data ids among the chunk rows of ks.

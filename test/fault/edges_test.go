@@ -3,7 +3,6 @@ package fault
 import (
 	"bytes"
 	"fmt"
-	"github.com/dolium/dolium/test/harness"
 	"io"
 	"net/http"
 	"os"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/dolium/dolium/test/harness"
 )
 
 // TestHalfClose: a client that sends its whole request and then shuts
@@ -27,13 +27,13 @@ func TestHalfClose(t *testing.T) {
 		req := h.request(t, http.MethodPut, h.url(h.bucket, "half", ""), nil)
 		req.ContentLength = int64(len(body))
 		sign(t, req, h.root, payload, time.Now())
-		if r := h.rawConn(t, req, int64(len(body)), body, true); r.status != http.StatusOK {
-			t.Errorf("half-closed PUT (%s): got %d %q, want 200; body %.300s", payload, r.status, errCode(r.body), r.body)
+		if r := h.rawConn(t, req, int64(len(body)), body, true); r.Status != http.StatusOK {
+			t.Errorf("half-closed PUT (%s): got %d %q, want 200; body %.300s", payload, r.Status, errCode(r.Body), r.Body)
 		}
 		req = h.request(t, http.MethodGet, h.url(h.bucket, "half", ""), nil)
 		sign(t, req, h.root, emptySHA256, time.Now())
-		if r := h.rawConn(t, req, 0, nil, true); r.status != http.StatusOK || !bytes.Equal(r.body, body) {
-			t.Errorf("half-closed GET: got %d %q with %d bytes, want 200 with the %d bytes put", r.status, errCode(r.body), len(r.body), len(body))
+		if r := h.rawConn(t, req, 0, nil, true); r.Status != http.StatusOK || !bytes.Equal(r.Body, body) {
+			t.Errorf("half-closed GET: got %d %q with %d bytes, want 200 with the %d bytes put", r.Status, errCode(r.Body), len(r.Body), len(body))
 		}
 	}
 	h.deleteObject(t, "half")
@@ -72,9 +72,9 @@ func TestDiskFull(t *testing.T) {
 	const fsSize = 48 << 20
 	data := filepath.Join(mountTmpfs(t, fsSize), "data")
 	root := harness.RandomCredentials()
-	srv := startServer(t, data, root, "--gc-interval", "500ms", "--reclaim-delay", "500ms")
-	ctx := testCtx(t, 2*time.Minute)
-	sdk := sdkClient(srv.Endpoint, root)
+	srv := harness.StartTest(t, harness.Options{DataDir: data, Root: root, Args: []string{"--gc-interval", "500ms", "--reclaim-delay", "500ms"}})
+	ctx := harness.Context(t, 2*time.Minute)
+	sdk := harness.SDKClient(srv.Endpoint, root)
 	if _, err := sdk.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("full")}); err != nil {
 		t.Fatalf("CreateBucket: %v", err)
 	}
@@ -93,24 +93,24 @@ func TestDiskFull(t *testing.T) {
 
 	const size = 4<<20 + 1
 	obj := pattern{seed: 5, size: size}
-	put := func(key string) rawResp {
+	put := func(key string) harness.Response {
 		body := make([]byte, size)
 		obj.ReadAt(body, 0)
 		req, err := signed(ctx, http.MethodPut, srv.Endpoint+"/full/"+key, root, unsignedPayload, body)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return roundTrip(t, req, 30*time.Second)
+		return harness.Do(t, &http.Client{Timeout: 30 * time.Second}, req)
 	}
 	var stored []string
-	var full rawResp
+	var full harness.Response
 	for i := 0; ; i++ {
 		if i > 2*fsSize/size {
 			t.Fatalf("%d PUTs of %d bytes fit on a %d-byte file system", i, size, fsSize)
 		}
 		key := fmt.Sprintf("o%02d", i)
 		r := put(key)
-		if r.status != http.StatusOK {
+		if r.Status != http.StatusOK {
 			full = r
 			break
 		}
@@ -118,11 +118,11 @@ func TestDiskFull(t *testing.T) {
 	}
 	t.Logf("%d objects of %d bytes stored before the file system was full", len(stored), size)
 	wantError(t, "PUT on a full disk", full, http.StatusServiceUnavailable, "SlowDown")
-	if full.header.Get("Retry-After") == "" {
-		t.Errorf("full-disk SlowDown without Retry-After; headers %v", full.header)
+	if full.Header.Get("Retry-After") == "" {
+		t.Errorf("full-disk SlowDown without Retry-After; headers %v", full.Header)
 	}
-	if strings.Contains(string(full.body), "no space") || strings.Contains(string(full.body), data) {
-		t.Errorf("full-disk error leaks internal detail: %s", full.body)
+	if strings.Contains(string(full.Body), "no space") || strings.Contains(string(full.Body), data) {
+		t.Errorf("full-disk error leaks internal detail: %s", full.Body)
 	}
 	if len(stored) == 0 {
 		t.Fatal("no object fit before the disk was full")
@@ -153,8 +153,8 @@ func TestDiskFull(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	if r := put("after"); r.status != http.StatusOK {
-		t.Errorf("PUT after space was freed: got %d %q, want 200; body %.300s", r.status, errCode(r.body), r.body)
+	if r := put("after"); r.Status != http.StatusOK {
+		t.Errorf("PUT after space was freed: got %d %q, want 200; body %.300s", r.Status, errCode(r.Body), r.Body)
 	}
 	if srv.Exited() {
 		t.Errorf("dolium exited on the full disk")

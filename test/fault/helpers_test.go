@@ -1,110 +1,19 @@
 package fault
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
-	"fmt"
-	"github.com/dolium/dolium/test/harness"
 	"io"
 	"math/rand/v2"
-	"net/url"
 	"os"
-	"path/filepath"
 	"testing"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/minio/minio-go/v7"
-	mcreds "github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/dolium/dolium/test/harness"
 )
 
-const region = "us-east-1"
-
-var (
-	doliumBin string // built once by TestMain
-	buildErr  error
-)
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "dolium-faulttest-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "faulttest:", err)
-		os.Exit(1)
-	}
-	root, err := filepath.Abs("../..")
-	if err == nil {
-		doliumBin = filepath.Join(dir, "dolium")
-		err = harness.Build(root, doliumBin)
-	}
-	buildErr = err
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-// startServer starts dolium on dataDir with args and stops it at the end of
-// the test. It fails the test, never skips it, when the server cannot start.
-func startServer(t *testing.T, dataDir string, root harness.Credentials, args ...string) *harness.Server {
-	t.Helper()
-	if buildErr != nil {
-		t.Fatalf("building dolium: %v", buildErr)
-	}
-	s, err := harness.Start(harness.Options{Binary: doliumBin, DataDir: dataDir, Root: root, Args: args})
-	if err != nil {
-		t.Fatalf("starting dolium: %v", err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("tail of dolium output (%s):\n%s", s.Addr, s.LogTail(30))
-		}
-		s.Kill()
-	})
-	return s
-}
-
-// testCtx is bounded by the test and by d.
-func testCtx(t *testing.T, d time.Duration) context.Context {
-	t.Helper()
-	c, cancel := context.WithTimeout(t.Context(), d)
-	t.Cleanup(cancel)
-	return c
-}
-
-func sdkClient(endpoint string, c harness.Credentials) *s3.Client {
-	cfg := aws.Config{
-		Region:      region,
-		Credentials: credentials.NewStaticCredentialsProvider(c.AccessKey, c.SecretKey, ""),
-	}
-	return s3.NewFromConfig(cfg, func(o *s3.Options) {
-		o.BaseEndpoint = aws.String(endpoint)
-		o.UsePathStyle = true
-		o.RetryMaxAttempts = 1
-		o.DisableLogOutputChecksumValidationSkipped = true
-	})
-}
-
-func minioClient(t *testing.T, endpoint string, c harness.Credentials) *minio.Client {
-	t.Helper()
-	u, err := url.Parse(endpoint)
-	if err != nil {
-		t.Fatalf("parse endpoint: %v", err)
-	}
-	mc, err := minio.New(u.Host, &minio.Options{
-		Creds:        mcreds.NewStaticV4(c.AccessKey, c.SecretKey, ""),
-		Region:       region,
-		BucketLookup: minio.BucketLookupPath,
-		MaxRetries:   1,
-	})
-	if err != nil {
-		t.Fatalf("minio.New: %v", err)
-	}
-	return mc
-}
+func TestMain(m *testing.M) { os.Exit(harness.Main(m)) }
 
 // patternBlock is the unit in which pattern content is generated, so that
 // any offset can be read without generating what precedes it.

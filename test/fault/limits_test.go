@@ -5,11 +5,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/dolium/dolium/test/harness"
-	"io"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -19,8 +16,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/dolium/dolium/test/harness"
 )
 
 // tenant is an access key of its own owner.
@@ -43,11 +40,7 @@ func startConfigured(t *testing.T, dataDir string, root harness.Credentials, yam
 	for _, tn := range tenants {
 		fmt.Fprintf(&b, "  - {access_key: %s, secret_key: %s, owner: %s}\n", tn.AccessKey, tn.SecretKey, tn.owner)
 	}
-	file := filepath.Join(t.TempDir(), "dolium.yaml")
-	if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return startServer(t, dataDir, root, "--config", file)
+	return harness.StartTest(t, harness.Options{DataDir: dataDir, Root: root, Config: b.String()})
 }
 
 // signed returns a request signed by c with payloadHash as
@@ -60,10 +53,7 @@ func signed(ctx context.Context, method, url string, c harness.Credentials, payl
 	if len(body) == 0 {
 		req.Body, req.ContentLength = http.NoBody, 0
 	}
-	req.Header.Set("X-Amz-Content-Sha256", payloadHash)
-	s := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
-	err = s.SignHTTP(ctx, aws.Credentials{AccessKeyID: c.AccessKey, SecretAccessKey: c.SecretKey}, req, payloadHash, "s3", region, time.Now())
-	return req, err
+	return req, harness.Sign(req, c, harness.Region, payloadHash, time.Now())
 }
 
 // head is req's request line and header section as sent on the wire, with
@@ -84,14 +74,12 @@ func head(req *http.Request, contentLength int64) []byte {
 }
 
 // readResponse reads one response from conn whole.
-func readResponse(conn net.Conn, req *http.Request) (rawResp, error) {
+func readResponse(conn net.Conn, req *http.Request) (harness.Response, error) {
 	resp, err := http.ReadResponse(bufio.NewReader(conn), req)
 	if err != nil {
-		return rawResp{}, err
+		return harness.Response{}, err
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return rawResp{resp.StatusCode, resp.Header, b}, err
+	return harness.ReadResponse(resp)
 }
 
 // attack runs attacker connections until stopped.
@@ -175,7 +163,7 @@ func (a *attack) trickleOnce(url string, size int64) {
 	go func() {
 		defer close(answered)
 		if r, err := readResponse(conn, req); err == nil {
-			a.count(r.status)
+			a.count(r.Status)
 		}
 	}()
 	tick := time.NewTicker(time.Second)
@@ -325,8 +313,8 @@ body_timeout: 5s
 send_timeout: 3s
 budget_wait: 2s
 `, memoryLimit), mallory, alice)
-	ctx := testCtx(t, 2*time.Minute)
-	attacker, victim := sdkClient(srv.Endpoint, mallory.Credentials), sdkClient(srv.Endpoint, alice.Credentials)
+	ctx := harness.Context(t, 2*time.Minute)
+	attacker, victim := harness.SDKClient(srv.Endpoint, mallory.Credentials), harness.SDKClient(srv.Endpoint, alice.Credentials)
 	for c, b := range map[*s3.Client]string{attacker: "mallory", victim: "alice"} {
 		if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
 			t.Fatalf("CreateBucket %s: %v", b, err)
@@ -403,21 +391,17 @@ func dialSend(t *testing.T, addr string, b []byte) net.Conn {
 	return conn
 }
 
-// roundTrip sends req (signed, body already set) with a client that gives
-// up after timeout.
-func roundTrip(t *testing.T, req *http.Request, timeout time.Duration) rawResp {
+// startStall starts dolium with the budget settings in yaml and a bucket
+// "stall", and returns the server, its root key and the root's client.
+func startStall(t *testing.T, yaml string) (*harness.Server, harness.Credentials, *s3.Client) {
 	t.Helper()
-	c := &http.Client{Timeout: timeout}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+	root := harness.RandomCredentials()
+	srv := startConfigured(t, filepath.Join(t.TempDir(), "data"), root, yaml)
+	sdk := harness.SDKClient(srv.Endpoint, root)
+	if _, err := sdk.CreateBucket(harness.Context(t, time.Minute), &s3.CreateBucketInput{Bucket: aws.String("stall")}); err != nil {
+		t.Fatalf("CreateBucket: %v", err)
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("%s %s: read body: %v", req.Method, req.URL.Path, err)
-	}
-	return rawResp{resp.StatusCode, resp.Header, b}
+	return srv, root, sdk
 }
 
 // TestStalledUpload: an upload whose body stops coming holds the only chunk
@@ -429,18 +413,13 @@ func TestStalledUpload(t *testing.T) {
 		bodyTimeout = 2 * time.Second
 		budgetWait  = 500 * time.Millisecond
 	)
-	root := harness.RandomCredentials()
-	srv := startConfigured(t, filepath.Join(t.TempDir(), "data"), root, fmt.Sprintf(`
+	srv, root, sdk := startStall(t, fmt.Sprintf(`
 write_budget: %d
 key_budget_share: 1
 body_timeout: %v
 budget_wait: %v
 `, 1<<20+5, bodyTimeout, budgetWait))
-	ctx := testCtx(t, time.Minute)
-	sdk := sdkClient(srv.Endpoint, root)
-	if _, err := sdk.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("stall")}); err != nil {
-		t.Fatalf("CreateBucket: %v", err)
-	}
+	ctx := harness.Context(t, time.Minute)
 
 	req, err := signed(ctx, http.MethodPut, srv.Endpoint+"/stall/stalled", root, unsignedPayload, nil)
 	if err != nil {
@@ -448,13 +427,13 @@ budget_wait: %v
 	}
 	stalled := dialSend(t, srv.Addr, append(head(req, 3*mib), bytes.Repeat([]byte("s"), 100)...))
 	lastByte := time.Now()
-	stalledResp := make(chan rawResp, 1)
+	stalledResp := make(chan harness.Response, 1)
 	go func() {
 		stalled.SetReadDeadline(time.Now().Add(30 * time.Second))
 		r, err := readResponse(stalled, req)
 		if err != nil {
-			r.status = -1
-			r.body = []byte(err.Error())
+			r.Status = -1
+			r.Body = []byte(err.Error())
 		}
 		stalledResp <- r
 	}()
@@ -466,10 +445,10 @@ budget_wait: %v
 		t.Fatal(err)
 	}
 	start := time.Now()
-	r := roundTrip(t, wreq, 10*time.Second)
+	r := harness.Do(t, &http.Client{Timeout: 10 * time.Second}, wreq)
 	wantError(t, "PUT while the budget is held", r, http.StatusServiceUnavailable, "SlowDown")
-	if r.header.Get("Retry-After") == "" {
-		t.Errorf("SlowDown without Retry-After; headers %v", r.header)
+	if r.Header.Get("Retry-After") == "" {
+		t.Errorf("SlowDown without Retry-After; headers %v", r.Header)
 	}
 	if el := time.Since(start); el < budgetWait/2 || el > budgetWait+3*time.Second {
 		t.Errorf("SlowDown came after %v, want about budget_wait (%v)", el, budgetWait)
@@ -484,8 +463,8 @@ budget_wait: %v
 	// The buffer is free again: the next PUT goes through at once.
 	wreq, _ = signed(ctx, http.MethodPut, srv.Endpoint+"/stall/after", root, sha256Hex(body), body)
 	start = time.Now()
-	if r := roundTrip(t, wreq, 10*time.Second); r.status != http.StatusOK {
-		t.Errorf("PUT after the stalled one timed out: got %d %q, want 200; body %.300s", r.status, errCode(r.body), r.body)
+	if r := harness.Do(t, &http.Client{Timeout: 10 * time.Second}, wreq); r.Status != http.StatusOK {
+		t.Errorf("PUT after the stalled one timed out: got %d %q, want 200; body %.300s", r.Status, errCode(r.Body), r.Body)
 	} else if el := time.Since(start); el > budgetWait {
 		t.Errorf("PUT after the stalled one took %v, want no wait for the budget", el)
 	}
@@ -508,18 +487,13 @@ func TestStalledReader(t *testing.T) {
 		budgetWait  = 500 * time.Millisecond
 		size        = 16 * mib
 	)
-	root := harness.RandomCredentials()
-	srv := startConfigured(t, filepath.Join(t.TempDir(), "data"), root, fmt.Sprintf(`
+	srv, root, sdk := startStall(t, fmt.Sprintf(`
 read_budget: %d
 key_budget_share: 1
 send_timeout: %v
 budget_wait: %v
 `, 1<<20+5, sendTimeout, budgetWait))
-	ctx := testCtx(t, time.Minute)
-	sdk := sdkClient(srv.Endpoint, root)
-	if _, err := sdk.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("stall")}); err != nil {
-		t.Fatalf("CreateBucket: %v", err)
-	}
+	ctx := harness.Context(t, time.Minute)
 	big := pattern{seed: 3, size: size}
 	if _, err := sdk.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("stall"), Key: aws.String("big"), Body: big.reader()}); err != nil {
 		t.Fatalf("PutObject: %v", err)
@@ -542,10 +516,10 @@ budget_wait: %v
 	time.Sleep(300 * time.Millisecond)
 
 	greq, _ := signed(ctx, http.MethodGet, srv.Endpoint+"/stall/big", root, emptySHA256, nil)
-	r := roundTrip(t, greq, 10*time.Second)
+	r := harness.Do(t, &http.Client{Timeout: 10 * time.Second}, greq)
 	wantError(t, "GET while a stalled reader holds the read budget", r, http.StatusServiceUnavailable, "SlowDown")
-	if r.header.Get("Retry-After") == "" {
-		t.Errorf("SlowDown without Retry-After; headers %v", r.header)
+	if r.Header.Get("Retry-After") == "" {
+		t.Errorf("SlowDown without Retry-After; headers %v", r.Header)
 	}
 
 	// The stalled response is cut after send_timeout, which gives its
@@ -563,7 +537,7 @@ budget_wait: %v
 // plain-text 431; one just under goes through.
 func TestHeaderSize(t *testing.T) {
 	h := newBadInput(t)
-	ctx := testCtx(t, 30*time.Second)
+	ctx := harness.Context(t, 30*time.Second)
 	for _, tc := range []struct {
 		pad    int
 		status int
@@ -582,14 +556,14 @@ func TestHeaderSize(t *testing.T) {
 		r := h.do(t, req)
 		what := fmt.Sprintf("GET with a %d-byte header", tc.pad)
 		if tc.status == http.StatusOK {
-			if r.status != http.StatusOK || !bytes.Equal(r.body, h.keep) {
-				t.Errorf("%s: got %d %q, want 200 with keep's content", what, r.status, errCode(r.body))
+			if r.Status != http.StatusOK || !bytes.Equal(r.Body, h.keep) {
+				t.Errorf("%s: got %d %q, want 200 with keep's content", what, r.Status, errCode(r.Body))
 			}
 			continue
 		}
 		wantError(t, what, r, tc.status, tc.code)
-		if !bytes.Contains(r.body, []byte("<MaxSizeAllowed>8192</MaxSizeAllowed>")) {
-			t.Errorf("%s: body lacks <MaxSizeAllowed>8192</MaxSizeAllowed>: %.300s", what, r.body)
+		if !bytes.Contains(r.Body, []byte("<MaxSizeAllowed>8192</MaxSizeAllowed>")) {
+			t.Errorf("%s: body lacks <MaxSizeAllowed>8192</MaxSizeAllowed>: %.300s", what, r.Body)
 		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
-	"github.com/dolium/dolium/test/harness"
 	"io"
 	"testing"
 	"time"
@@ -14,8 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-
 	"github.com/dolium/dolium/test/faultproxy"
+	"github.com/dolium/dolium/test/harness"
 )
 
 // An SDK whose connection drops just after the gateway answered retries
@@ -26,19 +25,19 @@ import (
 // same bytes once, and nothing is left orphaned.
 func TestSDKRetryAfterLostAnswer(t *testing.T) {
 	t.Parallel()
-	ctx := testCtx(t, 2*time.Minute)
+	ctx := harness.Context(t, 2*time.Minute)
 	data := t.TempDir()
 	root := harness.RandomCredentials()
-	srv := startServer(t, data, root, "--gc-interval", "300ms", "--upload-grace", "4s", "--reclaim-delay", "1s")
+	srv := harness.StartTest(t, harness.Options{DataDir: data, Root: root, Args: []string{"--gc-interval", "300ms", "--upload-grace", "4s", "--reclaim-delay", "1s"}})
 	px, err := faultproxy.Start("127.0.0.1:0", srv.Addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { px.Close() })
-	direct := sdkClient(srv.Endpoint, root)
+	direct := harness.SDKClient(srv.Endpoint, root)
 	// The SDK as users run it: default retryer (3 attempts), through the proxy.
 	retrying := s3.NewFromConfig(aws.Config{
-		Region:      region,
+		Region:      harness.Region,
 		Credentials: credentials.NewStaticCredentialsProvider(root.AccessKey, root.SecretKey, ""),
 	}, func(o *s3.Options) {
 		o.BaseEndpoint = aws.String("http://" + px.Addr())
@@ -114,7 +113,7 @@ func TestSDKRetryAfterLostAnswer(t *testing.T) {
 	// Nothing orphaned: only mp's two parts remain once collected.
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		rep := gcVerify(t, ctx, srv, root)
+		rep := gcVerify(t, ctx, srv)
 		if len(rep.Orphans) == 0 && rep.InFlight == 0 && rep.Stored == rep.Referenced {
 			if rep.Referenced != 2 {
 				t.Errorf("referenced data sets = %d, want 2 (the parts of mp)", rep.Referenced)

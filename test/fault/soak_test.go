@@ -19,7 +19,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/dolium/dolium/test/harness"
 	"io"
 	mrand "math/rand/v2"
 	"os"
@@ -34,8 +33,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-
 	"github.com/dolium/dolium/internal/cqldb/cqltest"
+	"github.com/dolium/dolium/test/harness"
 )
 
 func envDuration(t *testing.T, k string, def time.Duration) time.Duration {
@@ -84,7 +83,7 @@ type soak struct {
 	bytesPut atomic.Int64
 }
 
-func (s *soak) client() *s3.Client { return sdkClient(*s.endpoint.Load(), s.root) }
+func (s *soak) client() *s3.Client { return harness.SDKClient(*s.endpoint.Load(), s.root) }
 
 func TestSoak(t *testing.T) {
 	duration := envDuration(t, "SOAK_DURATION", 30*time.Minute)
@@ -101,7 +100,7 @@ func TestSoak(t *testing.T) {
 	switch store {
 	case "embedded":
 	case "cassandra":
-		ks = tempKeyspace(t, cqltest.Hosts()[0], "soak")
+		ks = harness.TempKeyspace(t, cqltest.Hosts()[0], "soak")
 		args = append(args, "--store", "cassandra", "--cassandra-hosts", cqltest.Hosts()[0], "--cassandra-keyspace", ks)
 	default:
 		t.Fatalf("SOAK_STORE=%q: want embedded or cassandra", store)
@@ -112,7 +111,7 @@ func TestSoak(t *testing.T) {
 	for range 64 {
 		s.keys = append(s.keys, &soakKey{possible: []soakContent{{size: -1}}})
 	}
-	srv := startServer(t, data, root, args...)
+	srv := harness.StartTest(t, harness.Options{DataDir: data, Root: root, Args: args})
 	ep := srv.Endpoint
 	s.endpoint.Store(&ep)
 	ctx, cancel := context.WithTimeout(context.Background(), duration+10*time.Minute)
@@ -183,7 +182,7 @@ func TestSoak(t *testing.T) {
 		notePeak(srv)
 		srv.Kill()
 		kills++
-		srv = startServer(t, data, root, args...)
+		srv = harness.StartTest(t, harness.Options{DataDir: data, Root: root, Args: args})
 		ep := srv.Endpoint
 		s.endpoint.Store(&ep)
 		t.Logf("kill %d: restarted at %s; acked %d, cut %d, failed %d", kills, ep, s.acked.Load(), s.cut.Load(), s.failed.Load())
@@ -215,7 +214,7 @@ func TestSoak(t *testing.T) {
 	deadline := time.Now().Add(grace + reclaim + 60*time.Second)
 	var orphans, inFlight, missing, stored, referenced int
 	for {
-		rep, err := tryGCVerify(ctx, srv, root)
+		rep, err := tryGCVerify(ctx, srv)
 		if err != nil {
 			// A full scan of a loaded store may time out: try again.
 			t.Logf("gc --verify: %v", err)
@@ -233,7 +232,7 @@ func TestSoak(t *testing.T) {
 	}
 	if orphans != 0 || inFlight != 0 || missing != 0 || stored != referenced {
 		t.Errorf("after one collection period: stored %d, referenced %d, orphans %d, in flight %d, missing %d", stored, referenced, orphans, inFlight, missing)
-		if rep, err := tryGCVerify(ctx, srv, root); err == nil {
+		if rep, err := tryGCVerify(ctx, srv); err == nil {
 			t.Logf("orphans %q, missing %q", rep.Orphans, rep.Missing)
 		}
 	}

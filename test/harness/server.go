@@ -1,23 +1,20 @@
 package harness
 
-// This file is the only non-test code: it builds and starts the server.
-
 import (
-	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
+	"testing"
 	"time"
+
+	"github.com/dolium/dolium/internal/cqldb"
 )
 
 // Credentials is an access key pair.
@@ -26,17 +23,38 @@ type Credentials struct {
 	SecretKey string
 }
 
+// Valid reports whether both halves of the pair are set.
+func (c Credentials) Valid() bool { return c.AccessKey != "" && c.SecretKey != "" }
+
 // RandomCredentials returns a fresh key pair.
 func RandomCredentials() Credentials {
-	return Credentials{AccessKey: "FT" + strings.ToUpper(randomHex(8)), SecretKey: randomHex(20)}
+	return Credentials{AccessKey: "FT" + strings.ToUpper(RandomHex(8)), SecretKey: RandomHex(20)}
 }
 
-func randomHex(n int) string {
+// RandomHex returns n random bytes, hex encoded.
+func RandomHex(n int) string {
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
 		panic(err)
 	}
 	return hex.EncodeToString(b)
+}
+
+// ModuleRoot finds the directory holding go.mod, starting at the working
+// directory (a test's package directory) and walking up.
+func ModuleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("no go.mod above %s", dir)
+		}
+	}
 }
 
 // Build compiles ./cmd/dolium of the module rooted at moduleRoot into out.
@@ -56,215 +74,209 @@ func Build(moduleRoot, out string) error {
 	return nil
 }
 
+// The harness's temporary directory, made once per test binary and
+// removed by Cleanup: the dolium binary and data outlasting one test.
+var temp struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// TempDir returns a new directory under the harness's temporary
+// directory, for data that outlasts one test (a server TestMain starts);
+// Cleanup removes it.
+func TempDir() (string, error) {
+	temp.once.Do(func() { temp.dir, temp.err = os.MkdirTemp("", "dolium-harness-") })
+	if temp.err != nil {
+		return "", temp.err
+	}
+	return os.MkdirTemp(temp.dir, "")
+}
+
+// The binary Binary builds, once per test binary.
+var built struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// Binary returns the path of this module's dolium binary, building it on
+// the first call into the harness's temporary directory. A failed build
+// is reported to every caller.
+func Binary() (string, error) {
+	built.once.Do(func() {
+		root, err := ModuleRoot()
+		var dir string
+		if err == nil {
+			dir, err = TempDir()
+		}
+		if err == nil {
+			built.path = filepath.Join(dir, "dolium")
+			err = Build(root, built.path)
+		}
+		if err != nil {
+			built.err = fmt.Errorf("building dolium: %w", err)
+		}
+	})
+	return built.path, built.err
+}
+
+// Cleanup removes the harness's temporary directory: the binary Binary
+// built and the directories TempDir made.
+func Cleanup() {
+	if temp.dir != "" {
+		os.RemoveAll(temp.dir)
+	}
+}
+
+// Main builds dolium, runs the tests and removes the build again, for a
+// test binary whose tests start dolium processes:
+//
+//	func TestMain(m *testing.M) { os.Exit(harness.Main(m)) }
+//
+// A failed build fails each test that starts a process, not the binary.
+func Main(m *testing.M) int {
+	defer Cleanup()
+	Binary()
+	return m.Run()
+}
+
+// Cassandra names the Cassandra a gateway keeps its metadata and chunks in.
+type Cassandra struct {
+	Hosts    string // --cassandra-hosts, e.g. "127.0.0.1:9042"
+	Keyspace string // --cassandra-keyspace
+}
+
 // Options describe one dolium process.
 type Options struct {
-	Binary  string      // path of the dolium binary
-	DataDir string      // --data; reused as is on a restart
+	Binary string // path of the dolium binary; "" means Binary()
+	// DataDir is --data, reused as is on a restart; "" means a new
+	// TempDir.
+	DataDir string
 	Root    Credentials // the root tenant
-	Args    []string    // further flags, e.g. "--gc-interval", "1s"
-	Env     []string    // further environment, e.g. "DOLIUM_FAILPOINTS=commit.after-write"
+	// Addr is the address to listen on; "" means a free loopback port.
+	Addr string
+	// Cassandra, when its Hosts are set, runs the gateway on Cassandra
+	// (--store cassandra) instead of the embedded store.
+	Cassandra Cassandra
+	// Config, when set, is the YAML of the --config file, written to
+	// DataDir + ".yaml".
+	Config string
+	Args   []string // further flags, e.g. "--gc-interval", "1s"
+	Env    []string // further environment, e.g. "DOLIUM_FAILPOINTS=commit.after-write"
 	// HealthTimeout bounds the wait for GET /healthz (default 20s).
 	HealthTimeout time.Duration
 }
 
 // Server is a running dolium process.
 type Server struct {
+	*Process
 	Endpoint string // http://127.0.0.1:port
 	Addr     string // 127.0.0.1:port
 	Options  Options
-
-	cmd     *exec.Cmd
-	log     *syncBuffer
-	exited  chan struct{}
-	waitErr error
 }
 
-// Start runs dolium on a free loopback port and waits until GET /healthz
-// answers 200. It fails, with the tail of the server's output, if the
-// process exits or does not become healthy in time. A lost race for the
-// port is retried.
+// Start runs dolium (on a free loopback port unless o.Addr is set) and
+// waits until GET /healthz answers 200. It fails, with the tail of the
+// server's output, if the process exits or does not become healthy in
+// time. A lost race for a free port is retried on another.
 func Start(o Options) (*Server, error) {
-	if o.HealthTimeout == 0 {
-		o.HealthTimeout = 20 * time.Second
+	if o.Binary == "" {
+		var err error
+		if o.Binary, err = Binary(); err != nil {
+			return nil, err
+		}
+	}
+	if o.DataDir == "" {
+		var err error
+		if o.DataDir, err = TempDir(); err != nil {
+			return nil, err
+		}
+	}
+	args := []string{"--data", o.DataDir}
+	if o.Cassandra.Hosts != "" {
+		args = append(args, "--store", "cassandra", "--cassandra-hosts", o.Cassandra.Hosts, "--cassandra-keyspace", o.Cassandra.Keyspace)
+	}
+	if o.Config != "" {
+		file := filepath.Clean(o.DataDir) + ".yaml"
+		if err := os.WriteFile(file, []byte(o.Config), 0o600); err != nil {
+			return nil, err
+		}
+		args = append(args, "--config", file)
+	}
+	args = append(args, o.Args...)
+	var p *Process
+	start := func(addr string) (err error) {
+		p, err = StartProcess(Command{
+			Path: o.Binary,
+			Args: append([]string{"serve", "--listen", addr}, args...),
+			Env: append([]string{"DOLIUM_ROOT_ACCESS_KEY=" + o.Root.AccessKey, "DOLIUM_ROOT_SECRET_KEY=" + o.Root.SecretKey},
+				o.Env...),
+			Health:        "http://" + addr + "/healthz",
+			HealthTimeout: o.HealthTimeout,
+		})
+		return err
 	}
 	var err error
-	for attempt := 0; attempt < 3; attempt++ {
-		var s *Server
-		s, err = startOnce(o)
-		if err == nil {
-			return s, nil
-		}
-		if s == nil || !strings.Contains(s.log.String(), "address already in use") {
-			break
-		}
+	if o.Addr != "" {
+		err = start(o.Addr)
+	} else {
+		o.Addr, err = OnFreePort(start)
 	}
-	return nil, err
-}
-
-func startOnce(o Options) (*Server, error) {
-	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	s := &Server{Endpoint: "http://" + addr, Addr: addr, Options: o, log: &syncBuffer{}, exited: make(chan struct{})}
-	args := append([]string{"serve", "--listen", addr, "--data", o.DataDir}, o.Args...)
-	s.cmd = exec.Command(o.Binary, args...)
-	s.cmd.Env = append(os.Environ(),
-		"DOLIUM_ROOT_ACCESS_KEY="+o.Root.AccessKey,
-		"DOLIUM_ROOT_SECRET_KEY="+o.Root.SecretKey)
-	s.cmd.Env = append(s.cmd.Env, o.Env...)
-	s.cmd.Stdout = s.log
-	s.cmd.Stderr = s.log
-	if err := s.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start dolium: %w", err)
-	}
-	go func() {
-		s.waitErr = s.cmd.Wait()
-		close(s.exited)
-	}()
-	if err := s.waitHealthy(o.HealthTimeout); err != nil {
-		s.Kill()
-		return s, fmt.Errorf("%v\n--- tail of dolium output ---\n%s", err, s.LogTail(40))
-	}
-	return s, nil
+	return &Server{Process: p, Endpoint: "http://" + o.Addr, Addr: o.Addr, Options: o}, nil
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+// StartTest is Start for a test: it fails tb (never skips it) when dolium
+// does not start, and kills the process when the test ends, logging the
+// tail of its output if the test failed.
+func StartTest(tb testing.TB, o Options) *Server {
+	tb.Helper()
+	s, err := Start(o)
 	if err != nil {
-		return 0, err
+		tb.Fatalf("starting dolium: %v", err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	tb.Cleanup(func() {
+		s.Kill()
+		if tb.Failed() {
+			tb.Logf("tail of dolium output (%s):\n%s", s.Addr, s.LogTail(40))
+		}
+	})
+	return s
 }
 
-func (s *Server) waitHealthy(timeout time.Duration) error {
-	client := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(timeout)
-	last := "no answer"
-	for time.Now().Before(deadline) {
-		select {
-		case <-s.exited:
-			return fmt.Errorf("dolium exited before becoming healthy: %v", s.waitErr)
-		default:
-		}
-		resp, err := client.Get(s.Endpoint + "/healthz")
+// AdminCommand returns `dolium admin <verb> --endpoint <s> args...` run
+// with s's root key, for the caller to run.
+func (s *Server) AdminCommand(ctx context.Context, verb string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, s.Options.Binary, append([]string{"admin", verb, "--endpoint", s.Endpoint}, args...)...)
+	cmd.Env = append(os.Environ(), "DOLIUM_ROOT_ACCESS_KEY="+s.Options.Root.AccessKey, "DOLIUM_ROOT_SECRET_KEY="+s.Options.Root.SecretKey)
+	return cmd
+}
+
+// Context returns a context that ends with the test or after d.
+func Context(tb testing.TB, d time.Duration) context.Context {
+	tb.Helper()
+	c, cancel := context.WithTimeout(tb.Context(), d)
+	tb.Cleanup(cancel)
+	return c
+}
+
+// TempKeyspace returns a fresh keyspace name, prefix_<random>, for a
+// gateway on the Cassandra at host to create, and drops the keyspace when
+// the test ends.
+func TempKeyspace(tb testing.TB, host, prefix string) string {
+	tb.Helper()
+	ks := prefix + "_" + RandomHex(4)
+	tb.Cleanup(func() {
+		db, err := cqldb.Connect(context.Background(), cqldb.Config{Hosts: []string{host}, Keyspace: ks}, nil)
 		if err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-			last = fmt.Sprintf("GET /healthz: status %d", resp.StatusCode)
-		} else {
-			last = err.Error()
+			db.Session.Query("DROP KEYSPACE IF EXISTS " + ks).Exec()
+			db.Close()
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return fmt.Errorf("dolium not healthy after %v: %s", timeout, last)
-}
-
-// Kill sends SIGKILL and waits for the process to be gone. Calling it on a
-// process that has exited already is harmless.
-func (s *Server) Kill() error {
-	select {
-	case <-s.exited:
-		return nil
-	default:
-	}
-	if err := s.cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		return err
-	}
-	<-s.exited
-	return nil
-}
-
-// Stop asks the process to shut down (SIGTERM) and waits up to timeout; a
-// process still running then is killed and Stop reports that as an error,
-// so callers can check that dolium shuts down cleanly.
-func (s *Server) Stop(timeout time.Duration) error {
-	select {
-	case <-s.exited:
-		return nil
-	default:
-	}
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		return err
-	}
-	select {
-	case <-s.exited:
-		return nil
-	case <-time.After(timeout):
-		s.Kill()
-		return fmt.Errorf("dolium did not exit within %v of SIGTERM; killed", timeout)
-	}
-}
-
-// PID is the process id.
-func (s *Server) PID() int { return s.cmd.Process.Pid }
-
-// RSS returns the process's resident set size and its peak so far, in
-// bytes (Linux: VmRSS and VmHWM of /proc/<pid>/status).
-func (s *Server) RSS() (cur, peak int64, err error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.PID()))
-	if err != nil {
-		return 0, 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		name, v, ok := strings.Cut(line, ":")
-		if !ok || (name != "VmRSS" && name != "VmHWM") {
-			continue
-		}
-		var kb int64
-		if _, err := fmt.Sscanf(strings.TrimSpace(v), "%d kB", &kb); err != nil {
-			return 0, 0, fmt.Errorf("%s: %q: %w", name, v, err)
-		}
-		if name == "VmRSS" {
-			cur = kb << 10
-		} else {
-			peak = kb << 10
-		}
-	}
-	return cur, peak, nil
-}
-
-// Exited reports whether the process has ended.
-func (s *Server) Exited() bool {
-	select {
-	case <-s.exited:
-		return true
-	default:
-		return false
-	}
-}
-
-// LogTail returns the last n lines the process wrote.
-func (s *Server) LogTail(n int) string {
-	lines := strings.Split(strings.TrimRight(s.log.String(), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
-
-// syncBuffer is a bytes.Buffer safe for the process's two output streams
-// and a concurrent reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
+	})
+	return ks
 }
 
 // ChunkDirs counts the data-id directories of the local chunk store under
