@@ -1,9 +1,4 @@
-// Package cloudtest runs real processes: three or four "cloud" S3 servers
-// (dolium on its embedded store), a faultproxy in front of each, and a
-// gateway whose zones are the proxies, then breaks zones (refused,
-// blackholed, slow, damaged shards) and checks that no acknowledged object
-// is lost or wrong and that the redundancy report tells the truth.
-package cloudtest
+package cloud
 
 import (
 	"bytes"
