@@ -7,8 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/dolium/dolium/gateway/gatewaytest"
 	"io"
-	"math/rand"
 	"slices"
 	"strings"
 	"sync"
@@ -19,7 +19,6 @@ import (
 	"github.com/dolium/dolium/blobstore/mem"
 	"github.com/dolium/dolium/internal/checksum"
 	"github.com/dolium/dolium/meta"
-	"github.com/dolium/dolium/meta/pebble"
 )
 
 type fixture struct {
@@ -29,30 +28,15 @@ type fixture struct {
 	clock *clock
 }
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+type clock = gatewaytest.Clock
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	ms, err := pebble.Open(t.TempDir(), pebble.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ms.Close() })
-	drv := mem.New()
-	c := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	ms, drv := gatewaytest.Stores(t)
+	c := gatewaytest.NewClock()
 	g := New(Config{
 		Meta: ms, Blobs: blobstore.New(drv, blobstore.Options{ChunkSize: 64 << 10}),
-		UploadGrace: time.Hour, ReclaimDelay: time.Minute, Now: c.now,
+		UploadGrace: time.Hour, ReclaimDelay: time.Minute, Now: c.Now,
 	})
 	if err := g.CreateBucket(context.Background(), "alice", "bkt"); err != nil {
 		t.Fatal(err)
@@ -60,20 +44,12 @@ func newFixture(t *testing.T) *fixture {
 	return &fixture{g: g, drv: drv, ms: ms, clock: c}
 }
 
-func randBytes(n int, seed int64) []byte {
-	b := make([]byte, n)
-	rand.New(rand.NewSource(seed)).Read(b)
-	return b
-}
+func randBytes(n int, seed int64) []byte { return gatewaytest.RandBytes(n, seed) }
 
 // bucketOf resolves bucket name.
 func bucketOf(t testing.TB, g *Gateway, name string) Bucket {
 	t.Helper()
-	b, err := g.ResolveBucket(context.Background(), name)
-	if err != nil {
-		t.Fatalf("ResolveBucket(%q) = %v", name, err)
-	}
-	return b
+	return gatewaytest.Resolve(t, g.ResolveBucket, name)
 }
 
 // put stores an object and returns its row.
@@ -118,7 +94,7 @@ func (f *fixture) dataSets(t *testing.T) int {
 func (f *fixture) collectAll(t *testing.T) {
 	t.Helper()
 	for {
-		es, err := f.ms.DueEntries(context.Background(), f.clock.now(), 100)
+		es, err := f.ms.DueEntries(context.Background(), f.clock.Now(), 100)
 		if err != nil {
 			t.Fatalf("DueEntries: %v", err)
 		}
@@ -152,7 +128,7 @@ func TestPutGetOverwriteCollect(t *testing.T) {
 	if got := f.dataSets(t); got != 2 {
 		t.Fatalf("data sets before ReclaimDelay passed = %d, want 2", got)
 	}
-	f.clock.add(2 * time.Minute)
+	f.clock.Add(2 * time.Minute)
 	f.collectAll(t)
 	if got := f.dataSets(t); got != 1 {
 		t.Fatalf("data sets after collection = %d, want 1", got)
@@ -163,7 +139,7 @@ func TestPutGetOverwriteCollect(t *testing.T) {
 	if err := f.g.DeleteObject(context.Background(), bucketOf(t, f.g, "bkt"), "k", ""); err != nil {
 		t.Fatal(err)
 	}
-	f.clock.add(2 * time.Minute)
+	f.clock.Add(2 * time.Minute)
 	f.collectAll(t)
 	if got := f.dataSets(t); got != 0 {
 		t.Fatalf("data sets after delete and collection = %d, want 0", got)
@@ -212,7 +188,7 @@ func TestAbandonedUploadCollectedAfterGrace(t *testing.T) {
 	if got := f.dataSets(t); got != 1 {
 		t.Fatalf("data sets before grace = %d, want 1 (upload may still be running)", got)
 	}
-	f.clock.add(61 * time.Minute)
+	f.clock.Add(61 * time.Minute)
 	f.collectAll(t)
 	if got := f.dataSets(t); got != 0 {
 		t.Fatalf("data sets after grace = %d, want 0", got)
@@ -406,7 +382,7 @@ func TestMultipart(t *testing.T) {
 	if got := f.read(t, "mp"); !bytes.Equal(got, slices.Concat(parts...)) {
 		t.Error("multipart object content differs")
 	}
-	f.clock.add(2 * time.Minute)
+	f.clock.Add(2 * time.Minute)
 	f.collectAll(t)
 	if got := f.dataSets(t); got != 3 {
 		t.Errorf("data sets after complete and collection = %d, want 3 (the replaced part 3 reclaimed)", got)
@@ -424,7 +400,7 @@ func TestMultipart(t *testing.T) {
 	if err := f.g.AbortMultipartUpload(ctx, bucketOf(t, f.g, "bkt"), "small", u2.UploadID); err != nil {
 		t.Errorf("second abort = %v, want nil while the abort's record is kept (TestAbortRetry)", err)
 	}
-	f.clock.add(2 * time.Minute)
+	f.clock.Add(2 * time.Minute)
 	f.collectAll(t)
 	if got := f.dataSets(t); got != 3 {
 		t.Errorf("data sets after abort and collection = %d, want 3", got)
@@ -512,7 +488,7 @@ func TestCompletedUploadRowLeftByCrash(t *testing.T) {
 	if _, _, _, err := f.g.ListParts(ctx, bucketOf(t, f.g, "bkt"), "z", u.UploadID, 0, 10); !errors.Is(err, ErrNoSuchUpload) {
 		t.Errorf("ListParts of the completed upload = %v, want ErrNoSuchUpload", err)
 	}
-	f.clock.add(2 * time.Hour)
+	f.clock.Add(2 * time.Hour)
 	f.collectAll(t)
 	if got := f.read(t, "z"); string(got) != "zz" {
 		t.Errorf("object after cleanup and collection = %q, want zz", got)

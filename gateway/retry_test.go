@@ -142,7 +142,7 @@ func TestAbortRetry(t *testing.T) {
 	if _, err := f.g.CompleteMultipartUpload(ctx, bucketOf(t, f.g, "bkt"), CompleteInput{Key: "m", Owner: "alice", UploadID: u.UploadID, Parts: []CompletedPart{{PartNumber: 1, ETag: "x"}}}); !errors.Is(err, ErrNoSuchUpload) {
 		t.Errorf("CompleteMultipartUpload after abort = %v, want ErrNoSuchUpload", err)
 	}
-	f.clock.add(2 * time.Hour)
+	f.clock.Add(2 * time.Hour)
 	f.collectAll(t)
 	if n := f.dataSets(t); n != 0 {
 		t.Errorf("data sets after abort and collection = %d, want 0", n)
@@ -161,7 +161,7 @@ func TestOverwriteQueuesBeforeCommit(t *testing.T) {
 	if _, err := f.g.PutObject(ctx, bucketOf(t, f.g, "bkt"), PutInput{Key: "k", Owner: "alice", Body: bytes.NewReader([]byte("new")), Size: 3}); err == nil {
 		t.Fatal("PutObject with the row write failing succeeded")
 	}
-	es, _ := f.ms.DueEntries(ctx, f.clock.now().Add(2*time.Hour), 100)
+	es, _ := f.ms.DueEntries(ctx, f.clock.Now().Add(2*time.Hour), 100)
 	queued := false
 	for _, e := range es {
 		if e.DataID == old.Extents[0].DataID {
@@ -172,7 +172,7 @@ func TestOverwriteQueuesBeforeCommit(t *testing.T) {
 		t.Errorf("the current object's data was not queued before its replacement was written")
 	}
 	fm.failPut = false
-	f.clock.add(2 * time.Hour)
+	f.clock.Add(2 * time.Hour)
 	f.collectAll(t)
 	if got := f.read(t, "k"); string(got) != "old" {
 		t.Errorf("object after a failed overwrite and collection = %q, want old", got)
@@ -218,7 +218,7 @@ func TestCompletedThenOverwrittenUpload(t *testing.T) {
 	}
 	f.ms.PutCompletion(ctx, c, time.Hour)
 	f.put(t, "m", []byte("overwritten"))
-	f.clock.add(2 * time.Hour)
+	f.clock.Add(2 * time.Hour)
 	f.collectAll(t)
 	if _, _, _, err := f.g.ListParts(ctx, bucketOf(t, f.g, "bkt"), "m", u.UploadID, 0, 10); !errors.Is(err, ErrNoSuchUpload) {
 		t.Fatalf("ListParts of the completed and overwritten upload = %v, want ErrNoSuchUpload", err)

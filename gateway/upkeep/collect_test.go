@@ -19,7 +19,7 @@ func TestCollectOnce(t *testing.T) {
 	if st, err := f.w.CollectOnce(ctx, 100); err != nil || st.Processed != 0 || st.Deleted != 0 {
 		t.Fatalf("CollectOnce before the reclaim delay = %+v, %v; want nothing due", st, err)
 	}
-	f.clock.add(2 * time.Minute)
+	f.clock.Add(2 * time.Minute)
 	st, err := f.w.CollectOnce(ctx, 100)
 	if err != nil || st.Processed != 1 || st.Deleted != 1 {
 		t.Fatalf("CollectOnce after the reclaim delay = %+v, %v; want 1 processed, 1 deleted", st, err)

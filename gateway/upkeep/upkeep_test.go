@@ -3,10 +3,9 @@ package upkeep
 import (
 	"bytes"
 	"context"
+	"github.com/dolium/dolium/gateway/gatewaytest"
 	"io"
-	"math/rand"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,7 +14,6 @@ import (
 	"github.com/dolium/dolium/blobstore/placement"
 	"github.com/dolium/dolium/gateway"
 	"github.com/dolium/dolium/meta"
-	"github.com/dolium/dolium/meta/pebble"
 )
 
 // fixture is a gateway on the primary store alone, with its workers,
@@ -28,32 +26,17 @@ type fixture struct {
 	clock *clock
 }
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+type clock = gatewaytest.Clock
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	ms, err := pebble.Open(t.TempDir(), pebble.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ms.Close() })
-	drv := mem.New()
-	c := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	ms, drv := gatewaytest.Stores(t)
+	c := gatewaytest.NewClock()
 	blobs := blobstore.New(drv, blobstore.Options{ChunkSize: 64 << 10})
 	g := gateway.New(gateway.Config{
-		Meta: ms, Blobs: blobs, UploadGrace: time.Hour, ReclaimDelay: time.Minute, Now: c.now,
+		Meta: ms, Blobs: blobs, UploadGrace: time.Hour, ReclaimDelay: time.Minute, Now: c.Now,
 	})
-	w := New(Config{Gateway: g, Meta: ms, Blobs: blobs, UploadGrace: time.Hour, ReclaimDelay: time.Minute, Now: c.now})
+	w := New(Config{Gateway: g, Meta: ms, Blobs: blobs, UploadGrace: time.Hour, ReclaimDelay: time.Minute, Now: c.Now})
 	if err := g.CreateBucket(context.Background(), "alice", "bkt"); err != nil {
 		t.Fatal(err)
 	}
@@ -79,11 +62,7 @@ func placements(t *testing.T, primary *blobstore.Store, named ...*blobstore.Stor
 	return set
 }
 
-func randBytes(n int, seed int64) []byte {
-	b := make([]byte, n)
-	rand.New(rand.NewSource(seed)).Read(b)
-	return b
-}
+func randBytes(n int, seed int64) []byte { return gatewaytest.RandBytes(n, seed) }
 
 func (f *fixture) put(t *testing.T, key string, data []byte) meta.Object {
 	t.Helper()
@@ -145,9 +124,5 @@ func (f *fixture) collectAll(t *testing.T) {
 // bucketOf resolves a bucket the test created.
 func bucketOf(t testing.TB, g *gateway.Gateway, name string) gateway.Bucket {
 	t.Helper()
-	b, err := g.ResolveBucket(context.Background(), name)
-	if err != nil {
-		t.Fatalf("ResolveBucket(%q) = %v", name, err)
-	}
-	return b
+	return gatewaytest.Resolve(t, g.ResolveBucket, name)
 }

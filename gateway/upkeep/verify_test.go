@@ -16,8 +16,8 @@ func TestVerifyGC(t *testing.T) {
 	f.multipart(t, "pending", "a part")
 	// An orphan as an older release could leave it: data nothing names,
 	// written long before the upload grace.
-	old := fmt.Sprintf("%016x%s", f.clock.now().Add(-3*time.Hour).UnixNano(), "00000000000000aa")
-	young := fmt.Sprintf("%016x%s", f.clock.now().UnixNano(), "00000000000000bb")
+	old := fmt.Sprintf("%016x%s", f.clock.Now().Add(-3*time.Hour).UnixNano(), "00000000000000aa")
+	young := fmt.Sprintf("%016x%s", f.clock.Now().UnixNano(), "00000000000000bb")
 	for _, id := range []string{old, young} {
 		if err := f.drv.Put(ctx, blobstore.ChunkKey{DataID: id, Index: 0}, []byte("x")); err != nil {
 			t.Fatal(err)
