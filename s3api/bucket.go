@@ -141,21 +141,9 @@ func encodeList(enc bool, s string) string {
 func listObjects(s *Server, r *request) (act, error) {
 	q := r.URL.Query()
 	v2 := r.op.Name == OpListObjectsV2
-	enc := false
-	switch q.Get("encoding-type") {
-	case "":
-	case "url":
-		enc = true
-	default:
-		return nil, s3err.InvalidArgument.With("Invalid Encoding Method specified in Request")
-	}
-	maxKeys := gateway.DefaultMaxKeys
-	if v := q.Get("max-keys"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return nil, s3err.InvalidArgument.With("Provided max-keys not an integer or within integer range")
-		}
-		maxKeys = min(n, gateway.DefaultMaxKeys)
+	enc, maxKeys, err := listParams(q)
+	if err != nil {
+		return nil, err
 	}
 	in := gateway.ListInput{Prefix: q.Get("prefix"), Delimiter: q.Get("delimiter"), MaxKeys: maxKeys}
 	res := listBucketResult{
@@ -217,6 +205,89 @@ func listObjects(s *Server, r *request) (act, error) {
 			}
 		} else if out.IsTruncated && in.Delimiter != "" {
 			res.NextMarker = encodeList(enc, out.NextMarker)
+		}
+		return &response{xml: res}, nil
+	}, nil
+}
+
+// listParams parses what every object listing takes: encoding-type and
+// max-keys (at most 1000, as on AWS).
+func listParams(q url.Values) (enc bool, maxKeys int, err error) {
+	switch q.Get("encoding-type") {
+	case "":
+	case "url":
+		enc = true
+	default:
+		return false, 0, s3err.InvalidArgument.With("Invalid Encoding Method specified in Request")
+	}
+	maxKeys = gateway.DefaultMaxKeys
+	if v := q.Get("max-keys"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return false, 0, s3err.InvalidArgument.With("Provided max-keys not an integer or within integer range")
+		}
+		maxKeys = min(n, gateway.DefaultMaxKeys)
+	}
+	return enc, maxKeys, nil
+}
+
+// listObjectVersions answers ListObjectVersions. Buckets are unversioned,
+// so every object is its key's one version, "null", and the latest (as AWS
+// lists an unversioned bucket); there are no delete markers. Keys come in
+// the order of ListObjects; key-marker excludes its key, since the only
+// version of it, "null", is where a version-id-marker of "null" would
+// resume after.
+func listObjectVersions(s *Server, r *request) (act, error) {
+	q := r.URL.Query()
+	enc, maxKeys, err := listParams(q)
+	if err != nil {
+		return nil, err
+	}
+	keyMarker, vidMarker := q.Get("key-marker"), q.Get("version-id-marker")
+	switch {
+	case vidMarker != "" && keyMarker == "":
+		return nil, s3err.InvalidArgument.With("A version-id marker cannot be specified without a key marker.")
+	case vidMarker != "" && vidMarker != "null":
+		return nil, s3err.InvalidArgument.With("Invalid version id specified")
+	}
+	in := gateway.ListInput{Prefix: q.Get("prefix"), Delimiter: q.Get("delimiter"), Marker: keyMarker, MaxKeys: maxKeys}
+	res := listVersionsResult{
+		Xmlns: xmlns, Name: r.op.Bucket, Prefix: encodeList(enc, in.Prefix), KeyMarker: encodeList(enc, keyMarker),
+		VersionIdMarker: vidMarker, MaxKeys: maxKeys, Delimiter: encodeList(enc, in.Delimiter),
+	}
+	if enc {
+		res.EncodingType = "url"
+	}
+	return func() (*response, error) {
+		out, err := s.gw.ListObjects(r.Context(), r.bucket, in)
+		if err != nil {
+			if errors.Is(err, gateway.ErrInvalidArgument) {
+				return nil, s3err.InvalidArgument
+			}
+			return nil, err
+		}
+		lastKey := ""
+		for _, o := range out.Objects {
+			v := objectVersion{
+				Key: encodeList(enc, o.Key), VersionId: "null", IsLatest: true, LastModified: isoTime(o.LastModified),
+				ETag: `"` + o.ETag + `"`, Size: o.Size, StorageClass: "STANDARD", Owner: &owner{o.Owner, o.Owner},
+				ChecksumType: o.ChecksumType,
+			}
+			for a := range o.Checksums {
+				v.ChecksumAlgorithm = a
+			}
+			res.Versions = append(res.Versions, v)
+			lastKey = o.Key
+		}
+		for _, p := range out.CommonPrefixes {
+			res.CommonPrefixes = append(res.CommonPrefixes, commonPrefix{encodeList(enc, p)})
+		}
+		res.IsTruncated = out.IsTruncated
+		if out.IsTruncated {
+			res.NextKeyMarker = encodeList(enc, out.NextMarker)
+			if out.NextMarker == lastKey {
+				res.NextVersionIdMarker = "null"
+			}
 		}
 		return &response{xml: res}, nil
 	}, nil

@@ -100,6 +100,8 @@ func operations() []operation {
 		{name: OpListObjectsV2, action: access.ListBucket, bucket: existingBucket, handle: listObjects,
 			query: []string{"list-type", "prefix", "delimiter", "continuation-token", "start-after", "max-keys",
 				"encoding-type", "fetch-owner"}},
+		{name: OpListObjectVersions, action: access.ListBucketVersions, bucket: existingBucket, handle: listObjectVersions,
+			query: []string{"versions", "prefix", "delimiter", "key-marker", "version-id-marker", "max-keys", "encoding-type"}},
 		{name: OpListMultipartUploads, action: access.ListBucketMultipartUploads, bucket: existingBucket, handle: listMultipartUploads,
 			query: []string{"uploads", "prefix", "delimiter", "key-marker", "upload-id-marker", "max-uploads", "encoding-type"}},
 		{name: OpDeleteObjects, action: access.DeleteObject, bucket: existingBucket, handle: deleteObjects,

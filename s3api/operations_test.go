@@ -64,7 +64,7 @@ func TestOperationTable(t *testing.T) {
 		OpListBuckets: access.ListAllMyBuckets, OpCreateBucket: access.CreateBucket, OpHeadBucket: access.ListBucket,
 		OpListObjectsV2: access.ListBucket, OpDeleteObjects: access.DeleteObject, OpHeadObject: access.GetObject,
 		OpCopyObject: access.PutObject, OpUploadPartCopy: access.PutObject, OpListParts: access.ListMultipartUploadParts,
-		OpListMultipartUploads: access.ListBucketMultipartUploads, OpAbortMultipartUpload: access.AbortMultipartUpload,
+		OpListMultipartUploads: access.ListBucketMultipartUploads, OpListObjectVersions: access.ListBucketVersions, OpAbortMultipartUpload: access.AbortMultipartUpload,
 		OpAdminRedundancy: access.AdminRead, OpAdminStartRebuild: access.AdminWrite, OpAdminQueueGC: access.AdminWrite,
 	} {
 		if got := table[name].action; got != want {
@@ -82,7 +82,7 @@ func TestOperationTable(t *testing.T) {
 		name         OpName
 	}{
 		{"GET", "/bkt", OpGetBucketLocation}, {"GET", "/bkt", OpGetBucketVersioning}, {"GET", "/bkt", OpGetBucketAcl},
-		{"GET", "/bkt", OpListMultipartUploads}, {"POST", "/bkt", OpDeleteObjects}, {"GET", "/bkt/k", OpGetObjectAcl},
+		{"GET", "/bkt", OpListMultipartUploads}, {"GET", "/bkt", OpListObjectVersions}, {"POST", "/bkt", OpDeleteObjects}, {"GET", "/bkt/k", OpGetObjectAcl},
 		{"POST", "/bkt/k", OpCreateMultipartUpload}, {"DELETE", "/bkt/k", OpAbortMultipartUpload}, {"GET", "/bkt/k", OpListParts},
 	} {
 		sub := table[c.name].query[0]

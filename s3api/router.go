@@ -25,6 +25,7 @@ const (
 	OpListObjects             OpName = "ListObjects"
 	OpListObjectsV2           OpName = "ListObjectsV2"
 	OpListMultipartUploads    OpName = "ListMultipartUploads"
+	OpListObjectVersions      OpName = "ListObjectVersions"
 	OpDeleteObjects           OpName = "DeleteObjects"
 	OpPutObject               OpName = "PutObject"
 	OpCopyObject              OpName = "CopyObject"
@@ -110,6 +111,8 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpGetBucketLocation
 			case only("uploads"):
 				op.Name = OpListMultipartUploads
+			case only("versions"):
+				op.Name = OpListObjectVersions
 			case only("versioning"):
 				op.Name = OpGetBucketVersioning
 			case only("acl"):

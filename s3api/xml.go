@@ -251,3 +251,36 @@ type listMultipartUploadsResult struct {
 	CommonPrefixes     []commonPrefix
 	EncodingType       string `xml:",omitempty"`
 }
+
+// objectVersion is a Version of ListVersionsResult.
+type objectVersion struct {
+	Key               string
+	VersionId         string
+	IsLatest          bool
+	LastModified      string
+	ETag              string
+	Size              int64
+	StorageClass      string
+	Owner             *owner `xml:",omitempty"`
+	ChecksumAlgorithm string `xml:",omitempty"`
+	ChecksumType      string `xml:",omitempty"`
+}
+
+// listVersionsResult is ListObjectVersions' answer, its elements in the
+// order of the S3 API reference.
+type listVersionsResult struct {
+	XMLName             xml.Name `xml:"ListVersionsResult"`
+	Xmlns               string   `xml:"xmlns,attr"`
+	Name                string
+	Prefix              string
+	KeyMarker           string
+	VersionIdMarker     string
+	NextKeyMarker       string `xml:",omitempty"`
+	NextVersionIdMarker string `xml:",omitempty"`
+	MaxKeys             int
+	Delimiter           string `xml:",omitempty"`
+	IsTruncated         bool
+	Versions            []objectVersion `xml:"Version"`
+	CommonPrefixes      []commonPrefix
+	EncodingType        string `xml:",omitempty"`
+}

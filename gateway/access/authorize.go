@@ -17,6 +17,7 @@ const (
 	GetBucketVersioning        Action = "s3:GetBucketVersioning"        // GetBucketVersioning
 	GetBucketAcl               Action = "s3:GetBucketAcl"               // GetBucketAcl
 	ListBucketMultipartUploads Action = "s3:ListBucketMultipartUploads" // ListMultipartUploads
+	ListBucketVersions         Action = "s3:ListBucketVersions"         // ListObjectVersions
 	GetObject                  Action = "s3:GetObject"                  // GetObject, HeadObject, a copy's source
 	GetObjectAcl               Action = "s3:GetObjectAcl"               // GetObjectAcl
 	// PutObject: PutObject, CopyObject, CreateMultipartUpload,
