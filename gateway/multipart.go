@@ -364,19 +364,8 @@ type CompleteInput struct {
 
 // allParts lists every part of an upload.
 func (g *Gateway) allParts(ctx context.Context, uploadID string) ([]meta.Part, error) {
-	var all []meta.Part
-	after := 0
-	for {
-		ps, err := g.meta.ListParts(ctx, uploadID, after, 1000)
-		if err != nil {
-			return nil, mapMeta(err)
-		}
-		all = append(all, ps...)
-		if len(ps) < 1000 {
-			return all, nil
-		}
-		after = ps[len(ps)-1].PartNumber
-	}
+	ps, err := meta.AllParts(ctx, g.meta, uploadID)
+	return ps, mapMeta(err)
 }
 
 // CompleteMultipartUpload assembles the listed parts of an upload in

@@ -176,6 +176,23 @@ type Uploads interface {
 	ListParts(ctx context.Context, uploadID string, after, limit int) ([]Part, error)
 }
 
+// AllParts lists every part of an upload, ascending, in pages of 1000.
+func AllParts(ctx context.Context, u Uploads, uploadID string) ([]Part, error) {
+	var all []Part
+	after := 0
+	for {
+		ps, err := u.ListParts(ctx, uploadID, after, 1000)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, ps...)
+		if len(ps) < 1000 {
+			return all, nil
+		}
+		after = ps[len(ps)-1].PartNumber
+	}
+}
+
 // GCEntry names blob data that may be garbage: written by an upload that may
 // never commit, or replaced or deleted. When it is due, the collector deletes
 // the data unless the object (Bucket, Key) or the part (UploadID, PartNumber)

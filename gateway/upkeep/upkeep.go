@@ -162,17 +162,6 @@ func chunks(x meta.Extent) int {
 
 // allParts lists every part of an upload.
 func (w *Workers) allParts(ctx context.Context, uploadID string) ([]meta.Part, error) {
-	var all []meta.Part
-	after := 0
-	for {
-		ps, err := w.meta.ListParts(ctx, uploadID, after, 1000)
-		if err != nil {
-			return nil, mapMeta(err)
-		}
-		all = append(all, ps...)
-		if len(ps) < 1000 {
-			return all, nil
-		}
-		after = ps[len(ps)-1].PartNumber
-	}
+	ps, err := meta.AllParts(ctx, w.meta, uploadID)
+	return ps, mapMeta(err)
 }
