@@ -223,3 +223,37 @@ func writeCond(h http.Header) (gateway.WriteCond, error) {
 	}
 	return c, nil
 }
+
+// unimplemented answers NotImplemented for a request header that asks for
+// what dolium does not do yet: encryption, tags, object lock, ACLs other
+// than the owner's. Accepting the request and dropping the header would
+// store plaintext a client asked to have encrypted, or leave unlocked a
+// version it asked to lock. Values that ask for today's behaviour (the
+// private canned ACL, legal hold OFF) pass.
+func unimplemented(h http.Header) error {
+	for name, vs := range h {
+		v := ""
+		if len(vs) > 0 {
+			v = vs[0]
+		}
+		l := strings.ToLower(name)
+		refused := false
+		switch {
+		case strings.HasPrefix(l, "x-amz-server-side-encryption"),
+			strings.HasPrefix(l, "x-amz-copy-source-server-side-encryption"),
+			strings.HasPrefix(l, "x-amz-grant-"),
+			l == "x-amz-object-lock-mode", l == "x-amz-object-lock-retain-until-date":
+			refused = true
+		case l == "x-amz-tagging":
+			refused = v != ""
+		case l == "x-amz-object-lock-legal-hold":
+			refused = !strings.EqualFold(v, "OFF")
+		case l == "x-amz-acl":
+			refused = v != "private"
+		}
+		if refused {
+			return s3err.NotImplemented.With("A header you provided implies functionality that is not implemented: " + name + ".")
+		}
+	}
+	return nil
+}

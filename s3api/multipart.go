@@ -10,6 +10,9 @@ import (
 )
 
 func createMultipartUpload(s *Server, r *request) (act, error) {
+	if err := unimplemented(r.Header); err != nil {
+		return nil, err
+	}
 	hdrs, um, err := objectMetadata(r.Header)
 	if err != nil {
 		return nil, err
@@ -44,6 +47,9 @@ func partNumber(r *request) (int, error) {
 }
 
 func uploadPart(s *Server, r *request) (act, error) {
+	if err := unimplemented(r.Header); err != nil {
+		return nil, err
+	}
 	n, err := partNumber(r)
 	if err != nil {
 		return nil, err
@@ -76,6 +82,9 @@ func uploadPart(s *Server, r *request) (act, error) {
 }
 
 func uploadPartCopy(s *Server, r *request) (act, error) {
+	if err := unimplemented(r.Header); err != nil {
+		return nil, err
+	}
 	n, err := partNumber(r)
 	if err != nil {
 		return nil, err
