@@ -13,22 +13,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	"github.com/dolium/dolium/blobstore"
 	"github.com/dolium/dolium/blobstore/mem"
 	"github.com/dolium/dolium/gateway"
 	"github.com/dolium/dolium/gateway/access"
 	"github.com/dolium/dolium/gateway/upkeep"
-	"github.com/dolium/dolium/meta/pebble"
 )
 
 func TestAdminNeedsRootAndReports(t *testing.T) {
-	ms, err := pebble.Open(t.TempDir(), pebble.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ms.Close()
-	blobs := blobstore.New(mem.New(), blobstore.Options{})
-	gw := gateway.New(gateway.Config{Meta: ms, Blobs: blobs})
+	gw, ms, blobs := testGateway(t, mem.New(), nil)
 	workers := upkeep.New(upkeep.Config{Gateway: gw, Meta: ms, Blobs: blobs, Repairs: ms})
 	ctx := context.Background()
 	gw.CreateBucket(ctx, access.RootOwner, "bkt")

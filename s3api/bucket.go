@@ -185,9 +185,7 @@ func listObjects(s *Server, r *request) (act, error) {
 				Key: encodeList(enc, o.Key), LastModified: isoTime(o.LastModified), ETag: `"` + o.ETag + `"`,
 				Size: o.Size, StorageClass: "STANDARD", ChecksumType: o.ChecksumType,
 			}
-			for a := range o.Checksums {
-				e.ChecksumAlgorithm = a
-			}
+			e.ChecksumAlgorithm = checksumAlgorithm(o.Checksums)
 			if fetchOwner {
 				e.Owner = &owner{o.Owner, o.Owner}
 			}
@@ -273,9 +271,7 @@ func listObjectVersions(s *Server, r *request) (act, error) {
 				ETag: `"` + o.ETag + `"`, Size: o.Size, StorageClass: "STANDARD", Owner: &owner{o.Owner, o.Owner},
 				ChecksumType: o.ChecksumType,
 			}
-			for a := range o.Checksums {
-				v.ChecksumAlgorithm = a
-			}
+			v.ChecksumAlgorithm = checksumAlgorithm(o.Checksums)
 			res.Versions = append(res.Versions, v)
 			lastKey = o.Key
 		}
@@ -291,4 +287,13 @@ func listObjectVersions(s *Server, r *request) (act, error) {
 		}
 		return &response{xml: res}, nil
 	}, nil
+}
+
+// checksumAlgorithm names the algorithm of an object's checksums for a
+// listing entry (one of them, if it has several).
+func checksumAlgorithm(sums map[string]string) string {
+	for a := range sums {
+		return a
+	}
+	return ""
 }

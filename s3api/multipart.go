@@ -10,9 +10,6 @@ import (
 )
 
 func createMultipartUpload(s *Server, r *request) (act, error) {
-	if err := unimplemented(r.Header); err != nil {
-		return nil, err
-	}
 	hdrs, um, err := objectMetadata(r.Header)
 	if err != nil {
 		return nil, err
@@ -47,9 +44,6 @@ func partNumber(r *request) (int, error) {
 }
 
 func uploadPart(s *Server, r *request) (act, error) {
-	if err := unimplemented(r.Header); err != nil {
-		return nil, err
-	}
 	n, err := partNumber(r)
 	if err != nil {
 		return nil, err
@@ -82,9 +76,6 @@ func uploadPart(s *Server, r *request) (act, error) {
 }
 
 func uploadPartCopy(s *Server, r *request) (act, error) {
-	if err := unimplemented(r.Header); err != nil {
-		return nil, err
-	}
 	n, err := partNumber(r)
 	if err != nil {
 		return nil, err

@@ -25,9 +25,6 @@ func setChecksums(resp *response, sums map[string]string, typ string) {
 }
 
 func putObject(s *Server, r *request) (act, error) {
-	if err := unimplemented(r.Header); err != nil {
-		return nil, err
-	}
 	size, err := bodySize(r)
 	if err != nil {
 		return nil, err
@@ -215,9 +212,6 @@ func copySource(h http.Header) (objectRef, error) {
 }
 
 func copyObject(s *Server, r *request) (act, error) {
-	if err := unimplemented(r.Header); err != nil {
-		return nil, err
-	}
 	src, err := copySource(r.Header)
 	if err != nil {
 		return nil, err

@@ -190,6 +190,13 @@ func (s *Server) pipeline(w http.ResponseWriter, r *request) (*response, error) 
 	if err := s.authenticate(w, r); err != nil {
 		return nil, err
 	}
+	if op.action == access.PutObject {
+		// Every operation that writes object data: refuse what it would
+		// otherwise drop (encryption, tags, object lock, ACLs).
+		if err := unimplemented(r.Header); err != nil {
+			return nil, err
+		}
+	}
 	do, err := op.handle(s, r)
 	if err != nil {
 		return nil, err

@@ -15,11 +15,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	"github.com/dolium/dolium/blobstore"
 	"github.com/dolium/dolium/blobstore/mem"
 	"github.com/dolium/dolium/gateway"
 	"github.com/dolium/dolium/gateway/access"
-	"github.com/dolium/dolium/meta/pebble"
 	"github.com/dolium/dolium/s3api/s3err"
 )
 
@@ -37,12 +35,7 @@ var tenantKeys = map[string]access.Key{
 
 func newTenants(t *testing.T, opts ...func(*Options)) *tenants {
 	t.Helper()
-	ms, err := pebble.Open(t.TempDir(), pebble.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ms.Close() })
-	gw := gateway.New(gateway.Config{Meta: ms, Blobs: blobstore.New(mem.New(), blobstore.Options{})})
+	gw, _, _ := testGateway(t, mem.New(), nil)
 	var keys []access.Key
 	for _, k := range tenantKeys {
 		keys = append(keys, k)

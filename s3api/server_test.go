@@ -36,6 +36,19 @@ func (brokenDriver) Put(context.Context, blobstore.ChunkKey, []byte) error {
 	return errors.New("disk /secret/path exploded")
 }
 
+// testGateway is a core on an embedded metadata store in a temporary
+// directory (closed at the test's end) and chunks in drv.
+func testGateway(t *testing.T, drv blobstore.Driver, log *slog.Logger) (*gateway.Gateway, *pebble.Store, *blobstore.Store) {
+	t.Helper()
+	ms, err := pebble.Open(t.TempDir(), pebble.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ms.Close() })
+	blobs := blobstore.New(drv, blobstore.Options{})
+	return gateway.New(gateway.Config{Meta: ms, Blobs: blobs, Logger: log}), ms, blobs
+}
+
 type testServer struct {
 	url  string
 	reg  *prometheus.Registry
@@ -46,14 +59,9 @@ type testServer struct {
 
 func newTestServer(t *testing.T, drv blobstore.Driver, limits ...Limits) *testServer {
 	t.Helper()
-	ms, err := pebble.Open(t.TempDir(), pebble.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ms.Close() })
 	logs := &bytes.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
-	gw := gateway.New(gateway.Config{Meta: ms, Blobs: blobstore.New(drv, blobstore.Options{}), Logger: log})
+	gw, _, _ := testGateway(t, drv, log)
 	keys, _ := access.NewKeystore([]access.Key{{AccessKey: "AKTEST", SecretKey: "test-secret", Owner: "alice"}})
 	reg := prometheus.NewRegistry()
 	o := Options{Gateway: gw, Keys: keys, Logger: log, Registerer: reg}
