@@ -2,7 +2,11 @@ package meta
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
+	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -26,8 +30,17 @@ type Bucket struct {
 	Owner   string // the tenant that created it
 	Created time.Time
 	Region  string
-	// Versioning is "", "Enabled" or "Suspended". Reserved for later issues.
+	// Versioning is "" (never enabled), "Enabled" or "Suspended". Once a
+	// bucket was Enabled it is never "" again.
 	Versioning string
+	// ObjectLock: object lock was enabled at creation (it cannot be turned
+	// off; Versioning is then "Enabled" for good).
+	ObjectLock bool
+	// Configs holds the bucket's subresource documents by name, as the
+	// gateway validated and stored them: "lifecycle", "object-lock" (the
+	// default retention), later "policy", "cors", "encryption"... Absent
+	// names are not configured.
+	Configs map[string][]byte
 	// Placement names the placement policy of the bucket's data ("" = default).
 	Placement string
 	// Shards is the number of listing shards of the bucket's object index
@@ -49,11 +62,40 @@ type Extent struct {
 	Checksums map[string]string
 }
 
-// Object is the current version of one key.
+// NullVersion is the S3 version id of a key's null version: the version
+// written while the bucket was unversioned or suspended. A key has at most
+// one.
+const NullVersion = "null"
+
+// Retention is the object lock retention of one version.
+type Retention struct {
+	Mode  string    // "GOVERNANCE" or "COMPLIANCE" ("" = none)
+	Until time.Time // retain until date
+}
+
+// Object is one version of one key: an object or a delete marker.
 type Object struct {
-	Bucket       string
-	Key          string
-	VersionID    string // time-ordered, unique per write
+	Bucket string
+	Key    string
+	// VersionID is the version's store identity: unique per write, and
+	// time-ordered within a key (a key's later versions have greater ids;
+	// NextVersionID makes one). It is also the S3 version id, except for
+	// the null version (see Versioned and S3VersionID).
+	VersionID string
+	// Versioned: the version was written while versioning was Enabled and
+	// S3 names it by VersionID. Otherwise it is the key's null version.
+	Versioned bool
+	// DeleteMarker: this version is a delete marker (no data).
+	DeleteMarker bool
+	// IsLatest is set on what ListObjectVersions and GetObjectVersion
+	// return: the version is its key's latest. Not stored.
+	IsLatest bool
+	// Retention and LegalHold are the version's object lock state.
+	Retention Retention
+	LegalHold bool
+	// Tags are the version's object tags (nil = none).
+	Tags map[string]string
+
 	Size         int64
 	ETag         string // quoted-less hex MD5, or "md5-N" for multipart
 	LastModified time.Time
@@ -72,6 +114,14 @@ type Object struct {
 	Extents      []Extent
 }
 
+// S3VersionID is the version id S3 clients see: VersionID, or "null".
+func (o *Object) S3VersionID() string {
+	if !o.Versioned {
+		return NullVersion
+	}
+	return o.VersionID
+}
+
 // DataIDs lists the blob data ids the object references.
 func (o *Object) DataIDs() []string {
 	ids := make([]string, 0, len(o.Extents))
@@ -81,13 +131,27 @@ func (o *Object) DataIDs() []string {
 	return ids
 }
 
-// Cond is the condition of a conditional object write or delete.
-// The zero value is unconditional.
+// Cond is the condition of a conditional object write, on the key's
+// latest version (which may be a delete marker). The zero value is
+// unconditional.
 type Cond struct {
-	// IfNoneMatch: the write succeeds only if the key has no current object.
+	// IfNoneMatch: the write succeeds only if the key has no version at all.
 	IfNoneMatch bool
-	// IfVersion, when set, is the VersionID the current object must have.
+	// IfVersion, when set, is the VersionID the latest version must have.
 	IfVersion string
+}
+
+// VersionListOptions selects a range of versions in ListObjectVersions
+// order: key ascending, then newest version first.
+type VersionListOptions struct {
+	Prefix string // only keys with this prefix
+	// KeyMarker and VersionMarker: start after this position. With
+	// VersionMarker "" the listing starts at the first key greater than
+	// KeyMarker; otherwise at the versions of KeyMarker older than
+	// VersionMarker (a VersionID, which need not exist any more), then at
+	// the following keys.
+	KeyMarker, VersionMarker string
+	Limit                    int // at most this many (>0)
 }
 
 // ListOptions selects a range of keys in ascending order.
@@ -105,25 +169,58 @@ type Buckets interface {
 	GetBucket(ctx context.Context, name string) (Bucket, error)
 	// ListBuckets returns every bucket ordered by name.
 	ListBuckets(ctx context.Context) ([]Bucket, error)
+	// UpdateBucket applies update to the bucket's row atomically and
+	// returns the row as stored: update is called with the current row
+	// (perhaps more than once, if a concurrent update won) and may change
+	// Versioning, ObjectLock and Configs; an error from update is returned
+	// as is and nothing is written. ErrNotFound if absent.
+	UpdateBucket(ctx context.Context, name string, update func(*Bucket) error) (Bucket, error)
 	// DeleteBucket removes the bucket row; ErrNotFound if absent,
 	// ErrConflict if the backend sees objects in it (callers also check
 	// emptiness first, with Objects.ListObjects and Uploads.ListUploads).
 	DeleteBucket(ctx context.Context, name string) error
 }
 
-// Objects is the object index: one current row per (bucket, key).
+// Objects is the object index: every version of every key, and each key's
+// latest version. A key "exists" while it has a version; its latest version
+// is the one with the greatest VersionID.
 type Objects interface {
-	// PutObject makes o the current object of (o.Bucket, o.Key) atomically,
-	// if cond holds, and returns the object it replaced (nil if none) so that
-	// the caller can reclaim its data. ErrPreconditionFailed if cond fails.
-	PutObject(ctx context.Context, o Object, cond Cond) (replaced *Object, err error)
-	// GetObject returns the current object or ErrNotFound.
+	// PutObject makes o the latest version of (o.Bucket, o.Key)
+	// atomically, if cond holds for the key's latest version. o.VersionID
+	// must be greater than the latest's (the caller read it; cond.IfVersion
+	// pins it), or ErrPreconditionFailed. If o.Versioned, o is added to
+	// the key's versions; otherwise o becomes the key's null version and
+	// the null version it had (anywhere in its history) is removed, but
+	// only if check (when not nil) accepts it, called under the write's
+	// atomicity. The removed null version is returned (nil if none) so
+	// that the caller can reclaim its data. A retry of a write that was
+	// applied (o.VersionID is already the latest) returns (nil, nil).
+	PutObject(ctx context.Context, o Object, cond Cond, check func(Object) error) (replaced *Object, err error)
+	// GetObject returns the key's latest version, which may be a delete
+	// marker, or ErrNotFound if the key has no version.
 	GetObject(ctx context.Context, bucket, key string) (Object, error)
-	// DeleteObject removes the current object if cond holds and returns it;
-	// ErrNotFound if there is none.
-	DeleteObject(ctx context.Context, bucket, key string, cond Cond) (Object, error)
-	// ListObjects returns objects of bucket in ascending key order.
+	// GetObjectVersion returns the version whose S3 version id is
+	// versionID ("null": the null version), IsLatest set, or ErrNotFound.
+	GetObjectVersion(ctx context.Context, bucket, key, versionID string) (Object, error)
+	// DeleteObjectVersion removes the version whose S3 version id is
+	// versionID, if check (when not nil) accepts it, called with the
+	// version under the delete's atomicity: an update or delete of that
+	// version cannot come between check and the removal. If it was the
+	// latest, the next newest version (object or marker) becomes the
+	// latest. Returns the removed version; ErrNotFound if there is none.
+	DeleteObjectVersion(ctx context.Context, bucket, key, versionID string, check func(Object) error) (Object, error)
+	// UpdateObjectVersion applies update to the version whose S3 version
+	// id is versionID, atomically (update may be called more than once if
+	// a concurrent change won), and returns it as stored. update may
+	// change only Retention, LegalHold and Tags; an error from update is
+	// returned as is and nothing is written. ErrNotFound if absent.
+	UpdateObjectVersion(ctx context.Context, bucket, key, versionID string, update func(*Object) error) (Object, error)
+	// ListObjects returns the latest versions of bucket's keys that are
+	// not delete markers, in ascending key order.
 	ListObjects(ctx context.Context, bucket string, opts ListOptions) ([]Object, error)
+	// ListObjectVersions returns versions of bucket, delete markers
+	// included, key ascending then newest first, IsLatest set.
+	ListObjectVersions(ctx context.Context, bucket string, opts VersionListOptions) ([]Object, error)
 }
 
 // Upload is one multipart upload in progress.
@@ -266,6 +363,7 @@ type Store interface {
 	Queue
 	RepairQueue
 	Rebuilds
+	Leases
 	// Ping tells whether the backend answers now (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error
@@ -335,4 +433,47 @@ type Rebuilds interface {
 	GetRebuild(ctx context.Context, zone string) (Rebuild, error)
 	// ListRebuilds returns every row ordered by zone name.
 	ListRebuilds(ctx context.Context) ([]Rebuild, error)
+}
+
+// Lease is a named claim, held by one owner until a time, that gateways
+// share for work one of them at a time should do (the lifecycle worker's
+// pass over a bucket). State is the holder's note of its progress, kept
+// across holders.
+type Lease struct {
+	Name  string
+	Owner string    // "" when released
+	Until time.Time // the claim ends then (millisecond precision)
+	State string
+}
+
+// Leases is the table of leases, one row per name.
+type Leases interface {
+	// AcquireLease claims name for owner until now+ttl if nobody holds it,
+	// its claim ended before now, or owner holds it already (a renewal).
+	// It returns the lease as stored and whether owner holds it now; a
+	// lease held by another owner is returned with false.
+	AcquireLease(ctx context.Context, name, owner string, now time.Time, ttl time.Duration) (Lease, bool, error)
+	// ReleaseLease ends owner's claim on name and stores state, if owner
+	// holds it; ErrPreconditionFailed if not (the claim ended and someone
+	// else took it).
+	ReleaseLease(ctx context.Context, name, owner, state string) error
+}
+
+// NextVersionID returns a new version id: 16 hex digits of the time in
+// nanoseconds, then 16 random hex digits, so ids sort by time and are
+// URL-safe. The id is greater than after (a key's latest VersionID, "" if
+// none) even if the clock is behind it: its time is then after's plus one
+// nanosecond.
+func NextVersionID(now time.Time, after string) string {
+	n := uint64(now.UnixNano())
+	if len(after) >= 16 {
+		if t, err := strconv.ParseUint(after[:16], 16, 64); err == nil && t >= n {
+			n = t + 1
+		}
+	}
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return fmt.Sprintf("%016x%s", n, hex.EncodeToString(b[:]))
 }
