@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/dolium/dolium/meta"
 )
@@ -66,7 +67,7 @@ func testConcurrency(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		s := newStore(t)
 		createBucket(t, s, "b")
 		errs := race(func(i int) error {
-			_, err := s.PutObject(t.Context(), newObject("b", "k", fmt.Sprint("v", i)), meta.Cond{IfNoneMatch: true})
+			_, err := s.PutObject(t.Context(), newObject("b", "k", fmt.Sprint("v", i)), meta.Cond{IfNoneMatch: true}, nil)
 			return err
 		})
 		w := oneWinner(t, "PutObject IfNoneMatch race", errs, meta.ErrPreconditionFailed)
@@ -92,28 +93,34 @@ func testConcurrency(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		createBucket(t, s, "b")
 		const perRacer = 4
 		replaced := make([][]string, racers)
+		var mu sync.Mutex
+		written := map[string]bool{}
 		errs := race(func(i int) error {
-			for j := range perRacer {
-				r, err := s.PutObject(t.Context(), newObject("b", "k", fmt.Sprintf("v%d-%d", i, j)), meta.Cond{})
+			for j := 0; j < perRacer; {
+				// A version id must be greater than the latest's: a racer
+				// whose id lost to a later one takes a new id.
+				v := meta.NextVersionID(time.Now(), "")
+				r, err := s.PutObject(t.Context(), newObject("b", "k", v), meta.Cond{}, nil)
+				if errors.Is(err, meta.ErrPreconditionFailed) {
+					continue
+				}
 				if err != nil {
 					return err
 				}
-				v := ""
+				mu.Lock()
+				written[v] = true
+				mu.Unlock()
+				j++
+				was := ""
 				if r != nil {
-					v = r.VersionID
+					was = r.VersionID
 				}
-				replaced[i] = append(replaced[i], v)
+				replaced[i] = append(replaced[i], was)
 			}
 			return nil
 		})
 		for i, err := range errs {
 			noErr(t, fmt.Sprint("PutObject by racer ", i), err)
-		}
-		written := map[string]bool{}
-		for i := range racers {
-			for j := range perRacer {
-				written[fmt.Sprintf("v%d-%d", i, j)] = true
-			}
 		}
 		seen := map[string]bool{}
 		empties := 0
@@ -145,7 +152,8 @@ func testConcurrency(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		// chain whose length is their count.
 		s := newStore(t)
 		createBucket(t, s, "b")
-		putObject(t, s, newObject("b", "k", "start"), meta.Cond{})
+		start := meta.NextVersionID(time.Now(), "")
+		putObject(t, s, newObject("b", "k", start), meta.Cond{})
 		const perRacer = 3
 		var mu sync.Mutex
 		next := map[string]string{} // replaced version -> version that replaced it
@@ -155,8 +163,8 @@ func testConcurrency(t *testing.T, newStore func(t *testing.T) meta.Store) {
 				if err != nil {
 					return err
 				}
-				v := fmt.Sprintf("v%d-%d", i, j)
-				r, err := s.PutObject(t.Context(), newObject("b", "k", v), meta.Cond{IfVersion: cur.VersionID})
+				v := meta.NextVersionID(time.Now(), cur.VersionID)
+				r, err := s.PutObject(t.Context(), newObject("b", "k", v), meta.Cond{IfVersion: cur.VersionID}, nil)
 				if errors.Is(err, meta.ErrPreconditionFailed) {
 					continue
 				}
@@ -180,7 +188,7 @@ func testConcurrency(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		for i, err := range errs {
 			noErr(t, fmt.Sprint("racer ", i), err)
 		}
-		n, v := 0, "start"
+		n, v := 0, start
 		for next[v] != "" {
 			v = next[v]
 			n++

@@ -60,7 +60,7 @@ func putAll(t *testing.T, s meta.Store, objs []meta.Object) {
 	for range workers {
 		wg.Go(func() {
 			for o := range ch {
-				if _, err := s.PutObject(t.Context(), o, meta.Cond{}); err != nil {
+				if _, err := s.PutObject(t.Context(), o, meta.Cond{}, nil); err != nil {
 					errs <- fmt.Errorf("PutObject(%q/%q): %w", o.Bucket, o.Key, err)
 				}
 			}
@@ -190,7 +190,7 @@ func testListObjects(t *testing.T, newStore func(t *testing.T) meta.Store) {
 			t.Errorf("ListObjects of a missing bucket: got %q, %v, want none", objectKeys(got), err)
 		}
 		// Deleting in one bucket leaves the others alone.
-		if _, err := s.DeleteObject(t.Context(), "b", "k", meta.Cond{}); err != nil {
+		if _, err := s.DeleteObjectVersion(t.Context(), "b", "k", meta.NullVersion, nil); err != nil {
 			t.Fatalf("DeleteObject: got error %v, want nil", err)
 		}
 		if got := listObjects(t, s, "bb", meta.ListOptions{Limit: 100}); len(got) != 4 {

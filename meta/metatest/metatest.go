@@ -17,6 +17,7 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 	})
 	t.Run("Buckets", func(t *testing.T) { testBuckets(t, newStore) })
 	t.Run("Objects", func(t *testing.T) { testObjects(t, newStore) })
+	t.Run("Versions", func(t *testing.T) { testVersions(t, newStore) })
 	t.Run("ListObjects", func(t *testing.T) { testListObjects(t, newStore) })
 	t.Run("Uploads", func(t *testing.T) { testUploads(t, newStore) })
 	t.Run("Parts", func(t *testing.T) { testParts(t, newStore) })

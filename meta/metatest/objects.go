@@ -1,6 +1,7 @@
 package metatest
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/dolium/dolium/meta"
@@ -54,7 +55,7 @@ func testObjects(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		if r := putObject(t, s, newObject("b", "k", "v1"), cond); r != nil {
 			t.Errorf("PutObject IfNoneMatch on a new key: got replaced %+v, want nil", r)
 		}
-		_, err := s.PutObject(t.Context(), newObject("b", "k", "v2"), cond)
+		_, err := s.PutObject(t.Context(), newObject("b", "k", "v2"), cond, nil)
 		wantErr(t, "PutObject IfNoneMatch on an existing key", err, meta.ErrPreconditionFailed)
 		got, err := s.GetObject(t.Context(), "b", "k")
 		noErr(t, "GetObject", err)
@@ -65,19 +66,19 @@ func testObjects(t *testing.T, newStore func(t *testing.T) meta.Store) {
 	t.Run("IfVersion", func(t *testing.T) {
 		s := newStore(t)
 		createBucket(t, s, "b")
-		_, err := s.PutObject(t.Context(), newObject("b", "k", "v1"), meta.Cond{IfVersion: "v0"})
+		_, err := s.PutObject(t.Context(), newObject("b", "k", "v1"), meta.Cond{IfVersion: "v0"}, nil)
 		wantErr(t, "PutObject IfVersion on a missing key", err, meta.ErrPreconditionFailed)
 		_, err = s.GetObject(t.Context(), "b", "k")
 		wantErr(t, "GetObject after failed conditional create", err, meta.ErrNotFound)
 
 		putObject(t, s, newObject("b", "k", "v1"), meta.Cond{})
-		_, err = s.PutObject(t.Context(), newObject("b", "k", "v2"), meta.Cond{IfVersion: "v0"})
+		_, err = s.PutObject(t.Context(), newObject("b", "k", "v2"), meta.Cond{IfVersion: "v0"}, nil)
 		wantErr(t, "PutObject IfVersion mismatch", err, meta.ErrPreconditionFailed)
 		r := putObject(t, s, newObject("b", "k", "v2"), meta.Cond{IfVersion: "v1"})
 		if r == nil || r.VersionID != "v1" {
 			t.Errorf("PutObject IfVersion match: got replaced %+v, want v1", r)
 		}
-		_, err = s.PutObject(t.Context(), newObject("b", "k", "v3"), meta.Cond{IfVersion: "v1"})
+		_, err = s.PutObject(t.Context(), newObject("b", "k", "v3"), meta.Cond{IfVersion: "v1"}, nil)
 		wantErr(t, "PutObject IfVersion of a replaced version", err, meta.ErrPreconditionFailed)
 		got, err := s.GetObject(t.Context(), "b", "k")
 		noErr(t, "GetObject", err)
@@ -91,13 +92,13 @@ func testObjects(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		want := fullObject("b", "k", "v1")
 		putObject(t, s, want, meta.Cond{})
 		putObject(t, s, newObject("b", "k2", "v9"), meta.Cond{})
-		got, err := s.DeleteObject(t.Context(), "b", "k", meta.Cond{})
-		noErr(t, "DeleteObject", err)
-		checkObject(t, "DeleteObject returned", got, want)
+		got, err := s.DeleteObjectVersion(t.Context(), "b", "k", meta.NullVersion, nil)
+		noErr(t, "DeleteObjectVersion", err)
+		checkObject(t, "DeleteObjectVersion returned", got, want)
 		_, err = s.GetObject(t.Context(), "b", "k")
 		wantErr(t, "GetObject after delete", err, meta.ErrNotFound)
-		_, err = s.DeleteObject(t.Context(), "b", "k", meta.Cond{})
-		wantErr(t, "DeleteObject again", err, meta.ErrNotFound)
+		_, err = s.DeleteObjectVersion(t.Context(), "b", "k", meta.NullVersion, nil)
+		wantErr(t, "DeleteObjectVersion again", err, meta.ErrNotFound)
 		if _, err := s.GetObject(t.Context(), "b", "k2"); err != nil {
 			t.Errorf("GetObject of a neighbour after delete: got error %v, want nil", err)
 		}
@@ -106,24 +107,28 @@ func testObjects(t *testing.T, newStore func(t *testing.T) meta.Store) {
 			t.Errorf("PutObject after delete: got replaced %+v, want nil", r)
 		}
 	})
-	t.Run("DeleteCond", func(t *testing.T) {
+	t.Run("DeleteCheck", func(t *testing.T) {
 		s := newStore(t)
 		createBucket(t, s, "b")
 		putObject(t, s, newObject("b", "k", "v1"), meta.Cond{})
-		_, err := s.DeleteObject(t.Context(), "b", "k", meta.Cond{IfVersion: "v0"})
-		wantErr(t, "DeleteObject IfVersion mismatch", err, meta.ErrPreconditionFailed)
-		_, err = s.DeleteObject(t.Context(), "b", "k", meta.Cond{IfNoneMatch: true})
-		wantErr(t, "DeleteObject IfNoneMatch of an existing key", err, meta.ErrPreconditionFailed)
+		refuse := errors.New("refused")
+		var checked []string
+		_, err := s.DeleteObjectVersion(t.Context(), "b", "k", meta.NullVersion, func(o meta.Object) error {
+			checked = append(checked, o.VersionID)
+			return refuse
+		})
+		wantErr(t, "DeleteObjectVersion refused by check", err, refuse)
+		if len(checked) == 0 || checked[0] != "v1" {
+			t.Errorf("check was called with %q, want v1", checked)
+		}
 		if _, err := s.GetObject(t.Context(), "b", "k"); err != nil {
-			t.Fatalf("GetObject after failed deletes: got error %v, want nil", err)
+			t.Fatalf("GetObject after a refused delete: got error %v, want nil", err)
 		}
-		got, err := s.DeleteObject(t.Context(), "b", "k", meta.Cond{IfVersion: "v1"})
-		noErr(t, "DeleteObject IfVersion match", err)
+		got, err := s.DeleteObjectVersion(t.Context(), "b", "k", meta.NullVersion, func(meta.Object) error { return nil })
+		noErr(t, "DeleteObjectVersion accepted by check", err)
 		if got.VersionID != "v1" {
-			t.Errorf("DeleteObject IfVersion match: got version %q, want v1", got.VersionID)
+			t.Errorf("DeleteObjectVersion: got version %q, want v1", got.VersionID)
 		}
-		_, err = s.DeleteObject(t.Context(), "b", "k", meta.Cond{IfVersion: "v1"})
-		wantErr(t, "DeleteObject IfVersion of a missing key", err, meta.ErrNotFound)
 	})
 	t.Run("BucketIsolation", func(t *testing.T) {
 		// ("b", "bk") and ("bb", "k") would share a key if bucket and key
