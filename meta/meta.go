@@ -77,7 +77,8 @@ type Retention struct {
 type Object struct {
 	Bucket string
 	Key    string
-	// VersionID is the version's store identity: unique per write, and
+	// VersionID is the version's store identity (compared as a byte
+	// string; no 0x00 byte): unique per write, and
 	// time-ordered within a key (a key's later versions have greater ids;
 	// NextVersionID makes one). It is also the S3 version id, except for
 	// the null version (see Versioned and S3VersionID).

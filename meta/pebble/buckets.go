@@ -98,3 +98,30 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 	}
 	return s.commit(b)
 }
+
+// UpdateBucket applies update to the bucket's row under its lock.
+func (s *Store) UpdateBucket(ctx context.Context, name string, update func(*meta.Bucket) error) (meta.Bucket, error) {
+	if err := s.begin(ctx); err != nil {
+		return meta.Bucket{}, err
+	}
+	defer s.end()
+	k := bucketKey(name)
+	defer s.lock(k)()
+	var rec bucketRec
+	ok, err := s.getRec(k, &rec)
+	if err != nil {
+		return meta.Bucket{}, err
+	}
+	if !ok {
+		return meta.Bucket{}, fmt.Errorf("meta/pebble: update bucket %q: %w", name, meta.ErrNotFound)
+	}
+	b := rec.bucket()
+	if err := update(&b); err != nil {
+		return meta.Bucket{}, err
+	}
+	rec.Versioning, rec.ObjectLock, rec.Configs = b.Versioning, b.ObjectLock, b.Configs
+	if err := s.setRec(k, rec); err != nil {
+		return meta.Bucket{}, err
+	}
+	return rec.bucket(), nil
+}

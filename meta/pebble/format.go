@@ -23,6 +23,8 @@ type bucketRec struct {
 	Versioning string
 	Placement  string
 	Shards     int
+	ObjectLock bool
+	Configs    map[string][]byte
 }
 
 type objectRec struct {
@@ -38,6 +40,21 @@ type objectRec struct {
 	Checksums    map[string]string
 	ChecksumType string
 	Extents      []record.Extent
+	// Added with versioning; records written before decode as the null
+	// version, not a marker, unlocked and untagged.
+	Versioned     bool
+	DeleteMarker  bool
+	RetentionMode string
+	RetainUntil   time.Time
+	LegalHold     bool
+	Tags          map[string]string
+}
+
+type leaseRec struct {
+	Name  string
+	Owner string
+	Until time.Time
+	State string
 }
 
 type uploadRec struct {
@@ -108,6 +125,7 @@ func toBucketRec(b meta.Bucket) bucketRec {
 	return bucketRec{
 		Name: b.Name, Owner: b.Owner, Created: utc(b.Created), Region: b.Region,
 		Versioning: b.Versioning, Placement: b.Placement, Shards: b.Shards,
+		ObjectLock: b.ObjectLock, Configs: b.Configs,
 	}
 }
 
@@ -115,6 +133,7 @@ func (r bucketRec) bucket() meta.Bucket {
 	return meta.Bucket{
 		Name: r.Name, Owner: r.Owner, Created: utc(r.Created), Region: r.Region,
 		Versioning: r.Versioning, Placement: r.Placement, Shards: r.Shards,
+		ObjectLock: r.ObjectLock, Configs: r.Configs,
 	}
 }
 
@@ -124,6 +143,9 @@ func toObjectRec(o meta.Object) objectRec {
 		ETag: o.ETag, LastModified: utc(o.LastModified), Owner: o.Owner,
 		Headers: o.Headers, UserMeta: o.UserMeta, Checksums: o.Checksums,
 		ChecksumType: o.ChecksumType,
+		Versioned:    o.Versioned, DeleteMarker: o.DeleteMarker,
+		RetentionMode: o.Retention.Mode, RetainUntil: utc(o.Retention.Until),
+		LegalHold: o.LegalHold, Tags: o.Tags,
 	}
 	for _, e := range o.Extents {
 		r.Extents = append(r.Extents, record.FromExtent(e))
@@ -137,6 +159,9 @@ func (r objectRec) object() meta.Object {
 		ETag: r.ETag, LastModified: utc(r.LastModified), Owner: r.Owner,
 		Headers: r.Headers, UserMeta: r.UserMeta, Checksums: r.Checksums,
 		ChecksumType: r.ChecksumType,
+		Versioned:    r.Versioned, DeleteMarker: r.DeleteMarker,
+		Retention: meta.Retention{Mode: r.RetentionMode, Until: utc(r.RetainUntil)},
+		LegalHold: r.LegalHold, Tags: r.Tags,
 	}
 	for _, e := range r.Extents {
 		o.Extents = append(o.Extents, e.Meta())

@@ -20,6 +20,11 @@ const (
 	tagCompletion    = 'c'
 	tagCompletionExp = 'C'
 	tagRebuild       = 'z' // z | zone name                             -> zone rebuild
+	// v | esc(bucket) | esc(key) | versionOrder(version id) -> one version
+	tagVersion = 'v'
+	tagNull    = 'n' // n | esc(bucket) | key  -> version id of the key's null version
+	tagLease   = 'l' // l | name               -> lease
+	tagState   = 's' // s | name               -> store state (the format of the object index)
 )
 
 // appendEscaped appends s as a self-delimiting, order-preserving component:
@@ -124,4 +129,40 @@ func repairKey(e meta.RepairEntry) []byte {
 		return append(k, 1)
 	}
 	return append(k, 0)
+}
+
+// versionsPrefix is the key range prefix of a bucket's versions.
+func versionsPrefix(bucket string) []byte {
+	return appendEscaped([]byte{tagVersion}, bucket)
+}
+
+// keyVersionsPrefix is the key range prefix of one key's versions.
+func keyVersionsPrefix(bucket, key string) []byte {
+	return appendEscaped(versionsPrefix(bucket), key)
+}
+
+// appendVersionOrder appends version id v so that greater ids sort first:
+// every byte complemented, then 0xFF, so that an id sorts after each of
+// its extensions ("v10" before "v1"). Version ids hold no 0x00 byte.
+func appendVersionOrder(dst []byte, v string) []byte {
+	for i := 0; i < len(v); i++ {
+		dst = append(dst, ^v[i])
+	}
+	return append(dst, 0xFF)
+}
+
+func versionKey(bucket, key, v string) []byte {
+	return appendVersionOrder(keyVersionsPrefix(bucket, key), v)
+}
+
+func nullKey(bucket, key string) []byte {
+	return append(appendEscaped([]byte{tagNull}, bucket), key...)
+}
+
+func leaseKey(name string) []byte {
+	return append([]byte{tagLease}, name...)
+}
+
+func stateKey(name string) []byte {
+	return append([]byte{tagState}, name...)
 }

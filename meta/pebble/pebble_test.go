@@ -49,7 +49,7 @@ func TestReopen(t *testing.T) {
 	if err := s.CreateBucket(ctx, meta.Bucket{Name: "b", Owner: "o", Created: due}); err != nil {
 		t.Fatalf("CreateBucket: got error %v, want nil", err)
 	}
-	if _, err := s.PutObject(ctx, obj, meta.Cond{}); err != nil {
+	if _, err := s.PutObject(ctx, obj, meta.Cond{}, nil); err != nil {
 		t.Fatalf("PutObject: got error %v, want nil", err)
 	}
 	if err := s.CreateUpload(ctx, meta.Upload{Bucket: "b", Key: "big", UploadID: "u1", Initiated: due}); err != nil {

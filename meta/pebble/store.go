@@ -77,7 +77,67 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("meta/pebble: open: %w", err)
 	}
-	return &Store{db: db, seed: maphash.MakeSeed()}, nil
+	st := &Store{db: db, seed: maphash.MakeSeed()}
+	if err := st.upgrade(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+// objectsFormat is the format of the object index: "2" is heads plus
+// version rows (versioning). A store without the state row was written
+// before versioning: it has heads only.
+const objectsFormat = "2"
+
+// upgrade brings a store written by an earlier release to the current
+// format: every object of a pre-versioning store is its key's null
+// version, so it gets its version row and null pointer. It runs at Open,
+// before any other operation, and is idempotent: a crash midway redoes it.
+func (s *Store) upgrade() error {
+	v, ok, err := s.get(stateKey("objects-format"))
+	if err != nil {
+		return err
+	}
+	if ok && string(v) == objectsFormat {
+		return nil
+	}
+	lower := []byte{tagObject}
+	b := s.db.NewBatch()
+	n := 0
+	flush := func() error {
+		if err := s.commit(b); err != nil {
+			return err
+		}
+		b, n = s.db.NewBatch(), 0
+		return nil
+	}
+	err = s.scan(context.Background(), lower, successor(lower), func(_, v []byte) (bool, error) {
+		var rec objectRec
+		if err := decode(v, &rec); err != nil {
+			return false, err
+		}
+		if err := b.Set(versionKey(rec.Bucket, rec.Key, rec.VersionID), v, nil); err != nil {
+			return false, err
+		}
+		if !rec.Versioned {
+			if err := b.Set(nullKey(rec.Bucket, rec.Key), []byte(rec.VersionID), nil); err != nil {
+				return false, err
+			}
+		}
+		if n++; n >= 1000 {
+			return true, flush()
+		}
+		return true, nil
+	})
+	if err == nil {
+		err = b.Set(stateKey("objects-format"), []byte(objectsFormat), nil)
+	}
+	if err != nil {
+		b.Close()
+		return fmt.Errorf("meta/pebble: upgrade to versioned objects: %w", err)
+	}
+	return s.commit(b)
 }
 
 // Close closes the database. Operations after Close fail with an error that
