@@ -25,6 +25,12 @@ func (g *Gateway) referenced(ctx context.Context, e meta.GCEntry) (bool, error) 
 	default:
 		return false, err
 	}
+	if err == nil {
+		// Any version of the key may hold the data, not only the latest.
+		if ref, err := g.versionsReference(ctx, e.Bucket, e.Key, e.DataID); err != nil || ref {
+			return ref, err
+		}
+	}
 	if e.UploadID == "" {
 		return false, nil
 	}
@@ -73,4 +79,29 @@ func (g *Gateway) Collect(ctx context.Context, e meta.GCEntry) (deleted bool, er
 		return deleted, mapMeta(err)
 	}
 	return deleted, nil
+}
+
+// versionsReference tells whether a version of (bucket, key) references
+// dataID, paging through the key's versions.
+func (g *Gateway) versionsReference(ctx context.Context, bucket, key, dataID string) (bool, error) {
+	opts := meta.VersionListOptions{Prefix: key, Limit: 100}
+	for {
+		vs, err := g.meta.ListObjectVersions(ctx, bucket, opts)
+		if err != nil {
+			return false, err
+		}
+		for _, v := range vs {
+			if v.Key != key {
+				return false, nil
+			}
+			if slices.Contains(v.DataIDs(), dataID) {
+				return true, nil
+			}
+		}
+		if len(vs) < opts.Limit {
+			return false, nil
+		}
+		last := vs[len(vs)-1]
+		opts.KeyMarker, opts.VersionMarker = last.Key, last.VersionID
+	}
 }

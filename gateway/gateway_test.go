@@ -136,7 +136,7 @@ func TestPutGetOverwriteCollect(t *testing.T) {
 	if got := f.read(t, "k"); !bytes.Equal(got, v2) {
 		t.Fatal("current object damaged by collection")
 	}
-	if err := f.g.DeleteObject(context.Background(), bucketOf(t, f.g, "bkt"), "k", ""); err != nil {
+	if _, err := f.g.DeleteObject(context.Background(), bucketOf(t, f.g, "bkt"), DeleteInput{Key: "k"}); err != nil {
 		t.Fatal(err)
 	}
 	f.clock.Add(2 * time.Minute)

@@ -15,8 +15,12 @@ type Bucket struct {
 	Owner   string // the tenant that created it
 	Created time.Time
 	Region  string
-	// Versioning is "", "Enabled" or "Suspended" (always "" for now).
+	// Versioning is "" (never enabled), "Enabled" or "Suspended".
 	Versioning string
+	// ObjectLock: object lock is enabled on the bucket.
+	ObjectLock bool
+	// Configs are the bucket's stored subresource documents by name.
+	Configs map[string][]byte
 	// Placement names the placement policy of the bucket's data ("" = the
 	// primary store).
 	Placement string
@@ -24,9 +28,18 @@ type Bucket struct {
 
 // Object is what the core tells of a stored object.
 type Object struct {
-	Bucket       string
-	Key          string
-	VersionID    string
+	Bucket string
+	Key    string
+	// VersionID is the S3 version id ("null" for the null version).
+	VersionID string
+	// IsLatest and DeleteMarker are set by ListObjectVersions.
+	IsLatest     bool
+	DeleteMarker bool
+	// SourceVersionID is set by CopyObject: the version copied.
+	SourceVersionID string
+	// Retention and LegalHold are the version's object lock state.
+	Retention meta.Retention
+	LegalHold bool
 	Size         int64
 	ETag         string // unquoted hex MD5, or "<md5>-N" for multipart
 	LastModified time.Time
@@ -72,16 +85,21 @@ type Part struct {
 type Source struct {
 	Bucket Bucket
 	Key    string
-	Err    error
+	// VersionID is the source version's S3 id ("" = the latest).
+	VersionID string
+	Err       error
 }
 
 func bucketInfo(b meta.Bucket) Bucket {
-	return Bucket{Name: b.Name, Owner: b.Owner, Created: b.Created, Region: b.Region, Versioning: b.Versioning, Placement: b.Placement}
+	return Bucket{Name: b.Name, Owner: b.Owner, Created: b.Created, Region: b.Region, Versioning: b.Versioning,
+		ObjectLock: b.ObjectLock, Configs: b.Configs, Placement: b.Placement}
 }
 
 func objectInfo(o meta.Object) Object {
 	return Object{
-		Bucket: o.Bucket, Key: o.Key, VersionID: o.VersionID, Size: o.Size, ETag: o.ETag, LastModified: o.LastModified,
+		Bucket: o.Bucket, Key: o.Key, VersionID: o.S3VersionID(), IsLatest: o.IsLatest, DeleteMarker: o.DeleteMarker,
+		Retention: o.Retention, LegalHold: o.LegalHold,
+		Size: o.Size, ETag: o.ETag, LastModified: o.LastModified,
 		Owner: o.Owner, Headers: o.Headers, UserMeta: o.UserMeta, Checksums: o.Checksums, ChecksumType: o.ChecksumType,
 	}
 }

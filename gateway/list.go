@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/dolium/dolium/meta"
@@ -87,6 +88,106 @@ func (g *Gateway) ListObjects(ctx context.Context, b Bucket, in ListInput) (List
 			after = o.Key
 		}
 		if !skipped && len(page) < limit {
+			return out, nil
+		}
+	}
+}
+
+// VersionListInput is a ListObjectVersions request.
+type VersionListInput struct {
+	Prefix, Delimiter string
+	// KeyMarker and VersionIDMarker (an S3 version id, "null" included):
+	// the listing starts after this position.
+	KeyMarker, VersionIDMarker string
+	MaxKeys                    int
+}
+
+// VersionListOutput is one page of ListObjectVersions.
+type VersionListOutput struct {
+	Versions       []Object // objects and delete markers, IsLatest set
+	CommonPrefixes []string
+	IsTruncated    bool
+	// NextKeyMarker and NextVersionIDMarker are where the next page
+	// starts (NextVersionIDMarker "" after a common prefix).
+	NextKeyMarker, NextVersionIDMarker string
+}
+
+// ListObjectVersions lists versions, key ascending then newest first,
+// rolling keys that contain Delimiter after Prefix into common prefixes.
+func (g *Gateway) ListObjectVersions(ctx context.Context, b Bucket, in VersionListInput) (VersionListOutput, error) {
+	var out VersionListOutput
+	if in.MaxKeys < 0 {
+		return out, ErrInvalidArgument
+	}
+	opts := meta.VersionListOptions{Prefix: in.Prefix, KeyMarker: in.KeyMarker}
+	if in.VersionIDMarker != "" {
+		if err := checkVersionID(in.VersionIDMarker); err != nil {
+			return out, err
+		}
+		opts.VersionMarker = in.VersionIDMarker
+		if in.VersionIDMarker == meta.NullVersion {
+			// The null version's place is its store id. If it is gone,
+			// the key is listed from its newest version.
+			opts.VersionMarker = "~" // above every id: all of the key
+			nv, err := g.meta.GetObjectVersion(ctx, b.Name, in.KeyMarker, meta.NullVersion)
+			switch {
+			case err == nil:
+				opts.VersionMarker = nv.VersionID
+			case !errors.Is(err, meta.ErrNotFound):
+				return out, mapMeta(err)
+			}
+		}
+	}
+	if in.MaxKeys == 0 {
+		return out, nil
+	}
+	count := 0
+	full := func() bool {
+		if count == in.MaxKeys {
+			out.IsTruncated = true
+			return true
+		}
+		return false
+	}
+	for {
+		opts.Limit = min(max(in.MaxKeys-count+1, 100), 1000)
+		page, err := g.meta.ListObjectVersions(ctx, b.Name, opts)
+		if err != nil {
+			return out, mapMeta(err)
+		}
+		if len(page) == 0 {
+			return out, nil
+		}
+		skipped := false
+		for _, v := range page {
+			if in.Delimiter != "" {
+				rest := v.Key[len(in.Prefix):]
+				if i := strings.Index(rest, in.Delimiter); i >= 0 {
+					cp := in.Prefix + rest[:i+len(in.Delimiter)]
+					if cp > in.KeyMarker {
+						if full() {
+							return out, nil
+						}
+						out.CommonPrefixes = append(out.CommonPrefixes, cp)
+						out.NextKeyMarker, out.NextVersionIDMarker = cp, ""
+						count++
+					}
+					// Skip every other version under this prefix.
+					opts.KeyMarker, opts.VersionMarker = afterPrefix(cp), ""
+					skipped = true
+					break
+				}
+			}
+			if full() {
+				return out, nil
+			}
+			o := objectInfo(v)
+			out.Versions = append(out.Versions, o)
+			out.NextKeyMarker, out.NextVersionIDMarker = o.Key, o.VersionID
+			count++
+			opts.KeyMarker, opts.VersionMarker = v.Key, v.VersionID
+		}
+		if !skipped && len(page) < opts.Limit {
 			return out, nil
 		}
 	}

@@ -117,8 +117,30 @@ func (g *Gateway) completedInto(ctx context.Context, u meta.Upload, o meta.Objec
 	if err != nil || c.Aborted || c.VersionID == "" || c.Bucket != u.Bucket || c.Key != u.Key || c.VersionID == o.VersionID {
 		return false
 	}
+	// The completed version may be there but no longer the latest.
+	if v, ok, err := g.versionByID(ctx, u.Bucket, u.Key, c.VersionID); err != nil {
+		return false
+	} else if ok {
+		g.finishUpload(ctx, u, v)
+		return true
+	}
 	g.abandonUpload(ctx, u)
 	return true
+}
+
+// versionByID finds a key's version by its store id, whether it is the
+// null version or a versioned one.
+func (g *Gateway) versionByID(ctx context.Context, bucket, key, id string) (meta.Object, bool, error) {
+	for _, v := range []string{id, meta.NullVersion} {
+		o, err := g.meta.GetObjectVersion(ctx, bucket, key, v)
+		switch {
+		case err == nil && o.VersionID == id:
+			return o, true, nil
+		case err != nil && !errors.Is(err, meta.ErrNotFound):
+			return o, false, err
+		}
+	}
+	return meta.Object{}, false, nil
 }
 
 // abandonUpload ends an upload whose completion is known not to hold (see
@@ -391,7 +413,7 @@ func (g *Gateway) complete(ctx context.Context, b Bucket, in CompleteInput) (met
 		}
 		if ok && !c.Aborted && c.Parts == partsDigest(refs) {
 			return meta.Object{
-				Bucket: c.Bucket, Key: c.Key, VersionID: c.VersionID, ETag: c.ETag, Size: c.Size,
+				Bucket: c.Bucket, Key: c.Key, VersionID: c.VersionID, Versioned: versioned(b), ETag: c.ETag, Size: c.Size,
 				Checksums: c.Checksums, ChecksumType: c.ChecksumType, LastModified: c.Done,
 			}, nil
 		}
@@ -454,7 +476,7 @@ func (g *Gateway) complete(ctx context.Context, b Bucket, in CompleteInput) (met
 	}
 	sum := md5.Sum(md5s)
 	o := meta.Object{
-		Bucket: b.Name, Key: in.Key, VersionID: g.newID(), Size: size,
+		Bucket: b.Name, Key: in.Key, Size: size,
 		ETag:         fmt.Sprintf("%s-%d", hex.EncodeToString(sum[:]), len(in.Parts)),
 		LastModified: g.now(), Owner: in.Owner, Headers: u.Headers, UserMeta: u.UserMeta, Extents: exts,
 	}
@@ -485,12 +507,16 @@ func (g *Gateway) complete(ctx context.Context, b Bucket, in CompleteInput) (met
 	if err := g.queueReplaced(ctx, b.Name, in.Key, in.UploadID, unused); err != nil {
 		return meta.Object{}, err
 	}
-	// The completion's record goes first too (see completed).
-	if err := g.meta.PutCompletion(ctx, g.completionOf(u, o), g.cfg.CompletionTTL); err != nil {
-		return meta.Object{}, mapMeta(err)
+	// The completion's record goes first too (see completed), with the
+	// version id the commit gives the object.
+	intent := func(o meta.Object) error {
+		if err := g.meta.PutCompletion(ctx, g.completionOf(u, o), g.cfg.CompletionTTL); err != nil {
+			return mapMeta(err)
+		}
+		failpoint.Hit("complete.after-intent")
+		return nil
 	}
-	failpoint.Hit("complete.after-intent")
-	if err := g.commit(ctx, o, in.Cond); err != nil {
+	if err := g.commit(ctx, b, &o, in.Cond, intent); err != nil {
 		// Withdraw the record: the upload goes on (a retry may succeed).
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()

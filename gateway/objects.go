@@ -62,33 +62,34 @@ func (g *Gateway) PutObject(ctx context.Context, b Bucket, in PutInput) (Object,
 		return Object{}, err
 	}
 	o := meta.Object{
-		Bucket: b.Name, Key: in.Key, VersionID: g.newID(), Size: ext.Size, ETag: ext.ETag,
+		Bucket: b.Name, Key: in.Key, Size: ext.Size, ETag: ext.ETag,
 		LastModified: g.now(), Owner: in.Owner, Headers: in.Headers, UserMeta: in.UserMeta,
 		Checksums: ext.Checksums, Extents: []meta.Extent{ext},
 	}
 	if len(o.Checksums) > 0 {
 		o.ChecksumType = "FULL_OBJECT"
 	}
-	return objectInfo(o), g.commit(ctx, o, in.Cond, entry)
+	err = g.commit(ctx, b, &o, in.Cond, nil, entry)
+	return objectInfo(o), err
 }
 
 // commitTries bounds how often commit re-reads a key that concurrent
 // writers keep changing before it gives up with ErrSlowDown.
 const commitTries = 16
 
-// commit makes o the current object of its key if the client's conditions
-// wc hold. Whatever o replaces is queued for collection durably before o's
-// row is written, and o's row is written only if the key still holds what
-// was queued (a compare-and-set on the version read), so that every crash
-// point leaves the replaced data either referenced or queued. On success
-// the pending entries of o's own data are dropped; on failure o's data is
-// reclaimed (a single PUT's) or left to its upload (multipart parts).
-func (g *Gateway) commit(ctx context.Context, o meta.Object, wc WriteCond, entries ...meta.GCEntry) error {
-	err := g.replaceCurrent(ctx, o.Bucket, o.Key, wc, func(cond meta.Cond) error {
-		failpoint.Hit("commit.before-write")
-		_, err := g.meta.PutObject(ctx, o, cond)
-		return err
-	})
+// commit makes o the latest version of its key, as a new version if b's
+// versioning is Enabled, else as the key's null version, if the client's
+// conditions wc hold. It assigns o.VersionID (greater than the latest's;
+// prepare, when set, is called with o each time the id is assigned, before
+// the write). Whatever o replaces is queued for collection durably before
+// o's row is written, and o's row is written only if the key still holds
+// what was queued, so that every crash point leaves the replaced data
+// either referenced or queued. On success the pending entries of o's own
+// data are dropped; on failure o's data is reclaimed (a single PUT's) or
+// left to its upload (multipart parts).
+func (g *Gateway) commit(ctx context.Context, b Bucket, o *meta.Object, wc WriteCond, prepare func(meta.Object) error, entries ...meta.GCEntry) error {
+	o.Versioned = versioned(b)
+	err := g.writeLatest(ctx, o, wc, prepare, false)
 	if err == nil {
 		failpoint.Hit("commit.after-write")
 		for _, e := range entries {
@@ -104,37 +105,68 @@ func (g *Gateway) commit(ctx context.Context, o meta.Object, wc WriteCond, entri
 	return err
 }
 
-// replaceCurrent runs write (a PutObject or DeleteObject of (bucket, key))
-// under the condition "the key holds exactly what was read", after
-// checking the client's conditions wc against what was read and queueing
-// its data for collection. It re-reads and tries again when a concurrent
-// writer changed the key in between.
-func (g *Gateway) replaceCurrent(ctx context.Context, bucket, key string, wc WriteCond, write func(meta.Cond) error) error {
+// errMoved: the version a write read changed before the write; look again.
+var errMoved = errors.New("version changed")
+
+// writeLatest writes o (an object or a delete marker, o.Versioned already
+// set) as the latest version of its key under the condition "the key's
+// latest version is the one read", after checking the client's conditions
+// wc against it. A null version replaces the key's null version, whose
+// data is queued first; a locked null version is not replaced (bypass:
+// the request may bypass governance retention). It re-reads and tries
+// again when a concurrent writer changed the key in between.
+func (g *Gateway) writeLatest(ctx context.Context, o *meta.Object, wc WriteCond, prepare func(meta.Object) error, bypass bool) error {
 	for try := 0; ; try++ {
-		cur, err := g.meta.GetObject(ctx, bucket, key)
-		var have *meta.Object
-		switch {
-		case err == nil:
-			have = &cur
-		case !errors.Is(err, meta.ErrNotFound):
-			return mapMeta(err)
+		have, err := g.latest(ctx, o.Bucket, o.Key)
+		if err != nil {
+			return err
 		}
-		if err := wc.holds(have); err != nil {
+		if err := wc.holds(visible(have)); err != nil {
 			return err
 		}
 		cond := meta.Cond{IfNoneMatch: have == nil}
+		after := ""
 		if have != nil {
-			cond.IfVersion = have.VersionID
-			if err := g.queueReplaced(ctx, bucket, key, "", have.Extents); err != nil {
-				return err
-			}
-			failpoint.Hit("commit.after-queue")
+			cond.IfVersion, after = have.VersionID, have.VersionID
 		}
-		err = write(cond)
+		if o.VersionID == "" || o.VersionID <= after {
+			o.VersionID = meta.NextVersionID(g.now(), after)
+			if prepare != nil {
+				if err := prepare(*o); err != nil {
+					return err
+				}
+			}
+		}
+		var check func(meta.Object) error
+		if !o.Versioned {
+			null, err := g.meta.GetObjectVersion(ctx, o.Bucket, o.Key, meta.NullVersion)
+			switch {
+			case err == nil:
+				if err := g.protected(null, bypass); err != nil {
+					return err
+				}
+				if err := g.queueReplaced(ctx, o.Bucket, o.Key, "", null.Extents); err != nil {
+					return err
+				}
+				failpoint.Hit("commit.after-queue")
+				check = func(x meta.Object) error {
+					if x.VersionID != null.VersionID {
+						return errMoved
+					}
+					return g.protected(x, bypass)
+				}
+			case errors.Is(err, meta.ErrNotFound):
+				check = func(meta.Object) error { return errMoved } // one appeared since
+			default:
+				return mapMeta(err)
+			}
+		}
+		failpoint.Hit("commit.before-write")
+		_, err = g.meta.PutObject(ctx, *o, cond, check)
 		if err == nil {
 			return nil
 		}
-		if !errors.Is(err, meta.ErrPreconditionFailed) {
+		if !errors.Is(err, meta.ErrPreconditionFailed) && !errors.Is(err, errMoved) {
 			return mapMeta(err)
 		}
 		// The key changed since it was read. Its new content was queued
@@ -146,6 +178,27 @@ func (g *Gateway) replaceCurrent(ctx context.Context, bucket, key string, wc Wri
 			return err
 		}
 	}
+}
+
+// latest reads the key's latest version (nil if it has none).
+func (g *Gateway) latest(ctx context.Context, bucket, key string) (*meta.Object, error) {
+	cur, err := g.meta.GetObject(ctx, bucket, key)
+	switch {
+	case err == nil:
+		return &cur, nil
+	case errors.Is(err, meta.ErrNotFound):
+		return nil, nil
+	}
+	return nil, mapMeta(err)
+}
+
+// visible is the object the client's conditions see: the latest version
+// unless it is a delete marker.
+func visible(o *meta.Object) *meta.Object {
+	if o == nil || o.DeleteMarker {
+		return nil
+	}
+	return o
 }
 
 // holds checks the client's write conditions against the current object
@@ -177,14 +230,11 @@ func (g *Gateway) checkWriteCond(ctx context.Context, bucket, key string, wc Wri
 	if !wc.IfNoneMatch && wc.IfMatch == "" {
 		return nil
 	}
-	cur, err := g.meta.GetObject(ctx, bucket, key)
-	switch {
-	case errors.Is(err, meta.ErrNotFound):
-		return wc.holds(nil)
-	case err != nil:
-		return mapMeta(err)
+	cur, err := g.latest(ctx, bucket, key)
+	if err != nil {
+		return err
 	}
-	return wc.holds(&cur)
+	return wc.holds(visible(cur))
 }
 
 // etagMatches compares an If-Match / If-None-Match header value (a list of
@@ -264,9 +314,11 @@ func (r Range) Resolve(size int64) (off, length int64, err error) {
 
 // GetInput is a GetObject or HeadObject request.
 type GetInput struct {
-	Key   string
-	Range *Range
-	Cond  ReadCond
+	Key string
+	// VersionID is the S3 version id to read ("" = the latest).
+	VersionID string
+	Range     *Range
+	Cond      ReadCond
 }
 
 // GetOutput is an object and, for GET, a reader of the requested bytes.
@@ -291,12 +343,9 @@ func (g *Gateway) getObject(ctx context.Context, bucket string, in GetInput, hea
 	if err := CheckKey(in.Key); err != nil {
 		return meta.Object{}, nil, err
 	}
-	o, err := g.meta.GetObject(ctx, bucket, in.Key)
-	if errors.Is(err, meta.ErrNotFound) {
-		return o, nil, ErrNoSuchKey
-	}
+	o, err := g.lookup(ctx, bucket, in.Key, in.VersionID)
 	if err != nil {
-		return o, nil, mapMeta(err)
+		return o, nil, err
 	}
 	if err := in.Cond.check(o); err != nil {
 		return o, &GetOutput{Object: objectInfo(o)}, err
@@ -323,7 +372,7 @@ func (g *Gateway) getObject(ctx context.Context, bucket string, in GetInput, hea
 // failure is a *SourceError; a failed read condition is
 // ErrPreconditionFailed, never ErrNotModified.
 func (g *Gateway) readSource(ctx context.Context, src Source, in GetInput, head bool) (meta.Object, *GetOutput, error) {
-	in.Key = src.Key
+	in.Key, in.VersionID = src.Key, src.VersionID
 	err := CheckKey(in.Key)
 	if err == nil {
 		err = src.Err
@@ -337,6 +386,15 @@ func (g *Gateway) readSource(ctx context.Context, src Source, in GetInput, head 
 	}
 	if errors.Is(err, ErrNotModified) {
 		err = ErrPreconditionFailed
+	}
+	var dm *DeleteMarkerError
+	if errors.As(err, &dm) {
+		// A copy reads no delete marker: the latest one is a missing key,
+		// one named by version id an invalid request (as AWS answers).
+		err = ErrNoSuchKey
+		if src.VersionID != "" {
+			err = ErrCopyFromDeleteMarker
+		}
 	}
 	if err != nil {
 		return o, out, &SourceError{Bucket: src.Bucket.Name, Key: src.Key, Err: err}
@@ -429,76 +487,29 @@ func (r *extentReader) Close() error {
 	return nil
 }
 
-// DeleteObject deletes key; deleting a missing key succeeds, as in S3.
-// versionID "" or "null" names the current object (buckets are unversioned,
-// so every object is the null version); any other version id is
-// ErrInvalidVersionID and deletes nothing.
-func (g *Gateway) DeleteObject(ctx context.Context, b Bucket, key, versionID string) error {
-	if err := CheckKey(key); err != nil {
-		return err
-	}
-	if err := checkVersionID(versionID); err != nil {
-		return err
-	}
-	return g.deleteObject(ctx, b.Name, key)
-}
-
-// checkVersionID accepts the version ids of an unversioned bucket.
-func checkVersionID(v string) error {
-	if v != "" && v != "null" {
-		return ErrInvalidVersionID
-	}
-	return nil
-}
-
-func (g *Gateway) deleteObject(ctx context.Context, bucket, key string) error {
-	err := g.replaceCurrent(ctx, bucket, key, WriteCond{}, func(cond meta.Cond) error {
-		if cond.IfNoneMatch {
-			return nil // nothing to delete
-		}
-		failpoint.Hit("delete.before-write")
-		_, err := g.meta.DeleteObject(ctx, bucket, key, cond)
-		if errors.Is(err, meta.ErrNotFound) {
-			return meta.ErrPreconditionFailed // deleted meanwhile: look again
-		}
-		return err
-	})
-	if err == nil {
-		failpoint.Hit("delete.after-write")
-	}
-	return err
-}
-
 // DeleteTarget is one entry of DeleteObjects.
 type DeleteTarget struct {
 	Key       string
-	VersionID string // "" = the current object
+	VersionID string // "" = the latest
 }
 
 // DeleteResult is the outcome for one entry of DeleteObjects.
 type DeleteResult struct {
 	DeleteTarget
+	DeleteOutput
 	Err error
 }
 
 // DeleteObjects deletes up to MaxDeleteObjects entries, each as
 // DeleteObject would.
-func (g *Gateway) DeleteObjects(ctx context.Context, b Bucket, targets []DeleteTarget) ([]DeleteResult, error) {
+func (g *Gateway) DeleteObjects(ctx context.Context, b Bucket, owner string, bypass bool, targets []DeleteTarget) ([]DeleteResult, error) {
 	if len(targets) > MaxDeleteObjects {
 		return nil, ErrInvalidArgument
 	}
 	res := make([]DeleteResult, len(targets))
 	for i, t := range targets {
 		res[i].DeleteTarget = t
-		if err := CheckKey(t.Key); err != nil {
-			res[i].Err = err
-			continue
-		}
-		if err := checkVersionID(t.VersionID); err != nil {
-			res[i].Err = err
-			continue
-		}
-		res[i].Err = g.deleteObject(ctx, b.Name, t.Key)
+		res[i].DeleteOutput, res[i].Err = g.DeleteObject(ctx, b, DeleteInput{Key: t.Key, VersionID: t.VersionID, Owner: owner, Bypass: bypass})
 	}
 	return res, nil
 }
@@ -531,7 +542,7 @@ func (g *Gateway) CopyObject(ctx context.Context, dst Bucket, in CopyInput) (Obj
 	if err := CheckKey(in.Src.Key); err != nil {
 		return Object{}, err
 	}
-	if in.Src.Bucket.Name == dst.Name && in.Src.Key == in.Key && !in.Replace {
+	if in.Src.Bucket.Name == dst.Name && in.Src.Key == in.Key && in.Src.VersionID == "" && !in.Replace {
 		return Object{}, ErrInvalidCopySource
 	}
 	so, _, err := g.readSource(ctx, in.Src, GetInput{Cond: in.SrcCond}, true)
@@ -564,7 +575,7 @@ func (g *Gateway) CopyObject(ctx context.Context, dst Bucket, in CopyInput) (Obj
 		return Object{}, err
 	}
 	o := meta.Object{
-		Bucket: dst.Name, Key: in.Key, VersionID: g.newID(), Size: ext.Size, ETag: ext.ETag,
+		Bucket: dst.Name, Key: in.Key, Size: ext.Size, ETag: ext.ETag,
 		LastModified: g.now(), Owner: in.Owner, Headers: so.Headers, UserMeta: so.UserMeta,
 		Checksums: ext.Checksums, Extents: []meta.Extent{ext},
 	}
@@ -574,5 +585,8 @@ func (g *Gateway) CopyObject(ctx context.Context, dst Bucket, in CopyInput) (Obj
 	if len(o.Checksums) > 0 {
 		o.ChecksumType = "FULL_OBJECT"
 	}
-	return objectInfo(o), g.commit(ctx, o, in.Cond, entry)
+	err = g.commit(ctx, dst, &o, in.Cond, nil, entry)
+	out := objectInfo(o)
+	out.SourceVersionID = so.S3VersionID()
+	return out, err
 }

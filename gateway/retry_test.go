@@ -19,7 +19,7 @@ func TestDeleteWithVersionID(t *testing.T) {
 	ctx := context.Background()
 	f.put(t, "a", []byte("A"))
 	f.put(t, "b", []byte("B"))
-	res, err := f.g.DeleteObjects(ctx, bucketOf(t, f.g, "bkt"), []DeleteTarget{{Key: "a", VersionID: "3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY"}, {Key: "b", VersionID: "null"}})
+	res, err := f.g.DeleteObjects(ctx, bucketOf(t, f.g, "bkt"), "alice", false, []DeleteTarget{{Key: "a", VersionID: "3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY"}, {Key: "b", VersionID: "null"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func TestDeleteWithVersionID(t *testing.T) {
 	if _, err := f.g.GetObject(ctx, bucketOf(t, f.g, "bkt"), GetInput{Key: "b"}, true); !errors.Is(err, ErrNoSuchKey) {
 		t.Errorf("b after DeleteObjects with version null = %v, want deleted", err)
 	}
-	if err := f.g.DeleteObject(ctx, bucketOf(t, f.g, "bkt"), "a", "other"); !errors.Is(err, ErrInvalidVersionID) {
+	if _, err := f.g.DeleteObject(ctx, bucketOf(t, f.g, "bkt"), DeleteInput{Key: "a", VersionID: "other"}); !errors.Is(err, ErrInvalidVersionID) {
 		t.Errorf("DeleteObject(a, version other) = %v, want ErrInvalidVersionID", err)
 	}
 	if got := f.read(t, "a"); string(got) != "A" {
@@ -187,11 +187,11 @@ type failingMeta struct {
 	failPut bool
 }
 
-func (m *failingMeta) PutObject(ctx context.Context, o meta.Object, c meta.Cond) (*meta.Object, error) {
+func (m *failingMeta) PutObject(ctx context.Context, o meta.Object, c meta.Cond, check func(meta.Object) error) (*meta.Object, error) {
 	if m.failPut {
 		return nil, errors.New("injected failure")
 	}
-	return m.Store.PutObject(ctx, o, c)
+	return m.Store.PutObject(ctx, o, c, check)
 }
 
 // A completion that committed, whose gateway died before ending the

@@ -229,12 +229,9 @@ func listParams(q url.Values) (enc bool, maxKeys int, err error) {
 	return enc, maxKeys, nil
 }
 
-// listObjectVersions answers ListObjectVersions. Buckets are unversioned,
-// so every object is its key's one version, "null", and the latest (as AWS
-// lists an unversioned bucket); there are no delete markers. Keys come in
-// the order of ListObjects; key-marker excludes its key, since the only
-// version of it, "null", is where a version-id-marker of "null" would
-// resume after.
+// listObjectVersions answers ListObjectVersions: versions and delete
+// markers, key ascending then newest first (on a bucket that never had
+// versioning, every object is its key's one version, "null").
 func listObjectVersions(s *Server, r *request) (act, error) {
 	q := r.URL.Query()
 	enc, maxKeys, err := listParams(q)
@@ -242,13 +239,11 @@ func listObjectVersions(s *Server, r *request) (act, error) {
 		return nil, err
 	}
 	keyMarker, vidMarker := q.Get("key-marker"), q.Get("version-id-marker")
-	switch {
-	case vidMarker != "" && keyMarker == "":
+	if vidMarker != "" && keyMarker == "" {
 		return nil, s3err.InvalidArgument.With("A version-id marker cannot be specified without a key marker.")
-	case vidMarker != "" && vidMarker != "null":
-		return nil, s3err.InvalidArgument.With("Invalid version id specified")
 	}
-	in := gateway.ListInput{Prefix: q.Get("prefix"), Delimiter: q.Get("delimiter"), Marker: keyMarker, MaxKeys: maxKeys}
+	in := gateway.VersionListInput{Prefix: q.Get("prefix"), Delimiter: q.Get("delimiter"),
+		KeyMarker: keyMarker, VersionIDMarker: vidMarker, MaxKeys: maxKeys}
 	res := listVersionsResult{
 		Xmlns: xmlns, Name: r.op.Bucket, Prefix: encodeList(enc, in.Prefix), KeyMarker: encodeList(enc, keyMarker),
 		VersionIdMarker: vidMarker, MaxKeys: maxKeys, Delimiter: encodeList(enc, in.Delimiter),
@@ -257,35 +252,56 @@ func listObjectVersions(s *Server, r *request) (act, error) {
 		res.EncodingType = "url"
 	}
 	return func() (*response, error) {
-		out, err := s.gw.ListObjects(r.Context(), r.bucket, in)
+		out, err := s.gw.ListObjectVersions(r.Context(), r.bucket, in)
 		if err != nil {
-			if errors.Is(err, gateway.ErrInvalidArgument) {
-				return nil, s3err.InvalidArgument
-			}
 			return nil, err
 		}
-		lastKey := ""
-		for _, o := range out.Objects {
+		for _, o := range out.Versions {
 			v := objectVersion{
-				Key: encodeList(enc, o.Key), VersionId: "null", IsLatest: true, LastModified: isoTime(o.LastModified),
-				ETag: `"` + o.ETag + `"`, Size: o.Size, StorageClass: "STANDARD", Owner: &owner{o.Owner, o.Owner},
-				ChecksumType: o.ChecksumType,
+				XMLName: xml.Name{Local: "Version"}, Key: encodeList(enc, o.Key), VersionId: o.VersionID,
+				IsLatest: o.IsLatest, LastModified: isoTime(o.LastModified), Owner: &owner{o.Owner, o.Owner},
 			}
-			v.ChecksumAlgorithm = checksumAlgorithm(o.Checksums)
+			if o.DeleteMarker {
+				v.XMLName.Local = "DeleteMarker"
+			} else {
+				size := o.Size
+				v.ETag, v.Size, v.StorageClass = `"`+o.ETag+`"`, &size, "STANDARD"
+				v.ChecksumAlgorithm, v.ChecksumType = checksumAlgorithm(o.Checksums), o.ChecksumType
+			}
 			res.Versions = append(res.Versions, v)
-			lastKey = o.Key
 		}
 		for _, p := range out.CommonPrefixes {
 			res.CommonPrefixes = append(res.CommonPrefixes, commonPrefix{encodeList(enc, p)})
 		}
 		res.IsTruncated = out.IsTruncated
 		if out.IsTruncated {
-			res.NextKeyMarker = encodeList(enc, out.NextMarker)
-			if out.NextMarker == lastKey {
-				res.NextVersionIdMarker = "null"
-			}
+			res.NextKeyMarker = encodeList(enc, out.NextKeyMarker)
+			res.NextVersionIdMarker = out.NextVersionIDMarker
 		}
 		return &response{xml: res}, nil
+	}, nil
+}
+
+// putBucketVersioning answers PutBucketVersioning: Enabled or Suspended.
+// MFA delete is not supported: asking for it is NotImplemented (as other
+// S3 servers without MFA answer) rather than a setting silently dropped.
+func putBucketVersioning(s *Server, r *request) (act, error) {
+	var cfg versioningConfiguration
+	if _, err := readXML(r, &cfg, false); err != nil {
+		return nil, err
+	}
+	switch {
+	case cfg.Status != gateway.VersioningEnabled && cfg.Status != gateway.VersioningSuspended,
+		cfg.MfaDelete != "" && cfg.MfaDelete != "Enabled" && cfg.MfaDelete != "Disabled":
+		return nil, s3err.IllegalVersioningConfigurationException
+	case cfg.MfaDelete == "Enabled":
+		return nil, s3err.NotImplemented.With("MFA delete is not supported.")
+	}
+	return func() (*response, error) {
+		if err := s.gw.SetVersioning(r.Context(), r.bucket, cfg.Status); err != nil {
+			return nil, err
+		}
+		return &response{}, nil
 	}, nil
 }
 

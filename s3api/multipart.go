@@ -136,10 +136,12 @@ func completeMultipartUpload(s *Server, r *request) (act, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &response{xml: completeMultipartUploadResult{
+		resp := &response{xml: completeMultipartUploadResult{
 			Xmlns: xmlns, Location: "/" + o.Bucket + "/" + o.Key, Bucket: o.Bucket, Key: o.Key, ETag: `"` + o.ETag + `"`,
 			checksumFields: newChecksumFields(o.Checksums), ChecksumType: o.ChecksumType,
-		}}, nil
+		}}
+		setVersionID(resp, r.bucket, o.VersionID)
+		return resp, nil
 	}, nil
 }
 

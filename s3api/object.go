@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/dolium/dolium/gateway"
+	"github.com/dolium/dolium/gateway/access"
 	"github.com/dolium/dolium/internal/checksum"
 	"github.com/dolium/dolium/s3api/s3err"
 )
@@ -54,9 +55,29 @@ func putObject(s *Server, r *request) (act, error) {
 		}
 		resp := &response{}
 		resp.set("ETag", `"`+o.ETag+`"`)
+		setVersionID(resp, r.bucket, o.VersionID)
 		setChecksums(resp, o.Checksums, o.ChecksumType)
 		return resp, nil
 	}, nil
+}
+
+// setVersionID sets x-amz-version-id, which S3 sends once a bucket has
+// had versioning on ("null" for a null version), never on a bucket that
+// never had it.
+func setVersionID(resp *response, b gateway.Bucket, v string) {
+	if b.Versioning != "" && v != "" {
+		resp.set("x-amz-version-id", v)
+	}
+}
+
+// bypassGovernance tells whether the request asks to bypass governance
+// retention and its principal may.
+func bypassGovernance(s *Server, r *request, key string) bool {
+	if !strings.EqualFold(r.Header.Get("X-Amz-Bypass-Governance-Retention"), "true") {
+		return false
+	}
+	res := access.Resource{Bucket: r.bucket.Name, Owner: r.bucket.Owner, Key: key}
+	return s.authz.Authorize(r.principal, access.BypassGovernanceRetention, res, requestContext(r.Request)) == access.Allow
 }
 
 // responseOverrides are the GetObject query parameters that set a response
@@ -86,7 +107,10 @@ func objectHeaders(resp *response, o gateway.Object) {
 func getObject(s *Server, r *request) (act, error) {
 	head := r.op.Name == OpHeadObject
 	q := r.URL.Query()
-	in := gateway.GetInput{Key: r.op.Key, Cond: readCond(r.Header, "")}
+	in := gateway.GetInput{Key: r.op.Key, VersionID: q.Get("versionId"), Cond: readCond(r.Header, "")}
+	if q.Has("versionId") && in.VersionID == "" {
+		return nil, s3err.InvalidArgument.With("Version id cannot be the empty string")
+	}
 	if q.Has("partNumber") {
 		return nil, s3err.NotImplemented.With("GetObject by partNumber is not implemented.")
 	}
@@ -109,6 +133,7 @@ func getObject(s *Server, r *request) (act, error) {
 		o := out.Object
 		resp := &response{}
 		objectHeaders(resp, o)
+		setVersionID(resp, r.bucket, o.VersionID)
 		if strings.EqualFold(r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") && !out.Partial {
 			setChecksums(resp, o.Checksums, o.ChecksumType)
 		}
@@ -131,10 +156,25 @@ func getObject(s *Server, r *request) (act, error) {
 }
 
 func deleteObject(s *Server, r *request) (*response, error) {
-	if err := s.gw.DeleteObject(r.Context(), r.bucket, r.op.Key, r.URL.Query().Get("versionId")); err != nil {
+	q := r.URL.Query()
+	if q.Has("versionId") && q.Get("versionId") == "" {
+		return nil, s3err.InvalidArgument.With("Version id cannot be the empty string")
+	}
+	out, err := s.gw.DeleteObject(r.Context(), r.bucket, gateway.DeleteInput{
+		Key: r.op.Key, VersionID: q.Get("versionId"), Owner: r.principal.Owner,
+		Bypass: bypassGovernance(s, r, r.op.Key),
+	})
+	if err != nil {
 		return nil, err
 	}
-	return &response{status: http.StatusNoContent}, nil
+	resp := &response{status: http.StatusNoContent}
+	if out.VersionID != "" {
+		resp.set("x-amz-version-id", out.VersionID)
+	}
+	if out.DeleteMarker {
+		resp.set("x-amz-delete-marker", "true")
+	}
+	return resp, nil
 }
 
 func deleteObjects(s *Server, r *request) (act, error) {
@@ -155,7 +195,7 @@ func deleteObjects(s *Server, r *request) (act, error) {
 		targets[i] = gateway.DeleteTarget{Key: o.Key, VersionID: o.VersionID}
 	}
 	return func() (*response, error) {
-		results, err := s.gw.DeleteObjects(r.Context(), r.bucket, targets)
+		results, err := s.gw.DeleteObjects(r.Context(), r.bucket, r.principal.Owner, bypassGovernance(s, r, ""), targets)
 		if err != nil {
 			return nil, err
 		}
@@ -166,11 +206,15 @@ func deleteObjects(s *Server, r *request) (act, error) {
 				if internal {
 					s.log.Error("delete object", "request_id", r.id, "bucket", r.op.Bucket, "key", d.Key, "err", d.Err)
 				}
-				res.Error = append(res.Error, deleteError{Key: d.Key, VersionID: d.VersionID, Code: e.Code, Message: e.Message})
+				res.Error = append(res.Error, deleteError{Key: d.Key, VersionID: d.DeleteTarget.VersionID, Code: e.Code, Message: e.Message})
 				continue
 			}
 			if !req.Quiet {
-				res.Deleted = append(res.Deleted, deletedEntry{Key: d.Key, VersionID: d.VersionID})
+				e := deletedEntry{Key: d.Key, VersionID: d.DeleteTarget.VersionID, DeleteMarker: d.DeleteMarker}
+				if d.DeleteTarget.VersionID == "" && d.DeleteMarker {
+					e.DeleteMarkerVersionID = d.DeleteOutput.VersionID
+				}
+				res.Deleted = append(res.Deleted, e)
 			}
 		}
 		return &response{xml: res}, nil
@@ -193,11 +237,13 @@ func hasChecksumHeader(h http.Header) bool {
 func copySource(h http.Header) (objectRef, error) {
 	v := h.Get("X-Amz-Copy-Source")
 	path, query, _ := strings.Cut(v, "?")
+	version := ""
 	if query != "" {
 		q, perr := url.ParseQuery(query)
-		if perr != nil || (q.Get("versionId") != "" && q.Get("versionId") != "null") {
-			return objectRef{}, s3err.InvalidArgument.With("Invalid copy source version id")
+		if perr != nil || q.Has("versionId") && q.Get("versionId") == "" {
+			return objectRef{}, s3err.InvalidArgument.With("Invalid version id specified")
 		}
+		version = q.Get("versionId")
 	}
 	p, uerr := url.PathUnescape(path)
 	if uerr != nil {
@@ -208,7 +254,7 @@ func copySource(h http.Header) (objectRef, error) {
 	if !ok || bucket == "" || key == "" {
 		return objectRef{}, s3err.InvalidArgument.With("Invalid copy source object key")
 	}
-	return objectRef{bucket, key}, nil
+	return objectRef{bucket, key, version}, nil
 }
 
 func copyObject(s *Server, r *request) (act, error) {
@@ -249,15 +295,20 @@ func copyObject(s *Server, r *request) (act, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &response{xml: copyObjectResult{
+		resp := &response{xml: copyObjectResult{
 			Xmlns: xmlns, ETag: `"` + o.ETag + `"`, LastModified: isoTime(o.LastModified),
 			checksumFields: newChecksumFields(o.Checksums),
-		}}, nil
+		}}
+		setVersionID(resp, r.bucket, o.VersionID)
+		if in.Src.Bucket.Versioning != "" || in.Src.VersionID != "" {
+			resp.set("x-amz-copy-source-version-id", o.SourceVersionID)
+		}
+		return resp, nil
 	}, nil
 }
 
 func getObjectAcl(s *Server, r *request) (*response, error) {
-	out, err := s.gw.GetObject(r.Context(), r.bucket, gateway.GetInput{Key: r.op.Key}, true)
+	out, err := s.gw.GetObject(r.Context(), r.bucket, gateway.GetInput{Key: r.op.Key, VersionID: r.URL.Query().Get("versionId")}, true)
 	if err != nil {
 		return nil, err
 	}

@@ -93,6 +93,8 @@ func operations() []operation {
 			query: []string{"location"}},
 		{name: OpGetBucketVersioning, action: access.GetBucketVersioning, bucket: existingBucket, handle: acting(getBucketVersioning),
 			query: []string{"versioning"}},
+		{name: OpPutBucketVersioning, action: access.PutBucketVersioning, bucket: existingBucket, handle: putBucketVersioning,
+			query: []string{"versioning"}, headers: []string{"Content-MD5", "x-amz-mfa"}},
 		{name: OpGetBucketAcl, action: access.GetBucketAcl, bucket: existingBucket, handle: acting(getBucketAcl),
 			query: []string{"acl"}},
 		{name: OpListObjects, action: access.ListBucket, bucket: existingBucket, handle: listObjects,
@@ -105,7 +107,7 @@ func operations() []operation {
 		{name: OpListMultipartUploads, action: access.ListBucketMultipartUploads, bucket: existingBucket, handle: listMultipartUploads,
 			query: []string{"uploads", "prefix", "delimiter", "key-marker", "upload-id-marker", "max-uploads", "encoding-type"}},
 		{name: OpDeleteObjects, action: access.DeleteObject, bucket: existingBucket, handle: deleteObjects,
-			query: []string{"delete"}, headers: []string{"Content-MD5", "x-amz-checksum-*"}},
+			query: []string{"delete"}, headers: []string{"Content-MD5", "x-amz-checksum-*", "x-amz-bypass-governance-retention"}},
 		{name: OpPutObject, action: access.PutObject, bucket: existingBucket, handle: putObject,
 			headers: concat(objectMetaHeaders, []string{"Content-Length", "x-amz-decoded-content-length", "Content-MD5",
 				"x-amz-checksum-*", "x-amz-sdk-checksum-algorithm", "If-Match", "If-None-Match"})},
@@ -119,9 +121,9 @@ func operations() []operation {
 			query:   getObjectQuery,
 			headers: concat(readCondHeaders, []string{"Range", "x-amz-checksum-mode"})},
 		{name: OpDeleteObject, action: access.DeleteObject, bucket: existingBucket, handle: acting(deleteObject),
-			query: []string{"versionId"}},
+			query: []string{"versionId"}, headers: []string{"x-amz-bypass-governance-retention"}},
 		{name: OpGetObjectAcl, action: access.GetObjectAcl, bucket: existingBucket, handle: acting(getObjectAcl),
-			query: []string{"acl"}},
+			query: []string{"acl", "versionId"}},
 		{name: OpCreateMultipartUpload, action: access.PutObject, bucket: existingBucket, handle: createMultipartUpload,
 			query: []string{"uploads"}, headers: concat(objectMetaHeaders, []string{"x-amz-checksum-algorithm", "x-amz-checksum-type"})},
 		{name: OpUploadPart, action: access.PutObject, bucket: existingBucket, handle: uploadPart,
@@ -175,7 +177,7 @@ func (op *operation) denied() error {
 }
 
 // objectRef names an object, as a copy's x-amz-copy-source does.
-type objectRef struct{ bucket, key string }
+type objectRef struct{ bucket, key, versionID string }
 
 // pipeline runs a routed request through the steps every request takes,
 // once each, in this order: header limits → authenticate → parse the
@@ -275,13 +277,17 @@ func (s *Server) resolve(ctx context.Context, r *request) (access.Resource, erro
 // source object. A failure goes in Source.Err: the core answers it where
 // S3 checks the source (after the destination's upload, say).
 func (s *Server) resolveSource(ctx context.Context, p access.Principal, ref objectRef, rc access.RequestContext) gateway.Source {
-	src := gateway.Source{Bucket: gateway.Bucket{Name: ref.bucket}, Key: ref.key}
+	src := gateway.Source{Bucket: gateway.Bucket{Name: ref.bucket}, Key: ref.key, VersionID: ref.versionID}
 	b, err := s.gw.ResolveBucket(ctx, ref.bucket)
 	if err != nil {
 		src.Err = err
 		return src
 	}
-	if s.authz.Authorize(p, access.GetObject, access.Resource{Bucket: b.Name, Owner: b.Owner, Key: ref.key}, rc) != access.Allow {
+	action := access.GetObject
+	if ref.versionID != "" {
+		action = access.GetObjectVersion
+	}
+	if s.authz.Authorize(p, action, access.Resource{Bucket: b.Name, Owner: b.Owner, Key: ref.key}, rc) != access.Allow {
 		src.Err = s3err.AccessDenied
 		return src
 	}

@@ -26,6 +26,7 @@ const (
 	OpListObjectsV2           OpName = "ListObjectsV2"
 	OpListMultipartUploads    OpName = "ListMultipartUploads"
 	OpListObjectVersions      OpName = "ListObjectVersions"
+	OpPutBucketVersioning     OpName = "PutBucketVersioning"
 	OpDeleteObjects           OpName = "DeleteObjects"
 	OpPutObject               OpName = "PutObject"
 	OpCopyObject              OpName = "CopyObject"
@@ -123,8 +124,11 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpHeadBucket
 			}
 		case http.MethodPut:
-			if only() {
+			switch {
+			case only():
 				op.Name = OpCreateBucket
+			case only("versioning"):
+				op.Name = OpPutBucketVersioning
 			}
 		case http.MethodDelete:
 			if only() {
@@ -142,15 +146,15 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 		switch method {
 		case http.MethodGet:
 			switch {
-			case only(), only("versionId") && query.Get("versionId") == "null":
+			case only(), only("versionId"):
 				op.Name = OpGetObject
 			case only("uploadId"):
 				op.Name = OpListParts
-			case only("acl"):
+			case only("acl"), only("acl", "versionId"):
 				op.Name = OpGetObjectAcl
 			}
 		case http.MethodHead:
-			if only() || only("versionId") && query.Get("versionId") == "null" {
+			if only() || only("versionId") {
 				op.Name = OpHeadObject
 			}
 		case http.MethodPut:

@@ -36,7 +36,7 @@ func TestRoute(t *testing.T) {
 		{"GET", "/bucket/key", nil, Op{OpGetObject, "bucket", "key"}},
 		{"GET", "/bucket/key?response-content-type=text/plain&X-Amz-Signature=x", nil, Op{OpGetObject, "bucket", "key"}},
 		{"GET", "/bucket/key?versionId=null", nil, Op{OpGetObject, "bucket", "key"}},
-		{"GET", "/bucket/key?versionId=3HL4kqtJlcpXroDTDmJ", nil, Op{OpNotImplemented, "bucket", "key"}},
+		{"GET", "/bucket/key?versionId=3HL4kqtJlcpXroDTDmJ", nil, Op{OpGetObject, "bucket", "key"}},
 		{"HEAD", "/bucket/key", nil, Op{OpHeadObject, "bucket", "key"}},
 		{"DELETE", "/bucket/key", nil, Op{OpDeleteObject, "bucket", "key"}},
 		{"GET", "/bucket/key?acl", nil, Op{OpGetObjectAcl, "bucket", "key"}},
@@ -49,7 +49,7 @@ func TestRoute(t *testing.T) {
 		// Operations dolium does not implement must never get another's answer.
 		{"GET", "/bucket?torrent", nil, Op{OpNotImplemented, "bucket", ""}},
 		{"PUT", "/bucket?accelerate", nil, Op{OpNotImplemented, "bucket", ""}},
-		{"PUT", "/bucket?versioning", nil, Op{OpNotImplemented, "bucket", ""}},
+		{"PUT", "/bucket?versioning", nil, Op{OpPutBucketVersioning, "bucket", ""}},
 		{"GET", "/bucket?policy", nil, Op{OpNotImplemented, "bucket", ""}},
 		{"GET", "/bucket?versions", nil, Op{OpListObjectVersions, "bucket", ""}},
 		{"GET", "/bucket?versions&prefix=a&key-marker=k", nil, Op{OpListObjectVersions, "bucket", ""}},

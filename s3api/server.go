@@ -304,6 +304,15 @@ func (s *Server) writeError(w http.ResponseWriter, r *request, err error) {
 		s.log.Debug("request error", "request_id", r.id, "op", r.op.Name, "code", e.Code, "err", err)
 	}
 	h := w.Header()
+	var dm *gateway.DeleteMarkerError
+	if errors.As(err, &dm) {
+		h.Set("x-amz-delete-marker", "true")
+		h.Set("x-amz-version-id", dm.VersionID)
+		if e.Status == http.StatusMethodNotAllowed {
+			h.Set("Last-Modified", dm.LastModified.UTC().Format(http.TimeFormat))
+			h.Set("Allow", "DELETE")
+		}
+	}
 	if e.Status == http.StatusServiceUnavailable {
 		h.Set("Retry-After", "1")
 	}

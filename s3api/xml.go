@@ -42,9 +42,10 @@ type locationConstraint struct {
 }
 
 type versioningConfiguration struct {
-	XMLName xml.Name `xml:"VersioningConfiguration"`
-	Xmlns   string   `xml:"xmlns,attr"`
-	Status  string   `xml:",omitempty"`
+	XMLName   xml.Name `xml:"VersioningConfiguration"`
+	Xmlns     string   `xml:"xmlns,attr"`
+	Status    string   `xml:",omitempty"`
+	MfaDelete string   `xml:",omitempty"`
 }
 
 type grant struct {
@@ -136,8 +137,10 @@ type deleteRequest struct {
 }
 
 type deletedEntry struct {
-	Key       string
-	VersionID string `xml:"VersionId,omitempty"`
+	Key                   string
+	VersionID             string `xml:"VersionId,omitempty"`
+	DeleteMarker          bool   `xml:",omitempty"`
+	DeleteMarkerVersionID string `xml:"DeleteMarkerVersionId,omitempty"`
 }
 
 type deleteError struct {
@@ -252,15 +255,17 @@ type listMultipartUploadsResult struct {
 	EncodingType       string `xml:",omitempty"`
 }
 
-// objectVersion is a Version of ListVersionsResult.
+// objectVersion is a Version or a DeleteMarker of ListVersionsResult
+// (XMLName says which), so that both come in one list in listing order.
 type objectVersion struct {
+	XMLName           xml.Name
 	Key               string
 	VersionId         string
 	IsLatest          bool
 	LastModified      string
-	ETag              string
-	Size              int64
-	StorageClass      string
+	ETag              string `xml:",omitempty"`
+	Size              *int64 `xml:",omitempty"`
+	StorageClass      string `xml:",omitempty"`
 	Owner             *owner `xml:",omitempty"`
 	ChecksumAlgorithm string `xml:",omitempty"`
 	ChecksumType      string `xml:",omitempty"`
@@ -280,7 +285,7 @@ type listVersionsResult struct {
 	MaxKeys             int
 	Delimiter           string `xml:",omitempty"`
 	IsTruncated         bool
-	Versions            []objectVersion `xml:"Version"`
+	Versions            []objectVersion
 	CommonPrefixes      []commonPrefix
 	EncodingType        string `xml:",omitempty"`
 }

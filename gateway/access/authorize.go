@@ -26,6 +26,22 @@ const (
 	DeleteObject             Action = "s3:DeleteObject"             // DeleteObject, DeleteObjects
 	AbortMultipartUpload     Action = "s3:AbortMultipartUpload"     // AbortMultipartUpload
 	ListMultipartUploadParts Action = "s3:ListMultipartUploadParts" // ListParts
+
+	PutBucketVersioning Action = "s3:PutBucketVersioning" // PutBucketVersioning
+	// GetObjectVersion: a copy's source named by version id.
+	GetObjectVersion Action = "s3:GetObjectVersion"
+	// BypassGovernanceRetention: x-amz-bypass-governance-retention.
+	BypassGovernanceRetention        Action = "s3:BypassGovernanceRetention"
+	PutObjectRetention               Action = "s3:PutObjectRetention"               // PutObjectRetention
+	GetObjectRetention               Action = "s3:GetObjectRetention"               // GetObjectRetention
+	PutObjectLegalHold               Action = "s3:PutObjectLegalHold"               // PutObjectLegalHold
+	GetObjectLegalHold               Action = "s3:GetObjectLegalHold"               // GetObjectLegalHold
+	PutBucketObjectLockConfiguration Action = "s3:PutBucketObjectLockConfiguration" // PutObjectLockConfiguration
+	GetBucketObjectLockConfiguration Action = "s3:GetBucketObjectLockConfiguration" // GetObjectLockConfiguration
+	// PutLifecycleConfiguration: PutBucketLifecycleConfiguration and
+	// DeleteBucketLifecycle.
+	PutLifecycleConfiguration Action = "s3:PutLifecycleConfiguration"
+	GetLifecycleConfiguration Action = "s3:GetLifecycleConfiguration" // GetBucketLifecycleConfiguration
 )
 
 // dolium's own actions: the operator endpoints.
