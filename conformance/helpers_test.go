@@ -155,20 +155,25 @@ func emptyAndDelete(c context.Context, cl *s3.Client, name string) error {
 			cl.AbortMultipartUpload(c, &s3.AbortMultipartUploadInput{Bucket: aws.String(name), Key: u.Key, UploadId: u.UploadId})
 		}
 	}
-	p := s3.NewListObjectsV2Paginator(cl, &s3.ListObjectsV2Input{Bucket: aws.String(name)})
+	// Every version and delete marker (a bucket that never had versioning
+	// lists each object as version null).
+	p := s3.NewListObjectVersionsPaginator(cl, &s3.ListObjectVersionsInput{Bucket: aws.String(name)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(c)
 		if err != nil {
 			return err
 		}
-		if len(page.Contents) == 0 {
+		var ids []types.ObjectIdentifier
+		for _, o := range page.Versions {
+			ids = append(ids, types.ObjectIdentifier{Key: o.Key, VersionId: o.VersionId})
+		}
+		for _, o := range page.DeleteMarkers {
+			ids = append(ids, types.ObjectIdentifier{Key: o.Key, VersionId: o.VersionId})
+		}
+		if len(ids) == 0 {
 			continue
 		}
-		var ids []types.ObjectIdentifier
-		for _, o := range page.Contents {
-			ids = append(ids, types.ObjectIdentifier{Key: o.Key})
-		}
-		if _, err := cl.DeleteObjects(c, &s3.DeleteObjectsInput{Bucket: aws.String(name),
+		if _, err := cl.DeleteObjects(c, &s3.DeleteObjectsInput{Bucket: aws.String(name), BypassGovernanceRetention: aws.Bool(true),
 			Delete: &types.Delete{Objects: ids, Quiet: aws.Bool(true)}}); err != nil {
 			return err
 		}

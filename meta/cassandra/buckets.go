@@ -15,12 +15,13 @@ import (
 )
 
 const (
-	insertBucket = `INSERT INTO buckets (name, owner, created, region, versioning, placement, shards, index_shards, deleted)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, false) IF NOT EXISTS`
-	reviveBucket = `UPDATE buckets SET owner = ?, created = ?, region = ?, versioning = ?, placement = ?, shards = ?, deleted = false
-		WHERE name = ? IF deleted = true`
-	selectBucket  = `SELECT name, owner, created, region, versioning, placement, shards, index_shards, deleted FROM buckets WHERE name = ?`
-	selectBuckets = `SELECT name, owner, created, region, versioning, placement, shards, index_shards, deleted FROM buckets`
+	insertBucket = `INSERT INTO buckets (name, owner, created, region, versioning, placement, shards, index_shards, deleted, object_lock)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, false, ?) IF NOT EXISTS`
+	reviveBucket = `UPDATE buckets SET owner = ?, created = ?, region = ?, versioning = ?, placement = ?, shards = ?, deleted = false,
+		object_lock = ?, configs = null WHERE name = ? IF deleted = true`
+	selectBucket  = `SELECT name, owner, created, region, versioning, placement, shards, index_shards, deleted, object_lock, configs, rev FROM buckets WHERE name = ?`
+	selectBuckets = `SELECT name, owner, created, region, versioning, placement, shards, index_shards, deleted, object_lock, configs, rev FROM buckets`
+	updateBucket  = `UPDATE buckets SET versioning = ?, object_lock = ?, configs = ?, rev = ? WHERE name = ? IF rev = ? AND deleted = false`
 	deleteBucket  = `UPDATE buckets SET deleted = true WHERE name = ? IF deleted = false`
 	anyObject     = `SELECT key FROM objects WHERE bucket = ? AND shard = ? LIMIT 1`
 )
@@ -30,12 +31,16 @@ type bucketRow struct {
 	b           meta.Bucket
 	indexShards int
 	deleted     bool
+	rev         *int64 // UpdateBucket's compare-and-set column (nil: never updated)
 }
 
 func scanBucket(sc interface{ Scan(...any) error }) (bucketRow, error) {
 	var r bucketRow
 	err := sc.Scan(&r.b.Name, &r.b.Owner, &r.b.Created, &r.b.Region, &r.b.Versioning, &r.b.Placement,
-		&r.b.Shards, &r.indexShards, &r.deleted)
+		&r.b.Shards, &r.indexShards, &r.deleted, &r.b.ObjectLock, &r.b.Configs, &r.rev)
+	if len(r.b.Configs) == 0 {
+		r.b.Configs = nil
+	}
 	return r, err
 }
 
@@ -56,7 +61,7 @@ func (s *Store) CreateBucket(ctx context.Context, b meta.Bucket) error {
 	}
 	created := b.Created.UTC()
 	prev := map[string]any{}
-	applied, err := s.lwt(ctx, insertBucket, b.Name, b.Owner, created, b.Region, b.Versioning, b.Placement, b.Shards, shards).
+	applied, err := s.lwt(ctx, insertBucket, b.Name, b.Owner, created, b.Region, b.Versioning, b.Placement, b.Shards, shards, b.ObjectLock).
 		MapScanCAS(prev)
 	if err != nil {
 		return s.wrap(fmt.Sprintf("create bucket %q", b.Name), err)
@@ -69,7 +74,7 @@ func (s *Store) CreateBucket(ctx context.Context, b meta.Bucket) error {
 		return fmt.Errorf("meta/cassandra: create bucket %q: %w", b.Name, meta.ErrConflict)
 	}
 	// The name was used before: take it over if it is still deleted.
-	applied, _, err = cas(s.lwt(ctx, reviveBucket, b.Owner, created, b.Region, b.Versioning, b.Placement, b.Shards, b.Name))
+	applied, _, err = cas(s.lwt(ctx, reviveBucket, b.Owner, created, b.Region, b.Versioning, b.Placement, b.Shards, b.ObjectLock, b.Name))
 	if err != nil {
 		return s.wrap(fmt.Sprintf("create bucket %q", b.Name), err)
 	}
@@ -231,3 +236,44 @@ func forShards(ctx context.Context, n int, f func(ctx context.Context, shard int
 
 // timeNow is the store's clock; the queue reads it to bound its scans.
 var timeNow = time.Now
+
+// UpdateBucket applies update to the bucket's row by compare-and-set on
+// its rev column, re-reading when a concurrent update won.
+func (s *Store) UpdateBucket(ctx context.Context, name string, update func(*meta.Bucket) error) (meta.Bucket, error) {
+	if err := s.check(); err != nil {
+		return meta.Bucket{}, err
+	}
+	op := fmt.Sprintf("update bucket %q", name)
+	for try := 0; try < s.opts.MaxTries; try++ {
+		if try > 0 {
+			if err := backoff(ctx, try); err != nil {
+				return meta.Bucket{}, s.wrap(op, err)
+			}
+		}
+		r, err := scanBucket(s.q(ctx, selectBucket, name).Consistency(s.db.Serial).Idempotent(true))
+		if errors.Is(err, gocql.ErrNotFound) || err == nil && r.deleted {
+			return meta.Bucket{}, fmt.Errorf("meta/cassandra: %s: %w", op, meta.ErrNotFound)
+		}
+		if err != nil {
+			return meta.Bucket{}, s.wrap(op, err)
+		}
+		b := r.b
+		if err := update(&b); err != nil {
+			return meta.Bucket{}, err
+		}
+		var next int64 = 1
+		var prev any // nil matches a rev never set
+		if r.rev != nil {
+			next, prev = *r.rev+1, *r.rev
+		}
+		applied, _, err := cas(s.lwt(ctx, updateBucket, b.Versioning, b.ObjectLock, b.Configs, next, name, prev))
+		if err != nil {
+			return meta.Bucket{}, s.wrap(op, err)
+		}
+		if applied {
+			r.b.Versioning, r.b.ObjectLock, r.b.Configs = b.Versioning, b.ObjectLock, b.Configs
+			return r.b, nil
+		}
+	}
+	return meta.Bucket{}, errContention(op, s.opts.MaxTries)
+}

@@ -58,7 +58,7 @@ func testDB(t *testing.T) *cqldb.DB {
 	return sharedDB
 }
 
-var tables = []string{"buckets", "objects", "uploads", "parts", "gc_queue", "gc_mark", "repair_queue", "completions", "rebuilds"}
+var tables = []string{"buckets", "objects", "uploads", "parts", "gc_queue", "gc_mark", "repair_queue", "completions", "rebuilds", "leases"}
 
 // newStore empties the shared keyspace's tables and opens a store on it.
 // Only tables with a row are truncated: TRUNCATE costs about 0.1 s.
@@ -118,7 +118,7 @@ func TestListMany(t *testing.T) {
 			for k := range work {
 				o := meta.Object{Bucket: "many", Key: k, VersionID: "v-" + k, LastModified: time.Now(),
 					Extents: []meta.Extent{{DataID: "d-" + k, Size: 1}}}
-				if _, err := s.PutObject(ctx, o, meta.Cond{}); err != nil {
+				if _, err := s.PutObject(ctx, o, meta.Cond{}, nil); err != nil {
 					errs <- fmt.Errorf("PutObject(%q): %w", k, err)
 					return
 				}
@@ -204,7 +204,7 @@ func TestClosed(t *testing.T) {
 	ctx := t.Context()
 	s.Close()
 	_, errGet := s.GetObject(ctx, "b", "k")
-	_, errPut := s.PutObject(ctx, meta.Object{Bucket: "b", Key: "k"}, meta.Cond{})
+	_, errPut := s.PutObject(ctx, meta.Object{Bucket: "b", Key: "k"}, meta.Cond{}, nil)
 	_, errDue := s.DueEntries(ctx, time.Now(), 1)
 	_, errRepairs := s.DueRepairs(ctx, time.Now(), 1)
 	errEnqueue := s.EnqueueRepair(ctx, meta.RepairEntry{Due: time.Now(), DataID: "d"})
@@ -240,7 +240,7 @@ func TestRecreateBucket(t *testing.T) {
 	other, err := cassandra.Open(ctx, testDB(t), cassandra.Options{})
 	mustNil("Open", err)
 	for i := range 30 {
-		_, err := s.PutObject(ctx, meta.Object{Bucket: "b", Key: fmt.Sprint(i), VersionID: "v"}, meta.Cond{})
+		_, err := s.PutObject(ctx, meta.Object{Bucket: "b", Key: fmt.Sprint(i), VersionID: "v"}, meta.Cond{}, nil)
 		mustNil("PutObject", err)
 	}
 	for _, st := range []*cassandra.Store{s, other} {

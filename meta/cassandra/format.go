@@ -25,6 +25,14 @@ type objectRec struct {
 	Checksums    map[string]string
 	ChecksumType string
 	Extents      []record.Extent
+	// Added with versioning; records written before decode as the null
+	// version, not a marker, unlocked and untagged.
+	Versioned     bool
+	DeleteMarker  bool
+	RetentionMode string
+	RetainUntil   time.Time
+	LegalHold     bool
+	Tags          map[string]string
 }
 
 type uploadRec struct {
@@ -61,6 +69,8 @@ func encodeObject(o meta.Object) ([]byte, error) {
 	r := objectRec{
 		Size: o.Size, ETag: o.ETag, LastModified: o.LastModified.UTC(), Owner: o.Owner,
 		Headers: o.Headers, UserMeta: o.UserMeta, Checksums: o.Checksums, ChecksumType: o.ChecksumType,
+		Versioned: o.Versioned, DeleteMarker: o.DeleteMarker, RetentionMode: o.Retention.Mode,
+		RetainUntil: o.Retention.Until.UTC(), LegalHold: o.LegalHold, Tags: o.Tags,
 	}
 	for _, e := range o.Extents {
 		r.Extents = append(r.Extents, record.FromExtent(e))
@@ -72,6 +82,7 @@ func encodeObject(o meta.Object) ([]byte, error) {
 type objectRow struct {
 	versionID string
 	data      []byte
+	nullVID   string // head rows: the key's null version id ("" none)
 }
 
 func (r objectRow) object(bucket, key string) (meta.Object, error) {
@@ -83,6 +94,9 @@ func (r objectRow) object(bucket, key string) (meta.Object, error) {
 		Bucket: bucket, Key: key, VersionID: r.versionID,
 		Size: rec.Size, ETag: rec.ETag, LastModified: rec.LastModified, Owner: rec.Owner,
 		Headers: rec.Headers, UserMeta: rec.UserMeta, Checksums: rec.Checksums, ChecksumType: rec.ChecksumType,
+		Versioned: rec.Versioned, DeleteMarker: rec.DeleteMarker,
+		Retention: meta.Retention{Mode: rec.RetentionMode, Until: rec.RetainUntil.UTC()},
+		LegalHold: rec.LegalHold, Tags: rec.Tags,
 	}
 	for _, e := range rec.Extents {
 		o.Extents = append(o.Extents, e.Meta())

@@ -40,6 +40,10 @@ func listRange(opts meta.ListOptions) (keyRange, bool) {
 		r.lower, r.hasLower, r.inclusive = opts.Prefix, true, true
 	}
 	r.upper, r.hasUpper = prefixEnd(opts.Prefix)
+	if !r.hasUpper || r.upper > "\xff" {
+		// Heads only: version rows start with 0xFF (objects.go).
+		r.upper, r.hasUpper = "\xff", true
+	}
 	if r.hasUpper && r.hasLower && r.lower >= r.upper {
 		return r, false
 	}
@@ -171,6 +175,114 @@ func (s *Store) ListObjects(ctx context.Context, bucket string, opts meta.ListOp
 		o, err := lr.row.object(bucket, lr.key)
 		if err != nil {
 			return nil, err
+		}
+		if !o.DeleteMarker {
+			o.IsLatest = true
+			out = append(out, o)
+		}
+		if len(c.rows) == 0 {
+			if opts.Limit > 0 && len(out) == opts.Limit {
+				break
+			}
+			if err := c.fill(ctx, s, bucket, stmt, args); err != nil {
+				return nil, s.wrap(op, err)
+			}
+		}
+		if len(c.rows) == 0 {
+			heap.Pop(&h)
+		} else {
+			heap.Fix(&h, 0)
+		}
+	}
+	return out, nil
+}
+
+// versionRange is the range of version rows that opts selects.
+func versionRange(opts meta.VersionListOptions) (keyRange, bool) {
+	base := string(appendEscaped([]byte{versionsTag}, opts.Prefix))
+	base = base[:len(base)-2] // every key with the prefix
+	r := keyRange{lower: base, hasLower: true, inclusive: true}
+	r.upper, r.hasUpper = prefixEnd(base)
+	if opts.KeyMarker != "" {
+		var after keyRange
+		if opts.VersionMarker != "" {
+			after = keyRange{lower: string(vkey(opts.KeyMarker, opts.VersionMarker)), hasLower: true}
+		} else {
+			end, _ := prefixEnd(string(keyVersions(opts.KeyMarker)))
+			after = keyRange{lower: end, hasLower: true, inclusive: true}
+		}
+		if after.lower >= r.lower {
+			r.lower, r.inclusive = after.lower, after.inclusive
+		}
+	}
+	if r.hasUpper && r.lower >= r.upper {
+		return r, false
+	}
+	return r, true
+}
+
+// ListObjectVersions returns versions, key ascending then newest first,
+// merging the shards as ListObjects does. A key's first version row is
+// its latest (version ids only grow), except at a version marker, where
+// the key's head says.
+func (s *Store) ListObjectVersions(ctx context.Context, bucket string, opts meta.VersionListOptions) ([]meta.Object, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	op := fmt.Sprintf("list versions %q", bucket)
+	n, err := s.bucketShards(ctx, bucket)
+	if err != nil {
+		return nil, err
+	}
+	r, ok := versionRange(opts)
+	if !ok {
+		return nil, nil
+	}
+	stmt, args := r.stmt()
+	pageSize := 1000
+	if opts.Limit > 0 {
+		share := float64(opts.Limit) / float64(n)
+		pageSize = min(opts.Limit, int(share+2*math.Sqrt(share))+8)
+	}
+	cs := make([]*cursor, n)
+	err = forShards(ctx, n, func(ctx context.Context, shard int) error {
+		cs[shard] = &cursor{shard: shard, pageSize: pageSize}
+		return cs[shard].fill(ctx, s, bucket, stmt, args)
+	})
+	if err != nil {
+		return nil, s.wrap(op, err)
+	}
+	h := make(cursors, 0, n)
+	for _, c := range cs {
+		if len(c.rows) > 0 {
+			h = append(h, c)
+		}
+	}
+	heap.Init(&h)
+	var out []meta.Object
+	lastKey, started := "", false
+	for len(h) > 0 && (opts.Limit <= 0 || len(out) < opts.Limit) {
+		c := h[0]
+		lr := c.rows[0]
+		c.rows = c.rows[1:]
+		key, ok := keyOfVersionRow([]byte(lr.key))
+		if !ok {
+			return nil, fmt.Errorf("meta/cassandra: %s: malformed version row key %q", op, lr.key)
+		}
+		o, err := lr.row.object(bucket, key)
+		if err != nil {
+			return nil, err
+		}
+		first := !started || key != lastKey
+		lastKey, started = key, true
+		o.IsLatest = first
+		if first && key == opts.KeyMarker && opts.VersionMarker != "" {
+			ref := objectRef{bucket, c.shard, key}
+			head, err := s.readKeyHead(ctx, ref, false)
+			if err != nil {
+				return nil, s.wrap(op, err)
+			}
+			o.IsLatest = head != nil && head.versionID == o.VersionID
 		}
 		out = append(out, o)
 		if len(c.rows) == 0 {

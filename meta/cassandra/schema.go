@@ -99,4 +99,19 @@ var migrations = []string{
 		version bigint,
 		state blob
 	)`,
+	// 10-12: versioning. A key's versions are rows of the objects table
+	// in the key's own partition, under clustering keys that sort after
+	// every object key (0xFF | esc(key) | order(version id), see
+	// versions.go); the head row (the key itself) holds the latest
+	// version and null_vid, the id of the key's null version.
+	`ALTER TABLE objects ADD null_vid text`,
+	`ALTER TABLE buckets ADD (object_lock boolean, configs map<text, blob>, rev bigint)`,
+	// 12: leases, named claims shared by gateways (the lifecycle worker).
+	`CREATE TABLE IF NOT EXISTS leases (
+		name text PRIMARY KEY,
+		owner text,
+		until timestamp,
+		state text,
+		rev bigint
+	)`,
 }

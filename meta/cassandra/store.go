@@ -80,7 +80,60 @@ func Open(ctx context.Context, db *cqldb.DB, opts Options) (*Store, error) {
 	if err := s.repairQueue.initMark(ctx); err != nil {
 		return nil, err
 	}
+	if err := s.upgradeObjects(ctx); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// upgradeObjects gives every object written before versioning (a head
+// without null_vid) its version row, as the key's null version, once per
+// keyspace: a row of gc_mark records that it ran. Several gateways may
+// run it at once; each step is a conditional batch that changes nothing
+// if the head changed since it was read.
+func (s *Store) upgradeObjects(ctx context.Context) error {
+	var done int64
+	err := s.q(ctx, `SELECT slot FROM gc_mark WHERE id = 'objects-versions'`).Idempotent(true).Scan(&done)
+	if err == nil && done == 1 {
+		return nil
+	}
+	if err != nil && !errors.Is(err, gocql.ErrNotFound) {
+		return s.wrap("upgrade objects", err)
+	}
+	iter := s.q(ctx, `SELECT bucket, shard, key, version_id, data, null_vid FROM objects`).Idempotent(true).PageSize(500).Iter()
+	sc := iter.Scanner()
+	n := 0
+	for sc.Next() {
+		var (
+			ref  objectRef
+			k    []byte
+			row  objectRow
+			null *string
+		)
+		if err := sc.Scan(&ref.bucket, &ref.shard, &k, &row.versionID, &row.data, &null); err != nil {
+			iter.Close()
+			return s.wrap("upgrade objects", err)
+		}
+		if len(k) > 0 && k[0] == versionsTag || null != nil {
+			continue // a version row, or a head written by this release
+		}
+		ref.key = string(k)
+		b := s.batch(ctx)
+		b.Query(updateHead, row.versionID, row.data, row.versionID, ref.bucket, ref.shard, k, row.versionID, row.data)
+		b.Query(insertRow, ref.bucket, ref.shard, vkey(ref.key, row.versionID), row.versionID, row.data)
+		if _, err := execCAS(b, nil); err != nil {
+			iter.Close()
+			return s.wrap("upgrade objects", err)
+		}
+		n++
+	}
+	if err := sc.Err(); err != nil {
+		return s.wrap("upgrade objects", err)
+	}
+	if err := s.q(ctx, `INSERT INTO gc_mark (id, slot) VALUES ('objects-versions', 1)`).Exec(); err != nil {
+		return s.wrap("upgrade objects", err)
+	}
+	return nil
 }
 
 // Ping tells whether the cluster answers a read at the session consistency.
