@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"bytes"
+	"encoding/xml"
 	"errors"
 	"io"
 	"net/http"
@@ -56,32 +57,35 @@ func responseHeader(err error, name string) string {
 	return ""
 }
 
-// listVersions returns "key@id" entries ("*" latest, "(dm)" markers) of
-// one ListObjectVersions page, versions and markers merged in key order,
-// newest first (the SDK returns them as two lists).
+// listVersionIDs returns "key@id" entries ("*" latest, "(dm)" markers)
+// of one ListObjectVersions page in the order of the XML answer: the SDKs
+// split versions and markers into two lists, and only the XML shows their
+// order (key ascending, newest first, markers among versions).
 func listVersionIDs(t *testing.T, bucket, prefix string) []string {
 	t.Helper()
-	out, err := rootSDK().ListObjectVersions(ctx(t), &s3.ListObjectVersionsInput{Bucket: &bucket, Prefix: aws.String(prefix)})
-	mustOK(t, "ListObjectVersions", err)
-	type entry struct {
-		key, id, mod string
-		latest, dm   bool
+	r := doRaw(t, &tgt.Root, http.MethodGet, rawURL(bucket, "", "versions=&prefix="+s3Escape(prefix)), nil, nil)
+	if r.Status != 200 {
+		t.Fatalf("ListObjectVersions: status %d: %s", r.Status, truncate(r.Body))
 	}
-	var all []entry
-	for _, v := range out.Versions {
-		all = append(all, entry{aws.ToString(v.Key), aws.ToString(v.VersionId), v.LastModified.String(), aws.ToBool(v.IsLatest), false})
+	var res struct {
+		Entries []struct {
+			XMLName   xml.Name
+			Key       string
+			VersionId string
+			IsLatest  bool
+		} `xml:",any"`
 	}
-	for _, v := range out.DeleteMarkers {
-		all = append(all, entry{aws.ToString(v.Key), aws.ToString(v.VersionId), v.LastModified.String(), aws.ToBool(v.IsLatest), true})
-	}
-	slices.SortStableFunc(all, func(a, b entry) int { return strings.Compare(a.key, b.key) })
+	mustOK(t, "parse ListVersionsResult", xml.Unmarshal(r.Body, &res))
 	var ids []string
-	for _, e := range all {
-		s := e.key + "@" + e.id
-		if e.latest {
+	for _, e := range res.Entries {
+		if e.XMLName.Local != "Version" && e.XMLName.Local != "DeleteMarker" {
+			continue
+		}
+		s := e.Key + "@" + e.VersionId
+		if e.IsLatest {
 			s += "*"
 		}
-		if e.dm {
+		if e.XMLName.Local == "DeleteMarker" {
 			s += "(dm)"
 		}
 		ids = append(ids, s)

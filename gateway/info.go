@@ -38,8 +38,8 @@ type Object struct {
 	// SourceVersionID is set by CopyObject: the version copied.
 	SourceVersionID string
 	// Retention and LegalHold are the version's object lock state.
-	Retention meta.Retention
-	LegalHold bool
+	Retention    meta.Retention
+	LegalHold    bool
 	Size         int64
 	ETag         string // unquoted hex MD5, or "<md5>-N" for multipart
 	LastModified time.Time

@@ -62,7 +62,7 @@ func TestListObjectsV2ManyKeys(t *testing.T) {
 			defer wg.Done()
 			for k := range keys {
 				o := meta.Object{Bucket: "many", Key: k, VersionID: "v", ETag: "d41d8cd98f00b204e9800998ecf8427e", LastModified: time.Now(), Owner: "root"}
-				if _, err := ms.PutObject(ctx, o, meta.Cond{}); err != nil {
+				if _, err := ms.PutObject(ctx, o, meta.Cond{}, nil); err != nil {
 					t.Errorf("PutObject(%s): %v", k, err)
 				}
 			}
