@@ -203,6 +203,29 @@ func ValidBucketName(name string) bool {
 // CreateBucket creates bucket name owned by owner, its data placed by
 // placement ("" = the configured default).
 func (g *Gateway) CreateBucket(ctx context.Context, owner, name string, placement ...string) error {
+	return g.CreateBucketWith(ctx, CreateBucketInput{Owner: owner, Name: name, Placement: first(placement)})
+}
+
+func first(s []string) string {
+	if len(s) > 0 {
+		return s[0]
+	}
+	return ""
+}
+
+// CreateBucketInput is a CreateBucket request.
+type CreateBucketInput struct {
+	Owner, Name string
+	Placement   string // "" = the default placement
+	// ObjectLock: x-amz-bucket-object-lock-enabled; the bucket is then
+	// versioned from the start, for good.
+	ObjectLock bool
+}
+
+// CreateBucketWith creates a bucket.
+func (g *Gateway) CreateBucketWith(ctx context.Context, in CreateBucketInput) error {
+	owner, name := in.Owner, in.Name
+	placement := []string{in.Placement}
 	if !ValidBucketName(name) {
 		return ErrInvalidBucketName
 	}
@@ -215,6 +238,7 @@ func (g *Gateway) CreateBucket(ctx context.Context, owner, name string, placemen
 	}
 	err := g.meta.CreateBucket(ctx, meta.Bucket{
 		Name: name, Owner: owner, Created: g.now(), Region: g.cfg.Region, Shards: g.cfg.BucketShards, Placement: p,
+		ObjectLock: in.ObjectLock, Versioning: map[bool]string{true: VersioningEnabled}[in.ObjectLock],
 	})
 	if errors.Is(err, meta.ErrConflict) {
 		b, gerr := g.meta.GetBucket(ctx, name)

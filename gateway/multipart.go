@@ -25,6 +25,7 @@ type CreateUploadInput struct {
 	UserMeta          map[string]string
 	ChecksumAlgorithm checksum.Algorithm // "" = none
 	ChecksumType      string             // "COMPOSITE", "FULL_OBJECT" or "" (default per algorithm)
+	Lock              *LockInput         // x-amz-object-lock-* (nil: none asked)
 }
 
 // CreateMultipartUpload starts an upload in bucket b and returns it.
@@ -53,6 +54,13 @@ func (g *Gateway) CreateMultipartUpload(ctx context.Context, b Bucket, in Create
 		Bucket: b.Name, Key: in.Key, UploadID: g.newID(), Initiated: g.now(), Owner: in.Owner,
 		Headers: in.Headers, UserMeta: in.UserMeta,
 		ChecksumAlgorithm: string(in.ChecksumAlgorithm), ChecksumType: ct,
+	}
+	if in.Lock != nil {
+		lk := meta.Object{LastModified: g.now()}
+		if err := g.applyLock(b, &lk, in.Lock); err != nil {
+			return Upload{}, err
+		}
+		u.Retention, u.LegalHold = lk.Retention, lk.LegalHold
 	}
 	return uploadInfo(u), mapMeta(g.meta.CreateUpload(ctx, u))
 }
@@ -479,6 +487,11 @@ func (g *Gateway) complete(ctx context.Context, b Bucket, in CompleteInput) (met
 		Bucket: b.Name, Key: in.Key, Size: size,
 		ETag:         fmt.Sprintf("%s-%d", hex.EncodeToString(sum[:]), len(in.Parts)),
 		LastModified: g.now(), Owner: in.Owner, Headers: u.Headers, UserMeta: u.UserMeta, Extents: exts,
+	}
+	if u.Retention.Mode != "" || u.LegalHold {
+		o.Retention, o.LegalHold = u.Retention, u.LegalHold
+	} else if err := g.applyLock(b, &o, nil); err != nil {
+		return meta.Object{}, err
 	}
 	if alg != "" {
 		var v string

@@ -31,6 +31,7 @@ type PutInput struct {
 	ContentMD5 string // base64, "" if none
 	Checksum   ChecksumInput
 	Cond       WriteCond
+	Lock       *LockInput // x-amz-object-lock-* (nil: none asked)
 }
 
 // CheckKey reports whether key can name an object: ErrKeyTooLong, or
@@ -54,6 +55,9 @@ func (g *Gateway) PutObject(ctx context.Context, b Bucket, in PutInput) (Object,
 	if err := g.checkWriteCond(ctx, b.Name, in.Key, in.Cond); err != nil {
 		return Object{}, err
 	}
+	if err := g.applyLock(b, &meta.Object{LastModified: g.now()}, in.Lock); err != nil {
+		return Object{}, err
+	}
 	ext, entry, err := g.writeData(ctx, dataInput{
 		bucket: b.Name, key: in.Key, placement: b.Placement, body: in.Body, size: in.Size,
 		contentMD5: in.ContentMD5, checksum: in.Checksum,
@@ -68,6 +72,10 @@ func (g *Gateway) PutObject(ctx context.Context, b Bucket, in PutInput) (Object,
 	}
 	if len(o.Checksums) > 0 {
 		o.ChecksumType = "FULL_OBJECT"
+	}
+	if err := g.applyLock(b, &o, in.Lock); err != nil {
+		g.reclaim(ctx, o.Bucket, o.Key, "", o.Extents)
+		return Object{}, err
 	}
 	err = g.commit(ctx, b, &o, in.Cond, nil, entry)
 	return objectInfo(o), err
@@ -139,7 +147,13 @@ func (g *Gateway) writeLatest(ctx context.Context, o *meta.Object, wc WriteCond,
 		}
 		var check func(meta.Object) error
 		if !o.Versioned {
-			null, err := g.meta.GetObjectVersion(ctx, o.Bucket, o.Key, meta.NullVersion)
+			var null meta.Object
+			var err error
+			if have != nil && !have.Versioned {
+				null = *have // the latest is the null version (always, unversioned)
+			} else {
+				null, err = g.meta.GetObjectVersion(ctx, o.Bucket, o.Key, meta.NullVersion)
+			}
 			switch {
 			case err == nil:
 				if err := g.protected(null, bypass); err != nil {
@@ -528,6 +542,7 @@ type CopyInput struct {
 	// SrcCond holds x-amz-copy-source-if-*; any failure is 412.
 	SrcCond ReadCond
 	Cond    WriteCond
+	Lock    *LockInput
 	// ChecksumAlgorithm to compute for the copy ("" = the source's).
 	ChecksumAlgorithm checksum.Algorithm
 }
@@ -584,6 +599,10 @@ func (g *Gateway) CopyObject(ctx context.Context, dst Bucket, in CopyInput) (Obj
 	}
 	if len(o.Checksums) > 0 {
 		o.ChecksumType = "FULL_OBJECT"
+	}
+	if err := g.applyLock(dst, &o, in.Lock); err != nil {
+		g.reclaim(ctx, o.Bucket, o.Key, "", o.Extents)
+		return Object{}, err
 	}
 	err = g.commit(ctx, dst, &o, in.Cond, nil, entry)
 	out := objectInfo(o)

@@ -236,6 +236,10 @@ type Upload struct {
 	// ChecksumAlgorithm requested at creation ("" = none), and its type.
 	ChecksumAlgorithm string
 	ChecksumType      string
+	// Retention and LegalHold asked for at creation (object lock), for
+	// the completed object.
+	Retention Retention
+	LegalHold bool
 }
 
 // Part is one uploaded part of a multipart upload.

@@ -81,7 +81,8 @@ func createBucket(s *Server, r *request) (act, error) {
 	return func() (*response, error) {
 		// x-dolium-placement names the bucket's placement policy (dolium's
 		// own header; without it the configured default applies).
-		if err := s.gw.CreateBucket(r.Context(), r.principal.Owner, r.op.Bucket, r.Header.Get(PlacementHeader)); err != nil {
+		if err := s.gw.CreateBucketWith(r.Context(), gateway.CreateBucketInput{Owner: r.principal.Owner, Name: r.op.Bucket,
+			Placement: r.Header.Get(PlacementHeader), ObjectLock: objectLockEnabledHeader(r.Header)}); err != nil {
 			return nil, err
 		}
 		resp := &response{}

@@ -23,6 +23,11 @@ func createMultipartUpload(s *Server, r *request) (act, error) {
 		}
 		in.ChecksumAlgorithm = a
 	}
+	lock, err := lockHeaders(r.Header)
+	if err != nil {
+		return nil, err
+	}
+	in.Lock = lock
 	return func() (*response, error) {
 		u, err := s.gw.CreateMultipartUpload(r.Context(), r.bucket, in)
 		if err != nil {

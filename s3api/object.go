@@ -45,10 +45,14 @@ func putObject(s *Server, r *request) (act, error) {
 	if err != nil {
 		return nil, err
 	}
+	lock, err := lockHeaders(r.Header)
+	if err != nil {
+		return nil, err
+	}
 	return func() (*response, error) {
 		o, err := s.gw.PutObject(r.Context(), r.bucket, gateway.PutInput{
 			Key: r.op.Key, Owner: r.principal.Owner, Body: r.body, Size: size,
-			Headers: hdrs, UserMeta: um, ContentMD5: r.Header.Get("Content-MD5"), Checksum: cs, Cond: cond,
+			Headers: hdrs, UserMeta: um, ContentMD5: r.Header.Get("Content-MD5"), Checksum: cs, Cond: cond, Lock: lock,
 		})
 		if err != nil {
 			return nil, err
@@ -134,6 +138,7 @@ func getObject(s *Server, r *request) (act, error) {
 		resp := &response{}
 		objectHeaders(resp, o)
 		setVersionID(resp, r.bucket, o.VersionID)
+		lockResponseHeaders(resp, o)
 		if strings.EqualFold(r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") && !out.Partial {
 			setChecksums(resp, o.Checksums, o.ChecksumType)
 		}
@@ -274,6 +279,9 @@ func copyObject(s *Server, r *request) (act, error) {
 		return nil, s3err.InvalidArgument.With("Unknown metadata directive.")
 	}
 	if in.Cond, err = writeCond(r.Header); err != nil {
+		return nil, err
+	}
+	if in.Lock, err = lockHeaders(r.Header); err != nil {
 		return nil, err
 	}
 	if v := r.Header.Get("X-Amz-Checksum-Algorithm"); v != "" {

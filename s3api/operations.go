@@ -68,7 +68,8 @@ var (
 	readCondHeaders = []string{"If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since"}
 	getObjectQuery  = []string{"versionId", "response-content-type", "response-content-language", "response-expires",
 		"response-cache-control", "response-content-disposition", "response-content-encoding"}
-	copyHeaders = []string{"x-amz-copy-source", "x-amz-copy-source-if-match", "x-amz-copy-source-if-none-match",
+	lockHeaderNames = []string{"x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date", "x-amz-object-lock-legal-hold"}
+	copyHeaders     = []string{"x-amz-copy-source", "x-amz-copy-source-if-match", "x-amz-copy-source-if-none-match",
 		"x-amz-copy-source-if-modified-since", "x-amz-copy-source-if-unmodified-since"}
 )
 
@@ -86,7 +87,7 @@ func operations() []operation {
 	return []operation{
 		{name: OpListBuckets, action: access.ListAllMyBuckets, handle: acting(listBuckets)},
 		{name: OpCreateBucket, action: access.CreateBucket, bucket: newBucket, handle: createBucket,
-			headers: []string{PlacementHeader, "Content-MD5"}},
+			headers: []string{PlacementHeader, "Content-MD5", "x-amz-bucket-object-lock-enabled"}},
 		{name: OpHeadBucket, action: access.ListBucket, bucket: existingBucket, handle: acting(headBucket)},
 		{name: OpDeleteBucket, action: access.DeleteBucket, bucket: existingBucket, handle: acting(deleteBucket)},
 		{name: OpGetBucketLocation, action: access.GetBucketLocation, bucket: existingBucket, handle: acting(getBucketLocation),
@@ -95,6 +96,18 @@ func operations() []operation {
 			query: []string{"versioning"}},
 		{name: OpPutBucketVersioning, action: access.PutBucketVersioning, bucket: existingBucket, handle: putBucketVersioning,
 			query: []string{"versioning"}, headers: []string{"Content-MD5", "x-amz-mfa"}},
+		{name: OpPutObjectLockConfiguration, action: access.PutBucketObjectLockConfiguration, bucket: existingBucket,
+			handle: putObjectLockConfiguration, query: []string{"object-lock"}, headers: []string{"Content-MD5", "x-amz-checksum-*"}},
+		{name: OpGetObjectLockConfiguration, action: access.GetBucketObjectLockConfiguration, bucket: existingBucket,
+			handle: acting(getObjectLockConfiguration), query: []string{"object-lock"}},
+		{name: OpPutObjectRetention, action: access.PutObjectRetention, bucket: existingBucket, handle: putObjectRetention,
+			query: []string{"retention", "versionId"}, headers: []string{"Content-MD5", "x-amz-checksum-*", "x-amz-bypass-governance-retention"}},
+		{name: OpGetObjectRetention, action: access.GetObjectRetention, bucket: existingBucket, handle: acting(getObjectRetention),
+			query: []string{"retention", "versionId"}},
+		{name: OpPutObjectLegalHold, action: access.PutObjectLegalHold, bucket: existingBucket, handle: putObjectLegalHold,
+			query: []string{"legal-hold", "versionId"}, headers: []string{"Content-MD5", "x-amz-checksum-*"}},
+		{name: OpGetObjectLegalHold, action: access.GetObjectLegalHold, bucket: existingBucket, handle: acting(getObjectLegalHold),
+			query: []string{"legal-hold", "versionId"}},
 		{name: OpGetBucketAcl, action: access.GetBucketAcl, bucket: existingBucket, handle: acting(getBucketAcl),
 			query: []string{"acl"}},
 		{name: OpListObjects, action: access.ListBucket, bucket: existingBucket, handle: listObjects,
@@ -110,10 +123,10 @@ func operations() []operation {
 			query: []string{"delete"}, headers: []string{"Content-MD5", "x-amz-checksum-*", "x-amz-bypass-governance-retention"}},
 		{name: OpPutObject, action: access.PutObject, bucket: existingBucket, handle: putObject,
 			headers: concat(objectMetaHeaders, []string{"Content-Length", "x-amz-decoded-content-length", "Content-MD5",
-				"x-amz-checksum-*", "x-amz-sdk-checksum-algorithm", "If-Match", "If-None-Match"})},
+				"x-amz-checksum-*", "x-amz-sdk-checksum-algorithm", "If-Match", "If-None-Match"}, lockHeaderNames)},
 		{name: OpCopyObject, action: access.PutObject, bucket: existingBucket, copySource: true, handle: copyObject,
 			headers: concat(copyHeaders, objectMetaHeaders, []string{"x-amz-metadata-directive", "x-amz-checksum-algorithm",
-				"If-Match", "If-None-Match"})},
+				"If-Match", "If-None-Match"}, lockHeaderNames)},
 		{name: OpGetObject, action: access.GetObject, bucket: existingBucket, handle: getObject,
 			query:   getObjectQuery,
 			headers: concat(readCondHeaders, []string{"Range", "x-amz-checksum-mode"})},
@@ -125,7 +138,7 @@ func operations() []operation {
 		{name: OpGetObjectAcl, action: access.GetObjectAcl, bucket: existingBucket, handle: acting(getObjectAcl),
 			query: []string{"acl", "versionId"}},
 		{name: OpCreateMultipartUpload, action: access.PutObject, bucket: existingBucket, handle: createMultipartUpload,
-			query: []string{"uploads"}, headers: concat(objectMetaHeaders, []string{"x-amz-checksum-algorithm", "x-amz-checksum-type"})},
+			query: []string{"uploads"}, headers: concat(objectMetaHeaders, []string{"x-amz-checksum-algorithm", "x-amz-checksum-type"}, lockHeaderNames)},
 		{name: OpUploadPart, action: access.PutObject, bucket: existingBucket, handle: uploadPart,
 			query:   []string{"partNumber", "uploadId"},
 			headers: []string{"Content-Length", "x-amz-decoded-content-length", "Content-MD5", "x-amz-checksum-*", "x-amz-sdk-checksum-algorithm"}},

@@ -13,33 +13,39 @@ type OpName string
 // The S3 operations dolium serves (operations.go declares each; admin.go
 // adds dolium's own). Anything else routes to NotImplemented.
 const (
-	OpNotImplemented          OpName = "NotImplemented"
-	OpMethodNotAllowed        OpName = "MethodNotAllowed"
-	OpListBuckets             OpName = "ListBuckets"
-	OpCreateBucket            OpName = "CreateBucket"
-	OpHeadBucket              OpName = "HeadBucket"
-	OpDeleteBucket            OpName = "DeleteBucket"
-	OpGetBucketLocation       OpName = "GetBucketLocation"
-	OpGetBucketVersioning     OpName = "GetBucketVersioning"
-	OpGetBucketAcl            OpName = "GetBucketAcl"
-	OpListObjects             OpName = "ListObjects"
-	OpListObjectsV2           OpName = "ListObjectsV2"
-	OpListMultipartUploads    OpName = "ListMultipartUploads"
-	OpListObjectVersions      OpName = "ListObjectVersions"
-	OpPutBucketVersioning     OpName = "PutBucketVersioning"
-	OpDeleteObjects           OpName = "DeleteObjects"
-	OpPutObject               OpName = "PutObject"
-	OpCopyObject              OpName = "CopyObject"
-	OpGetObject               OpName = "GetObject"
-	OpHeadObject              OpName = "HeadObject"
-	OpDeleteObject            OpName = "DeleteObject"
-	OpGetObjectAcl            OpName = "GetObjectAcl"
-	OpCreateMultipartUpload   OpName = "CreateMultipartUpload"
-	OpUploadPart              OpName = "UploadPart"
-	OpUploadPartCopy          OpName = "UploadPartCopy"
-	OpCompleteMultipartUpload OpName = "CompleteMultipartUpload"
-	OpAbortMultipartUpload    OpName = "AbortMultipartUpload"
-	OpListParts               OpName = "ListParts"
+	OpNotImplemented             OpName = "NotImplemented"
+	OpMethodNotAllowed           OpName = "MethodNotAllowed"
+	OpListBuckets                OpName = "ListBuckets"
+	OpCreateBucket               OpName = "CreateBucket"
+	OpHeadBucket                 OpName = "HeadBucket"
+	OpDeleteBucket               OpName = "DeleteBucket"
+	OpGetBucketLocation          OpName = "GetBucketLocation"
+	OpGetBucketVersioning        OpName = "GetBucketVersioning"
+	OpGetBucketAcl               OpName = "GetBucketAcl"
+	OpListObjects                OpName = "ListObjects"
+	OpListObjectsV2              OpName = "ListObjectsV2"
+	OpListMultipartUploads       OpName = "ListMultipartUploads"
+	OpListObjectVersions         OpName = "ListObjectVersions"
+	OpPutBucketVersioning        OpName = "PutBucketVersioning"
+	OpPutObjectLockConfiguration OpName = "PutObjectLockConfiguration"
+	OpGetObjectLockConfiguration OpName = "GetObjectLockConfiguration"
+	OpPutObjectRetention         OpName = "PutObjectRetention"
+	OpGetObjectRetention         OpName = "GetObjectRetention"
+	OpPutObjectLegalHold         OpName = "PutObjectLegalHold"
+	OpGetObjectLegalHold         OpName = "GetObjectLegalHold"
+	OpDeleteObjects              OpName = "DeleteObjects"
+	OpPutObject                  OpName = "PutObject"
+	OpCopyObject                 OpName = "CopyObject"
+	OpGetObject                  OpName = "GetObject"
+	OpHeadObject                 OpName = "HeadObject"
+	OpDeleteObject               OpName = "DeleteObject"
+	OpGetObjectAcl               OpName = "GetObjectAcl"
+	OpCreateMultipartUpload      OpName = "CreateMultipartUpload"
+	OpUploadPart                 OpName = "UploadPart"
+	OpUploadPartCopy             OpName = "UploadPartCopy"
+	OpCompleteMultipartUpload    OpName = "CompleteMultipartUpload"
+	OpAbortMultipartUpload       OpName = "AbortMultipartUpload"
+	OpListParts                  OpName = "ListParts"
 )
 
 // Op is a routed request: the operation and its bucket and key (decoded).
@@ -116,6 +122,8 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpListObjectVersions
 			case only("versioning"):
 				op.Name = OpGetBucketVersioning
+			case only("object-lock"):
+				op.Name = OpGetObjectLockConfiguration
 			case only("acl"):
 				op.Name = OpGetBucketAcl
 			}
@@ -129,6 +137,8 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpCreateBucket
 			case only("versioning"):
 				op.Name = OpPutBucketVersioning
+			case only("object-lock"):
+				op.Name = OpPutObjectLockConfiguration
 			}
 		case http.MethodDelete:
 			if only() {
@@ -152,6 +162,10 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpListParts
 			case only("acl"), only("acl", "versionId"):
 				op.Name = OpGetObjectAcl
+			case only("retention"), only("retention", "versionId"):
+				op.Name = OpGetObjectRetention
+			case only("legal-hold"), only("legal-hold", "versionId"):
+				op.Name = OpGetObjectLegalHold
 			}
 		case http.MethodHead:
 			if only() || only("versionId") {
@@ -167,6 +181,10 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpUploadPartCopy
 			case only("partNumber", "uploadId"):
 				op.Name = OpUploadPart
+			case only("retention"), only("retention", "versionId"):
+				op.Name = OpPutObjectRetention
+			case only("legal-hold"), only("legal-hold", "versionId"):
+				op.Name = OpPutObjectLegalHold
 			}
 		case http.MethodDelete:
 			switch {

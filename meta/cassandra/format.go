@@ -42,6 +42,9 @@ type uploadRec struct {
 	UserMeta          map[string]string
 	ChecksumAlgorithm string
 	ChecksumType      string
+	RetentionMode string
+	RetainUntil   time.Time
+	LegalHold     bool
 }
 
 type partRec struct {
@@ -108,6 +111,7 @@ func encodeUpload(u meta.Upload) ([]byte, error) {
 	return encode(uploadRec{
 		Initiated: u.Initiated.UTC(), Owner: u.Owner, Headers: u.Headers, UserMeta: u.UserMeta,
 		ChecksumAlgorithm: u.ChecksumAlgorithm, ChecksumType: u.ChecksumType,
+		RetentionMode: u.Retention.Mode, RetainUntil: u.Retention.Until.UTC(), LegalHold: u.LegalHold,
 	})
 }
 
@@ -119,6 +123,7 @@ func decodeUpload(data []byte, bucket, key, id string) (meta.Upload, error) {
 	return meta.Upload{
 		Bucket: bucket, Key: key, UploadID: id, Initiated: r.Initiated, Owner: r.Owner,
 		Headers: r.Headers, UserMeta: r.UserMeta, ChecksumAlgorithm: r.ChecksumAlgorithm, ChecksumType: r.ChecksumType,
+		Retention: meta.Retention{Mode: r.RetentionMode, Until: r.RetainUntil.UTC()}, LegalHold: r.LegalHold,
 	}, nil
 }
 

@@ -67,6 +67,9 @@ type uploadRec struct {
 	UserMeta          map[string]string
 	ChecksumAlgorithm string
 	ChecksumType      string
+	RetentionMode string
+	RetainUntil   time.Time
+	LegalHold     bool
 }
 
 // uploadIDRec locates an upload from its id alone.
@@ -174,6 +177,7 @@ func toUploadRec(u meta.Upload) uploadRec {
 		Bucket: u.Bucket, Key: u.Key, UploadID: u.UploadID, Initiated: utc(u.Initiated),
 		Owner: u.Owner, Headers: u.Headers, UserMeta: u.UserMeta,
 		ChecksumAlgorithm: u.ChecksumAlgorithm, ChecksumType: u.ChecksumType,
+		RetentionMode: u.Retention.Mode, RetainUntil: utc(u.Retention.Until), LegalHold: u.LegalHold,
 	}
 }
 
@@ -182,6 +186,7 @@ func (r uploadRec) upload() meta.Upload {
 		Bucket: r.Bucket, Key: r.Key, UploadID: r.UploadID, Initiated: utc(r.Initiated),
 		Owner: r.Owner, Headers: r.Headers, UserMeta: r.UserMeta,
 		ChecksumAlgorithm: r.ChecksumAlgorithm, ChecksumType: r.ChecksumType,
+		Retention: meta.Retention{Mode: r.RetentionMode, Until: utc(r.RetainUntil)}, LegalHold: r.LegalHold,
 	}
 }
 

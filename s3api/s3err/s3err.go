@@ -55,6 +55,8 @@ var (
 	MissingContentLength                    = e("MissingContentLength", http.StatusLengthRequired, "You must provide the Content-Length HTTP header.")
 	NoSuchBucket                            = e("NoSuchBucket", http.StatusNotFound, "The specified bucket does not exist")
 	NoSuchKey                               = e("NoSuchKey", http.StatusNotFound, "The specified key does not exist.")
+	ObjectLockConfigurationNotFoundError    = e("ObjectLockConfigurationNotFoundError", http.StatusNotFound, "Object Lock configuration does not exist for this bucket")
+	NoSuchObjectLockConfiguration           = e("NoSuchObjectLockConfiguration", http.StatusNotFound, "The specified object does not have a ObjectLock configuration")
 	NoSuchVersion                           = e("NoSuchVersion", http.StatusNotFound, "The specified version does not exist.")
 	InvalidBucketState                      = e("InvalidBucketState", http.StatusConflict, "The request is not valid with the current state of the bucket.")
 	IllegalVersioningConfigurationException = e("IllegalVersioningConfigurationException", http.StatusBadRequest, "The versioning configuration specified in the request is invalid.")
