@@ -12,8 +12,8 @@ import (
 )
 
 // TestUnimplementedHeadersRefused: a write that asks for what dolium does
-// not do yet (server-side encryption, tags, object lock, a canned ACL other
-// than private) answers 501 NotImplemented, AWS's code for "a header you
+// not do yet (server-side encryption, tags, a canned ACL other than
+// private) answers 501 NotImplemented, AWS's code for "a header you
 // provided implies functionality that is not implemented", and stores
 // nothing; accepting it would keep plaintext the client asked to have
 // encrypted, or leave unlocked an object it asked to lock. The private ACL
@@ -27,8 +27,6 @@ func TestUnimplementedHeadersRefused(t *testing.T) {
 		"sse":         {ServerSideEncryption: types.ServerSideEncryptionAes256},
 		"sse-kms":     {ServerSideEncryption: types.ServerSideEncryptionAwsKms, SSEKMSKeyId: aws.String("k")},
 		"tagging":     {Tagging: aws.String("a=b")},
-		"lock":        {ObjectLockMode: types.ObjectLockModeCompliance, ObjectLockRetainUntilDate: aws.Time(time.Now().Add(time.Hour))},
-		"legal-hold":  {ObjectLockLegalHoldStatus: types.ObjectLockLegalHoldStatusOn},
 		"public-read": {ACL: types.ObjectCannedACLPublicRead},
 	} {
 		key := "refused-" + name
@@ -45,6 +43,16 @@ func TestUnimplementedHeadersRefused(t *testing.T) {
 	_, err = cl.CopyObject(ctx(t), &s3.CopyObjectInput{Bucket: &bucket, Key: aws.String("copy"), CopySource: aws.String(bucket + "/private"),
 		ServerSideEncryption: types.ServerSideEncryptionAes256})
 	wantErr(t, "CopyObject with sse", err, http.StatusNotImplemented, "NotImplemented")
+	// Object lock on a bucket without it is refused as AWS refuses it.
+	for name, in := range map[string]*s3.PutObjectInput{
+		"lock":       {ObjectLockMode: types.ObjectLockModeCompliance, ObjectLockRetainUntilDate: aws.Time(time.Now().Add(time.Hour))},
+		"legal-hold": {ObjectLockLegalHoldStatus: types.ObjectLockLegalHoldStatusOn},
+	} {
+		key := "refused-" + name
+		in.Bucket, in.Key, in.Body = &bucket, &key, body()
+		_, err := cl.PutObject(ctx(t), in)
+		wantErr(t, "PutObject with "+name+" on a bucket without object lock", err, http.StatusBadRequest, "InvalidRequest")
+	}
 	if got := listKeys(t, bucket); len(got) != 1 || got[0] != "private" {
 		t.Errorf("bucket holds %q, want only the private object", got)
 	}
