@@ -44,13 +44,14 @@ vet:
 ## unit: package tests with the race detector (fuzz seed corpora included);
 ## the Cassandra backends' tests run against the local Cassandra and fail without it
 unit: cassandra-start
-	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v -e /conformance -e '/test/fault$$' -e /test/cluster -e /test/cloud)
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v -e /conformance -e '/test/fault$$' -e /test/cluster -e /test/cloud -e /test/upgrade)
 
 ## fault: real-process tests, one package at a time: SIGKILL mid-upload, bad input
 ## (test/fault); two gateways on Cassandra, GC rows, a Cassandra outage, two data centres
-## (test/cluster); zones behind fault proxies: down, corrupt, repair, gateway killed (test/cloud)
+## (test/cluster); zones behind fault proxies: down, corrupt, repair, gateway killed (test/cloud);
+## stores written by the previous release opened by this one (test/upgrade)
 fault: build cassandra-start
-	$(GO) test -count=1 -p 1 -timeout 20m ./test/fault/ ./test/cluster/ ./test/cloud/
+	$(GO) test -count=1 -p 1 -timeout 20m ./test/fault/ ./test/cluster/ ./test/cloud/ ./test/upgrade/
 
 ## conformance: the S3 conformance suite against a freshly started dolium
 conformance: build
