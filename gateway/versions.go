@@ -180,6 +180,7 @@ func (g *Gateway) deleteVersion(ctx context.Context, bucket, key, versionID stri
 		if err := g.queueReplaced(ctx, bucket, key, "", v.Extents); err != nil {
 			return out, err
 		}
+		failpoint.Hit("commit.after-queue")
 		failpoint.Hit("delete.before-write")
 		_, err = g.meta.DeleteObjectVersion(ctx, bucket, key, versionID, func(x meta.Object) error {
 			if x.VersionID != v.VersionID {

@@ -42,9 +42,9 @@ type uploadRec struct {
 	UserMeta          map[string]string
 	ChecksumAlgorithm string
 	ChecksumType      string
-	RetentionMode string
-	RetainUntil   time.Time
-	LegalHold     bool
+	RetentionMode     string
+	RetainUntil       time.Time
+	LegalHold         bool
 }
 
 type partRec struct {

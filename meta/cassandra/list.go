@@ -125,32 +125,25 @@ func (h *cursors) Pop() any {
 	return c
 }
 
-// ListObjects returns objects of bucket in ascending key order (byte
-// order: Cassandra orders blob clustering columns as unsigned bytes, as Go
-// compares strings). It reads the first page of every shard in parallel,
-// sized to about its share of the limit, and merges them, reading further
-// pages of a shard only when the merge exhausts it. A limit of zero or less
-// means no limit. A missing bucket is meta.ErrNotFound.
-func (s *Store) ListObjects(ctx context.Context, bucket string, opts meta.ListOptions) ([]meta.Object, error) {
-	if err := s.check(); err != nil {
-		return nil, err
-	}
-	op := fmt.Sprintf("list objects %q", bucket)
+// merge reads the rows of range r from every shard of bucket in
+// clustering order (byte order: Cassandra orders blob clustering columns
+// as unsigned bytes, as Go compares strings) and calls visit with each
+// until it returns false or the rows end. It reads the first page of every
+// shard in parallel, sized to about the shard's share of limit (no limit
+// if limit <= 0), and reads further pages of a shard only when the merge
+// exhausts it. A missing bucket is meta.ErrNotFound.
+func (s *Store) merge(ctx context.Context, op, bucket string, r keyRange, limit int, visit func(shard int, lr listRow) (bool, error)) error {
 	n, err := s.bucketShards(ctx, bucket)
 	if err != nil {
-		return nil, err
-	}
-	r, ok := listRange(opts)
-	if !ok {
-		return nil, nil
+		return err
 	}
 	stmt, args := r.stmt()
 	pageSize := 1000
-	if opts.Limit > 0 {
+	if limit > 0 {
 		// A shard's share of the first limit keys, with room for the
 		// unevenness of hashing (two standard deviations).
-		share := float64(opts.Limit) / float64(n)
-		pageSize = min(opts.Limit, int(share+2*math.Sqrt(share))+8)
+		share := float64(limit) / float64(n)
+		pageSize = min(limit, int(share+2*math.Sqrt(share))+8)
 	}
 	cs := make([]*cursor, n)
 	err = forShards(ctx, n, func(ctx context.Context, shard int) error {
@@ -158,7 +151,7 @@ func (s *Store) ListObjects(ctx context.Context, bucket string, opts meta.ListOp
 		return cs[shard].fill(ctx, s, bucket, stmt, args)
 	})
 	if err != nil {
-		return nil, s.wrap(op, err)
+		return s.wrap(op, err)
 	}
 	h := make(cursors, 0, n)
 	for _, c := range cs {
@@ -167,25 +160,17 @@ func (s *Store) ListObjects(ctx context.Context, bucket string, opts meta.ListOp
 		}
 	}
 	heap.Init(&h)
-	var out []meta.Object
-	for len(h) > 0 && (opts.Limit <= 0 || len(out) < opts.Limit) {
+	for len(h) > 0 {
 		c := h[0]
 		lr := c.rows[0]
 		c.rows = c.rows[1:]
-		o, err := lr.row.object(bucket, lr.key)
-		if err != nil {
-			return nil, err
-		}
-		if !o.DeleteMarker {
-			o.IsLatest = true
-			out = append(out, o)
+		more, err := visit(c.shard, lr)
+		if err != nil || !more {
+			return err
 		}
 		if len(c.rows) == 0 {
-			if opts.Limit > 0 && len(out) == opts.Limit {
-				break
-			}
 			if err := c.fill(ctx, s, bucket, stmt, args); err != nil {
-				return nil, s.wrap(op, err)
+				return s.wrap(op, err)
 			}
 		}
 		if len(c.rows) == 0 {
@@ -194,7 +179,33 @@ func (s *Store) ListObjects(ctx context.Context, bucket string, opts meta.ListOp
 			heap.Fix(&h, 0)
 		}
 	}
-	return out, nil
+	return nil
+}
+
+// ListObjects returns the latest versions of bucket's keys that are not
+// delete markers, in ascending key order, from the heads of every shard
+// (see merge). A limit of zero or less means no limit.
+func (s *Store) ListObjects(ctx context.Context, bucket string, opts meta.ListOptions) ([]meta.Object, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	r, ok := listRange(opts)
+	if !ok {
+		return nil, nil
+	}
+	var out []meta.Object
+	err := s.merge(ctx, fmt.Sprintf("list objects %q", bucket), bucket, r, opts.Limit, func(_ int, lr listRow) (bool, error) {
+		o, err := lr.row.object(bucket, lr.key)
+		if err != nil {
+			return false, err
+		}
+		if !o.DeleteMarker {
+			o.IsLatest = true
+			out = append(out, o)
+		}
+		return opts.Limit <= 0 || len(out) < opts.Limit, nil
+	})
+	return out, err
 }
 
 // versionRange is the range of version rows that opts selects.
@@ -222,82 +233,41 @@ func versionRange(opts meta.VersionListOptions) (keyRange, bool) {
 }
 
 // ListObjectVersions returns versions, key ascending then newest first,
-// merging the shards as ListObjects does. A key's first version row is
-// its latest (version ids only grow), except at a version marker, where
-// the key's head says.
+// from the version rows of every shard (see merge). A key's first version
+// row is its latest (version ids only grow), except at a version marker,
+// where the key's head says.
 func (s *Store) ListObjectVersions(ctx context.Context, bucket string, opts meta.VersionListOptions) ([]meta.Object, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
 	op := fmt.Sprintf("list versions %q", bucket)
-	n, err := s.bucketShards(ctx, bucket)
-	if err != nil {
-		return nil, err
-	}
 	r, ok := versionRange(opts)
 	if !ok {
 		return nil, nil
 	}
-	stmt, args := r.stmt()
-	pageSize := 1000
-	if opts.Limit > 0 {
-		share := float64(opts.Limit) / float64(n)
-		pageSize = min(opts.Limit, int(share+2*math.Sqrt(share))+8)
-	}
-	cs := make([]*cursor, n)
-	err = forShards(ctx, n, func(ctx context.Context, shard int) error {
-		cs[shard] = &cursor{shard: shard, pageSize: pageSize}
-		return cs[shard].fill(ctx, s, bucket, stmt, args)
-	})
-	if err != nil {
-		return nil, s.wrap(op, err)
-	}
-	h := make(cursors, 0, n)
-	for _, c := range cs {
-		if len(c.rows) > 0 {
-			h = append(h, c)
-		}
-	}
-	heap.Init(&h)
 	var out []meta.Object
 	lastKey, started := "", false
-	for len(h) > 0 && (opts.Limit <= 0 || len(out) < opts.Limit) {
-		c := h[0]
-		lr := c.rows[0]
-		c.rows = c.rows[1:]
+	err := s.merge(ctx, op, bucket, r, opts.Limit, func(shard int, lr listRow) (bool, error) {
 		key, ok := keyOfVersionRow([]byte(lr.key))
 		if !ok {
-			return nil, fmt.Errorf("meta/cassandra: %s: malformed version row key %q", op, lr.key)
+			return false, fmt.Errorf("meta/cassandra: %s: malformed version row key %q", op, lr.key)
 		}
 		o, err := lr.row.object(bucket, key)
 		if err != nil {
-			return nil, err
+			return false, err
 		}
 		first := !started || key != lastKey
 		lastKey, started = key, true
 		o.IsLatest = first
 		if first && key == opts.KeyMarker && opts.VersionMarker != "" {
-			ref := objectRef{bucket, c.shard, key}
-			head, err := s.readKeyHead(ctx, ref, false)
+			head, err := s.readKeyHead(ctx, objectRef{bucket, shard, key}, false)
 			if err != nil {
-				return nil, s.wrap(op, err)
+				return false, s.wrap(op, err)
 			}
 			o.IsLatest = head != nil && head.versionID == o.VersionID
 		}
 		out = append(out, o)
-		if len(c.rows) == 0 {
-			if opts.Limit > 0 && len(out) == opts.Limit {
-				break
-			}
-			if err := c.fill(ctx, s, bucket, stmt, args); err != nil {
-				return nil, s.wrap(op, err)
-			}
-		}
-		if len(c.rows) == 0 {
-			heap.Pop(&h)
-		} else {
-			heap.Fix(&h, 0)
-		}
-	}
-	return out, nil
+		return opts.Limit <= 0 || len(out) < opts.Limit, nil
+	})
+	return out, err
 }

@@ -9,6 +9,7 @@ import (
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
 	"github.com/dolium/dolium/meta"
+	"github.com/dolium/dolium/meta/internal/keyenc"
 )
 
 // A key's rows live in its partition (bucket, shard of the key) of the
@@ -42,18 +43,8 @@ const (
 // versionsTag starts every version row's clustering key.
 const versionsTag = 0xFF
 
-// appendEscaped appends s as a self-delimiting, order-preserving
-// component: 0x00 becomes 0x00 0xFF, and 0x00 0x01 ends it.
-func appendEscaped(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if s[i] == 0x00 {
-			dst = append(dst, 0x00, 0xFF)
-			continue
-		}
-		dst = append(dst, s[i])
-	}
-	return append(dst, 0x00, 0x01)
-}
+// appendEscaped is the order-preserving component encoding (keyenc).
+func appendEscaped(dst []byte, s string) []byte { return keyenc.AppendEscaped(dst, s) }
 
 // keyVersions is the clustering key prefix of key's version rows.
 func keyVersions(key string) []byte {
@@ -64,11 +55,7 @@ func keyVersions(key string) []byte {
 // (every byte complemented, then 0xFF, so an id sorts after each of its
 // extensions). Version ids hold no 0x00 byte.
 func vkey(key, id string) []byte {
-	b := keyVersions(key)
-	for i := 0; i < len(id); i++ {
-		b = append(b, ^id[i])
-	}
-	return append(b, 0xFF)
+	return keyenc.AppendNewestFirst(keyVersions(key), id)
 }
 
 // keyOfVersionRow decodes the object key of a version row's clustering key.
@@ -351,6 +338,17 @@ func (s *Store) GetObject(ctx context.Context, bucket, key string) (meta.Object,
 // findVersion reads the head and the version S3 version id v names:
 // ErrNotFound if either is missing.
 func (s *Store) findVersion(ctx context.Context, ref objectRef, v string, serial bool) (head, row *objectRow, o meta.Object, err error) {
+	for try := 0; ; try++ {
+		head, row, o, err = s.findVersionOnce(ctx, ref, v, serial)
+		// The head and the version row are two reads: a null write between
+		// them moves the null version. Look again.
+		if v != meta.NullVersion || !errors.Is(err, meta.ErrNotFound) || head == nil || try >= 4 {
+			return head, row, o, err
+		}
+	}
+}
+
+func (s *Store) findVersionOnce(ctx context.Context, ref objectRef, v string, serial bool) (head, row *objectRow, o meta.Object, err error) {
 	notFound := fmt.Errorf("meta/cassandra: version %q of %q/%q: %w", v, ref.bucket, ref.key, meta.ErrNotFound)
 	if head, err = s.readKeyHead(ctx, ref, serial); err != nil {
 		return nil, nil, o, err
@@ -372,7 +370,7 @@ func (s *Store) findVersion(ctx context.Context, ref objectRef, v string, serial
 			return nil, nil, o, err
 		}
 		if row == nil {
-			return nil, nil, o, notFound
+			return head, nil, o, notFound
 		}
 	}
 	if o, err = row.object(ref.bucket, ref.key); err != nil {

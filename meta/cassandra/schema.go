@@ -104,8 +104,8 @@ var migrations = []string{
 	// every object key (0xFF | esc(key) | order(version id), see
 	// versions.go); the head row (the key itself) holds the latest
 	// version and null_vid, the id of the key's null version.
-	`ALTER TABLE objects ADD null_vid text`,
-	`ALTER TABLE buckets ADD (object_lock boolean, configs map<text, blob>, rev bigint)`,
+	`ALTER TABLE objects ADD IF NOT EXISTS null_vid text`,
+	`ALTER TABLE buckets ADD IF NOT EXISTS (object_lock boolean, configs map<text, blob>, rev bigint)`,
 	// 12: leases, named claims shared by gateways (the lifecycle worker).
 	`CREATE TABLE IF NOT EXISTS leases (
 		name text PRIMARY KEY,

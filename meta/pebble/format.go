@@ -67,9 +67,9 @@ type uploadRec struct {
 	UserMeta          map[string]string
 	ChecksumAlgorithm string
 	ChecksumType      string
-	RetentionMode string
-	RetainUntil   time.Time
-	LegalHold     bool
+	RetentionMode     string
+	RetainUntil       time.Time
+	LegalHold         bool
 }
 
 // uploadIDRec locates an upload from its id alone.

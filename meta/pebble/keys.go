@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/dolium/dolium/meta"
+	"github.com/dolium/dolium/meta/internal/keyenc"
 )
 
 // Table tags: the first byte of every key names its table.
@@ -27,21 +28,9 @@ const (
 	tagState   = 's' // s | name               -> store state (the format of the object index)
 )
 
-// appendEscaped appends s as a self-delimiting, order-preserving component:
-// each 0x00 byte becomes 0x00 0xFF and the component ends with 0x00 0x01.
-// The terminator sorts below every escaped byte, so a string sorts before
-// each of its extensions ("b" < "b\x00" < "bb"), and no component is a
-// prefix of a different one: rows of bucket "b" and bucket "bb" never mix.
-func appendEscaped(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if s[i] == 0x00 {
-			dst = append(dst, 0x00, 0xFF)
-			continue
-		}
-		dst = append(dst, s[i])
-	}
-	return append(dst, 0x00, 0x01)
-}
+// appendEscaped is the order-preserving component encoding (keyenc):
+// rows of bucket "b" and bucket "bb" never mix.
+func appendEscaped(dst []byte, s string) []byte { return keyenc.AppendEscaped(dst, s) }
 
 // appendEscapedPrefix is appendEscaped without the terminator: every
 // component whose string starts with s starts with these bytes.
@@ -141,18 +130,8 @@ func keyVersionsPrefix(bucket, key string) []byte {
 	return appendEscaped(versionsPrefix(bucket), key)
 }
 
-// appendVersionOrder appends version id v so that greater ids sort first:
-// every byte complemented, then 0xFF, so that an id sorts after each of
-// its extensions ("v10" before "v1"). Version ids hold no 0x00 byte.
-func appendVersionOrder(dst []byte, v string) []byte {
-	for i := 0; i < len(v); i++ {
-		dst = append(dst, ^v[i])
-	}
-	return append(dst, 0xFF)
-}
-
 func versionKey(bucket, key, v string) []byte {
-	return appendVersionOrder(keyVersionsPrefix(bucket, key), v)
+	return keyenc.AppendNewestFirst(keyVersionsPrefix(bucket, key), v)
 }
 
 func nullKey(bucket, key string) []byte {

@@ -27,7 +27,23 @@ func (e *Error) Is(target error) bool {
 // errors.Is. e itself is never changed.
 func (e *Error) With(msg string) *Error { return &Error{Code: e.Code, Status: e.Status, Message: msg} }
 
-func e(code string, status int, msg string) *Error { return &Error{code, status, msg} }
+// byCode holds every code declared below, for ByCode.
+var byCode = map[string]*Error{}
+
+func e(code string, status int, msg string) *Error {
+	err := &Error{code, status, msg}
+	byCode[code] = err
+	return err
+}
+
+// ByCode returns the declared error with that code, for errors that name
+// their S3 code as a string (the object lock and lifecycle packages):
+// s3api answers ByCode(code).With(message). ok is false for a code not
+// declared here.
+func ByCode(code string) (err *Error, ok bool) {
+	err, ok = byCode[code]
+	return err, ok
+}
 
 // The codes.
 var (
@@ -74,6 +90,9 @@ var (
 	InvalidStorageClass                     = e("InvalidStorageClass", http.StatusBadRequest, "The storage class you specified is not valid")
 	MissingRequestBodyError                 = e("MissingRequestBodyError", http.StatusBadRequest, "Request Body is empty")
 	MetadataTooLarge                        = e("MetadataTooLarge", http.StatusBadRequest, "Your metadata headers exceed the maximum allowed metadata size.")
+	// NoSuchLifecycleConfiguration: GetBucketLifecycleConfiguration on a
+	// bucket without one (package gateway/lifecycle).
+	NoSuchLifecycleConfiguration = e("NoSuchLifecycleConfiguration", http.StatusNotFound, "The lifecycle configuration does not exist")
 	// RequestHeaderSectionTooLarge is AWS's answer to more than 8 KiB of
 	// request headers; its body carries MaxSizeAllowed.
 	RequestHeaderSectionTooLarge = e("RequestHeaderSectionTooLarge", http.StatusBadRequest, "Your request header section exceeds the maximum allowed size.")

@@ -110,3 +110,25 @@ func TestCodesDeclaredOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestByCode: every declared code is found by its name, as the sentinel
+// itself; an undeclared code is not. The codes the object lock and
+// lifecycle packages return are among them.
+func TestByCode(t *testing.T) {
+	for _, want := range []*Error{AccessDenied, MalformedXML, InvalidArgument, InvalidRequest, InvalidBucketState,
+		NotImplemented, ObjectLockConfigurationNotFoundError, NoSuchObjectLockConfiguration, NoSuchLifecycleConfiguration, SignatureDoesNotMatch, DataLost} {
+		got, ok := ByCode(want.Code)
+		if !ok || got != want {
+			t.Errorf("ByCode(%q) = %v, %v; want the sentinel", want.Code, got, ok)
+		}
+	}
+	if got, ok := ByCode("InvalidPartNumber"); ok {
+		t.Errorf("ByCode(InvalidPartNumber) = %v: a message of InvalidArgument, not a code", got)
+	}
+	if got, ok := ByCode("NoSuchThing"); ok || got != nil {
+		t.Errorf("ByCode(NoSuchThing) = %v, %v; want nothing", got, ok)
+	}
+	if e, _ := ByCode("ObjectLockConfigurationNotFoundError"); e.Status != 404 {
+		t.Errorf("ObjectLockConfigurationNotFoundError status %d, want 404", e.Status)
+	}
+}
