@@ -399,13 +399,17 @@ func (s *Store) GetObjectVersion(ctx context.Context, bucket, key, versionID str
 	return o, err
 }
 
-// DeleteObjectVersion removes one version if check accepts it; if it was
-// the latest, the next newest becomes the latest (or the head goes).
-func (s *Store) DeleteObjectVersion(ctx context.Context, bucket, key, versionID string, check func(meta.Object) error) (meta.Object, error) {
+// changeVersion is the compare-and-set loop of a change to one version:
+// it reads the key's head and the version at the serial consistency, and
+// build returns the conditional batch to apply (or an error that ends the
+// loop); a batch whose condition lost a race is retried on a fresh read.
+// A timed-out batch is not settled: a missing row does not tell whether
+// this change or another one removed it.
+func (s *Store) changeVersion(ctx context.Context, op, bucket, key, versionID string,
+	build func(ref objectRef, head, row *objectRow, o meta.Object) (*gocql.Batch, meta.Object, error)) (meta.Object, error) {
 	if err := s.check(); err != nil {
 		return meta.Object{}, err
 	}
-	op := fmt.Sprintf("delete version %q of %q/%q", versionID, bucket, key)
 	ref, err := s.objectRef(ctx, bucket, key)
 	if err != nil {
 		return meta.Object{}, err
@@ -423,9 +427,29 @@ func (s *Store) DeleteObjectVersion(ctx context.Context, bucket, key, versionID 
 		if err != nil {
 			return meta.Object{}, s.wrap(op, err)
 		}
+		b, out, err := build(ref, head, row, o)
+		if err != nil {
+			return meta.Object{}, err
+		}
+		applied, err := execCAS(b, nil)
+		if err != nil {
+			return meta.Object{}, s.wrap(op, err)
+		}
+		if applied {
+			return out, nil
+		}
+	}
+	return meta.Object{}, errContention(op, s.opts.MaxTries)
+}
+
+// DeleteObjectVersion removes one version if check accepts it; if it was
+// the latest, the next newest becomes the latest (or the head goes).
+func (s *Store) DeleteObjectVersion(ctx context.Context, bucket, key, versionID string, check func(meta.Object) error) (meta.Object, error) {
+	op := fmt.Sprintf("delete version %q of %q/%q", versionID, bucket, key)
+	return s.changeVersion(ctx, op, bucket, key, versionID, func(ref objectRef, head, row *objectRow, o meta.Object) (*gocql.Batch, meta.Object, error) {
 		if check != nil {
 			if err := check(o); err != nil {
-				return meta.Object{}, err
+				return nil, o, err
 			}
 		}
 		null := head.nullVID
@@ -434,82 +458,47 @@ func (s *Store) DeleteObjectVersion(ctx context.Context, bucket, key, versionID 
 		}
 		b := s.batch(ctx)
 		b.Query(deleteRow, ref.bucket, ref.shard, vkey(key, row.versionID), row.data)
-		if row.versionID == head.versionID {
-			var next objectRow
-			end := append(keyVersions(key)[:len(keyVersions(key))-1], 0x02)
-			err := s.serialRead(ctx, selectNext, ref.bucket, ref.shard, vkey(key, row.versionID), end).
-				Idempotent(true).Scan(&next.versionID, &next.data)
-			switch {
-			case errors.Is(err, gocql.ErrNotFound):
-				b.Query(deleteHead, ref.bucket, ref.shard, []byte(key), head.versionID, head.data)
-			case err != nil:
-				return meta.Object{}, s.wrap(op, err)
-			default:
-				b.Query(updateHead, next.versionID, next.data, null, ref.bucket, ref.shard, []byte(key), head.versionID, head.data)
-				// The next version must still be there as read.
-				b.Query(updateRow, next.data, ref.bucket, ref.shard, vkey(key, next.versionID), next.data)
-			}
-		} else {
+		if row.versionID != head.versionID {
 			b.Query(updateHead, head.versionID, head.data, null, ref.bucket, ref.shard, []byte(key), head.versionID, head.data)
+			return b, o, nil
 		}
-		applied, err := execCAS(b, nil)
-		if err != nil {
-			// A timed-out delete is not settled: a missing row does not
-			// tell whether this delete or another one removed it.
-			return meta.Object{}, s.wrap(op, err)
+		var next objectRow
+		end := append(keyVersions(key)[:len(keyVersions(key))-1], 0x02)
+		err := s.serialRead(ctx, selectNext, ref.bucket, ref.shard, vkey(key, row.versionID), end).
+			Idempotent(true).Scan(&next.versionID, &next.data)
+		switch {
+		case errors.Is(err, gocql.ErrNotFound):
+			b.Query(deleteHead, ref.bucket, ref.shard, []byte(key), head.versionID, head.data)
+		case err != nil:
+			return nil, o, s.wrap(op, err)
+		default:
+			b.Query(updateHead, next.versionID, next.data, null, ref.bucket, ref.shard, []byte(key), head.versionID, head.data)
+			// The next version must still be there as read.
+			b.Query(updateRow, next.data, ref.bucket, ref.shard, vkey(key, next.versionID), next.data)
 		}
-		if applied {
-			return o, nil
-		}
-	}
-	return meta.Object{}, errContention(op, s.opts.MaxTries)
+		return b, o, nil
+	})
 }
 
 // UpdateObjectVersion applies update to one version's lock and tag fields.
 func (s *Store) UpdateObjectVersion(ctx context.Context, bucket, key, versionID string, update func(*meta.Object) error) (meta.Object, error) {
-	if err := s.check(); err != nil {
-		return meta.Object{}, err
-	}
 	op := fmt.Sprintf("update version %q of %q/%q", versionID, bucket, key)
-	ref, err := s.objectRef(ctx, bucket, key)
-	if err != nil {
-		return meta.Object{}, err
-	}
-	for try := 0; try < s.opts.MaxTries; try++ {
-		if try > 0 {
-			if err := backoff(ctx, try); err != nil {
-				return meta.Object{}, s.wrap(op, err)
-			}
-		}
-		head, row, o, err := s.findVersion(ctx, ref, versionID, true)
-		if errors.Is(err, meta.ErrNotFound) {
-			return meta.Object{}, err
-		}
-		if err != nil {
-			return meta.Object{}, s.wrap(op, err)
-		}
+	return s.changeVersion(ctx, op, bucket, key, versionID, func(ref objectRef, head, row *objectRow, o meta.Object) (*gocql.Batch, meta.Object, error) {
 		n := o
 		if err := update(&n); err != nil {
-			return meta.Object{}, err
+			return nil, o, err
 		}
 		// Only the mutable fields are taken from the update.
 		o.Retention, o.LegalHold, o.Tags = n.Retention, n.LegalHold, n.Tags
 		data, err := encodeObject(o)
 		if err != nil {
-			return meta.Object{}, err
+			return nil, o, err
 		}
 		b := s.batch(ctx)
 		b.Query(updateRow, data, ref.bucket, ref.shard, vkey(key, row.versionID), row.data)
 		if o.IsLatest {
 			b.Query(updateHead, head.versionID, data, head.nullVID, ref.bucket, ref.shard, []byte(key), head.versionID, head.data)
 		}
-		applied, err := execCAS(b, nil)
-		if err != nil {
-			return meta.Object{}, s.wrap(op, err)
-		}
-		if applied {
-			return o, nil
-		}
-	}
-	return meta.Object{}, errContention(op, s.opts.MaxTries)
+		return b, o, nil
+	})
 }
