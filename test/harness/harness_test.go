@@ -175,3 +175,26 @@ func TestModuleRootAndCredentials(t *testing.T) {
 		t.Errorf("RandomCredentials: %v, %v; want two different valid pairs", a, b)
 	}
 }
+
+// TestReadyKeepsAnOccupantFromPassing is the race CI met: the port chosen
+// was taken by another healthy server before the new process bound it, so
+// /healthz answered 200 from the other one. With Ready the start fails
+// with the bind error (which OnFreePort retries) instead of succeeding.
+func TestReadyKeepsAnOccupantFromPassing(t *testing.T) {
+	var occupant *Process
+	addr, err := OnFreePort(func(addr string) (err error) { occupant, err = StartProcess(helper(addr, "")); return err })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer occupant.Kill()
+	c := helper(addr, "")
+	c.Ready = "serving on " + addr
+	p, err := StartProcess(c)
+	if err == nil {
+		p.Kill()
+		t.Fatal("a process that could not bind its port passed as started: the occupant answered its health check")
+	}
+	if !strings.Contains(err.Error(), "in use") {
+		t.Errorf("error = %v, want the bind error (address in use) for OnFreePort to retry", err)
+	}
+}

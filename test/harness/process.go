@@ -27,6 +27,11 @@ type Command struct {
 	Health string
 	// HealthTimeout bounds the wait for Health (default 20s).
 	HealthTimeout time.Duration
+	// Ready, when set, is text the process prints once it has bound its
+	// address; Health counts only after it appears. It keeps another
+	// process that holds the same port (a lost race for a free port)
+	// from passing for this one.
+	Ready string
 }
 
 // Process is a running child process; what it writes to standard output
@@ -69,20 +74,25 @@ func startProcess(c Command) (*Process, error) {
 		p.ended.Store(true)
 		close(p.exited)
 	}()
-	if err := p.waitHealthy(c.Health, c.HealthTimeout); err != nil {
+	if err := p.waitHealthy(c.Health, c.Ready, c.HealthTimeout); err != nil {
 		p.Kill()
 		return p, err
 	}
 	return p, nil
 }
 
-func (p *Process) waitHealthy(url string, timeout time.Duration) error {
+func (p *Process) waitHealthy(url, ready string, timeout time.Duration) error {
 	client := &http.Client{Timeout: 2 * time.Second}
 	deadline := time.Now().Add(timeout)
 	last := "no answer"
 	for time.Now().Before(deadline) {
 		if p.Exited() {
 			return fmt.Errorf("%s exited before becoming healthy: %v", p.name, p.waitErr)
+		}
+		if ready != "" && !strings.Contains(p.log.String(), ready) {
+			last = fmt.Sprintf("%q not printed yet", ready)
+			time.Sleep(50 * time.Millisecond)
+			continue
 		}
 		resp, err := client.Get(url)
 		if err == nil {

@@ -214,6 +214,8 @@ func Start(o Options) (*Server, error) {
 				o.Env...),
 			Health:        "http://" + addr + "/healthz",
 			HealthTimeout: o.HealthTimeout,
+			// the banner cmd/dolium prints once its listener is bound
+			Ready: "dolium is serving S3 at http://" + addr + " ",
 		})
 		return err
 	}
