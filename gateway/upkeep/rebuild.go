@@ -305,8 +305,9 @@ func (w *Workers) rebuildPass(ctx context.Context, rate float64) bool {
 }
 
 // rebuildCursor is where a rebuild's walk resumes. Objects: bucket Bucket,
-// keys after After; if the first of them is Key, its first Skip chunks are
-// done. Uploads (phase Uploads): likewise with uploads after (After,
+// versions after key After, version AfterID (every version of keys after
+// After if AfterID is ""); if the first of them is Key's version ID, its
+// first Skip chunks are done. Uploads (phase Uploads): likewise with uploads after (After,
 // AfterID), Key/ID naming the upload partly done.
 type rebuildCursor struct {
 	Uploads bool   `json:"u,omitempty"`
@@ -390,29 +391,34 @@ func (w *Workers) walkRebuild(ctx context.Context, positions []zonePos, cur rebu
 
 type itemsFunc func(exts []meta.Extent, skip int, next func(i int) rebuildCursor) error
 
+// walkObjects walks every version of c.Bucket's objects from c on. The
+// cursor of an item is the version before it (After, AfterID: a key and
+// version marker) and the item's version (Key, ID, Skip chunks of it); a
+// cursor saved before versions (AfterID "") resumes at the key after After.
 func (w *Workers) walkObjects(ctx context.Context, c rebuildCursor, items itemsFunc) error {
-	after, first := c.After, true
+	o := meta.VersionListOptions{KeyMarker: c.After, VersionMarker: c.AfterID, Limit: 500}
+	first := true
 	for {
-		page, err := w.meta.ListObjects(ctx, c.Bucket, meta.ListOptions{After: after, Limit: 500})
+		page, err := w.meta.ListObjectVersions(ctx, c.Bucket, o)
 		if err != nil {
 			return mapMeta(err)
 		}
-		for _, o := range page {
+		for _, v := range page {
 			skip := 0
-			if first && o.Key == c.Key {
+			if first && v.Key == c.Key && (c.ID == "" || v.VersionID == c.ID) {
 				skip = c.Skip
 			}
 			first = false
-			prev := after
-			err := items(o.Extents, skip, func(i int) rebuildCursor {
-				return rebuildCursor{Bucket: c.Bucket, After: prev, Key: o.Key, Skip: i}
+			prevKey, prevID := o.KeyMarker, o.VersionMarker
+			err := items(v.Extents, skip, func(i int) rebuildCursor {
+				return rebuildCursor{Bucket: c.Bucket, After: prevKey, AfterID: prevID, Key: v.Key, ID: v.VersionID, Skip: i}
 			})
 			if err != nil {
 				return err
 			}
-			after = o.Key
+			o.KeyMarker, o.VersionMarker = v.Key, v.VersionID
 		}
-		if len(page) < 500 {
+		if len(page) < o.Limit {
 			return nil
 		}
 	}

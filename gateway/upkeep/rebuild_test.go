@@ -148,14 +148,19 @@ func (r *rebuildRig) read(t *testing.T, key string) []byte {
 	return b.Bytes()
 }
 
-// fill writes objects of 1..5 chunks and a multipart upload in progress
-// with one part, and returns the object contents and the chunk count.
+// fill writes objects of 1..5 chunks on a versioned bucket, overwrites
+// two of them (whose first versions become noncurrent, their data still
+// placed), and starts a multipart upload with one part; it returns the
+// latest object contents and the chunk count of every version and part.
 func (r *rebuildRig) fill(t *testing.T) (map[string][]byte, int) {
 	t.Helper()
+	if err := r.g.SetVersioning(t.Context(), bucketOf(t, r.g, "bkt"), gateway.VersioningEnabled); err != nil {
+		t.Fatal(err)
+	}
 	objs := map[string][]byte{}
 	chunks := 0
-	for i := range 6 {
-		data := randBytes(i*64<<10+100, int64(i))
+	for n, i := range []int{0, 1, 2, 3, 4, 5, 1, 4} {
+		data := randBytes(i*64<<10+100+n, int64(n))
 		key := fmt.Sprintf("k%d", i)
 		r.put(t, key, data)
 		objs[key] = data

@@ -115,8 +115,10 @@ func runEvery(ctx context.Context, interval time.Duration, pass func() (more boo
 	}
 }
 
-// eachExtent calls fn for every extent of every object of bucket ("" = all
-// buckets), in key order.
+// eachExtent calls fn for every extent of every version of every object
+// of bucket ("" = all buckets), in listing order (key ascending, newest
+// version first): noncurrent versions hold data that must stay as
+// redundant and as checked as the latest's.
 func (w *Workers) eachExtent(ctx context.Context, bucket string, fn func(o meta.Object, x meta.Extent) error) error {
 	var buckets []string
 	if bucket != "" {
@@ -131,21 +133,21 @@ func (w *Workers) eachExtent(ctx context.Context, bucket string, fn func(o meta.
 		}
 	}
 	for _, b := range buckets {
-		after := ""
+		o := meta.VersionListOptions{Limit: 500}
 		for {
-			page, err := w.meta.ListObjects(ctx, b, meta.ListOptions{After: after, Limit: 500})
+			page, err := w.meta.ListObjectVersions(ctx, b, o)
 			if err != nil {
 				return mapMeta(err)
 			}
-			for _, o := range page {
-				for _, x := range o.Extents {
-					if err := fn(o, x); err != nil {
+			for _, v := range page {
+				for _, x := range v.Extents {
+					if err := fn(v, x); err != nil {
 						return err
 					}
 				}
-				after = o.Key
+				o.KeyMarker, o.VersionMarker = v.Key, v.VersionID
 			}
-			if len(page) < 500 {
+			if len(page) < o.Limit {
 				break
 			}
 		}
