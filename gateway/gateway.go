@@ -53,6 +53,10 @@ type Config struct {
 	// multipart upload is kept, so a retried request gets the first one's
 	// answer (default 24h).
 	CompletionTTL time.Duration
+	// LifecycleDay is the length of a lifecycle day: rules' Days,
+	// NoncurrentDays and DaysAfterInitiation count it (default 24h; tests
+	// set seconds, see lifecycle.Evaluator.Day).
+	LifecycleDay time.Duration
 	// BucketShards is the listing shard count given to new buckets (default 16).
 	BucketShards int
 	Logger       *slog.Logger

@@ -17,6 +17,9 @@ import (
 type WriteCond struct {
 	IfNoneMatch bool   // If-None-Match: *
 	IfMatch     string // If-Match etag (unquoted or quoted), "" if none
+	// latest, for the lifecycle worker: the latest version must be this
+	// one (a meta version id, not a delete marker).
+	latest string
 }
 
 // PutInput is a PutObject request.
@@ -224,6 +227,8 @@ func (wc WriteCond) holds(cur *meta.Object) error {
 	case wc.IfMatch != "" && !etagMatches(wc.IfMatch, cur.ETag):
 		return ErrPreconditionFailed
 	case wc.IfNoneMatch && cur != nil:
+		return ErrPreconditionFailed
+	case wc.latest != "" && (cur == nil || cur.VersionID != wc.latest):
 		return ErrPreconditionFailed
 	}
 	return nil

@@ -142,10 +142,11 @@ func (g *Gateway) DeleteObject(ctx context.Context, b Bucket, in DeleteInput) (D
 		if err := checkVersionID(in.VersionID); err != nil {
 			return DeleteOutput{}, err
 		}
-		return g.deleteVersion(ctx, b.Name, in.Key, in.VersionID, in.Bypass)
+		out, _, err := g.deleteVersion(ctx, b.Name, in.Key, in.VersionID, "", in.Bypass)
+		return out, err
 	}
 	if b.Versioning == "" {
-		_, err := g.deleteVersion(ctx, b.Name, in.Key, meta.NullVersion, in.Bypass)
+		_, _, err := g.deleteVersion(ctx, b.Name, in.Key, meta.NullVersion, "", in.Bypass)
 		return DeleteOutput{}, err // S3 names no version in an unversioned bucket
 	}
 	m := meta.Object{
@@ -160,25 +161,29 @@ func (g *Gateway) DeleteObject(ctx context.Context, b Bucket, in DeleteInput) (D
 	return DeleteOutput{VersionID: m.S3VersionID(), DeleteMarker: true}, nil
 }
 
-// deleteVersion removes the version S3 calls versionID: its data is
-// queued first, and it is removed only if it is still the version queued
-// and not protected.
-func (g *Gateway) deleteVersion(ctx context.Context, bucket, key, versionID string, bypass bool) (DeleteOutput, error) {
-	out := DeleteOutput{VersionID: versionID}
+// deleteVersion removes the version S3 calls versionID (if want is set,
+// only while its meta version id is want): its data is queued first, and
+// it is removed only if it is still the version queued and not protected.
+// done tells whether it removed a version.
+func (g *Gateway) deleteVersion(ctx context.Context, bucket, key, versionID, want string, bypass bool) (out DeleteOutput, done bool, err error) {
+	out = DeleteOutput{VersionID: versionID}
 	for try := 0; ; try++ {
 		v, err := g.meta.GetObjectVersion(ctx, bucket, key, versionID)
 		if errors.Is(err, meta.ErrNotFound) {
-			return out, nil
+			return out, false, nil
 		}
 		if err != nil {
-			return out, mapMeta(err)
+			return out, false, mapMeta(err)
+		}
+		if want != "" && v.VersionID != want {
+			return out, false, nil
 		}
 		out.DeleteMarker = v.DeleteMarker
 		if err := g.protected(v, bypass); err != nil {
-			return out, err
+			return out, false, err
 		}
 		if err := g.queueReplaced(ctx, bucket, key, "", v.Extents); err != nil {
-			return out, err
+			return out, false, err
 		}
 		failpoint.Hit("commit.after-queue")
 		failpoint.Hit("delete.before-write")
@@ -189,17 +194,20 @@ func (g *Gateway) deleteVersion(ctx context.Context, bucket, key, versionID stri
 			return g.protected(x, bypass)
 		})
 		switch {
-		case err == nil, errors.Is(err, meta.ErrNotFound):
+		case err == nil:
 			failpoint.Hit("delete.after-write")
-			return out, nil
+			return out, true, nil
+		case errors.Is(err, meta.ErrNotFound):
+			failpoint.Hit("delete.after-write")
+			return out, false, nil
 		case !errors.Is(err, errMoved):
-			return out, mapMeta(err)
+			return out, false, mapMeta(err)
 		}
 		if try+1 >= commitTries {
-			return out, ErrSlowDown
+			return out, false, ErrSlowDown
 		}
 		if err := sleepCtx(ctx, time.Duration(try+1)*time.Millisecond); err != nil {
-			return out, err
+			return out, false, err
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/dolium/dolium/gateway"
+	"github.com/dolium/dolium/gateway/lifecycle"
 	"github.com/dolium/dolium/s3api/s3err"
 )
 
@@ -44,6 +45,7 @@ var gatewayErrors = []struct {
 	{gateway.ErrOverloaded, s3err.SlowDown},
 	{gateway.ErrInvalidVersionID, s3err.InvalidArgument.With("Invalid version id specified")},
 	{gateway.ErrNoSuchVersion, s3err.NoSuchVersion},
+	{gateway.ErrNoLifecycle, s3err.NoSuchLifecycleConfiguration},
 	{gateway.ErrNoObjectLock, s3err.InvalidRequest.With("Bucket is missing Object Lock Configuration")},
 	{gateway.ErrRetentionInPast, s3err.InvalidArgument.With("The retain until date must be in the future!")},
 	{gateway.ErrLockNeedsVersioning, s3err.InvalidBucketState.With("Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration")},
@@ -64,6 +66,12 @@ func toS3(err error) (e *s3err.Error, internal bool) {
 	var se *s3err.Error
 	if errors.As(err, &se) {
 		return se, false
+	}
+	var le *lifecycle.Error
+	if errors.As(err, &le) {
+		if code, ok := s3err.ByCode(le.Code); ok {
+			return code.With(le.Message), false
+		}
 	}
 	var re *gateway.CopyRangeError
 	if errors.As(err, &re) {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/dolium/dolium/gateway"
+	"github.com/dolium/dolium/gateway/lifecycle"
 	"github.com/dolium/dolium/internal/checksum"
 	"github.com/dolium/dolium/s3api/s3err"
 )
@@ -36,6 +37,10 @@ func createMultipartUpload(s *Server, r *request) (act, error) {
 		resp := &response{xml: initiateMultipartUploadResult{Xmlns: xmlns, Bucket: u.Bucket, Key: u.Key, UploadID: u.UploadID}}
 		resp.set("x-amz-checksum-algorithm", u.ChecksumAlgorithm)
 		resp.set("x-amz-checksum-type", u.ChecksumType)
+		if date, rule, ok := s.gw.AbortDate(r.bucket, u.Key, u.Initiated); ok {
+			resp.set("x-amz-abort-date", lifecycle.HTTPDate(date))
+			resp.set("x-amz-abort-rule-id", rule)
+		}
 		return resp, nil
 	}, nil
 }
@@ -146,6 +151,7 @@ func completeMultipartUpload(s *Server, r *request) (act, error) {
 			checksumFields: newChecksumFields(o.Checksums), ChecksumType: o.ChecksumType,
 		}}
 		setVersionID(resp, r.bucket, o.VersionID)
+		setExpiration(s, resp, r.bucket, o)
 		return resp, nil
 	}, nil
 }

@@ -61,6 +61,7 @@ func putObject(s *Server, r *request) (act, error) {
 		resp.set("ETag", `"`+o.ETag+`"`)
 		setVersionID(resp, r.bucket, o.VersionID)
 		setChecksums(resp, o.Checksums, o.ChecksumType)
+		setExpiration(s, resp, r.bucket, o)
 		return resp, nil
 	}, nil
 }
@@ -139,6 +140,9 @@ func getObject(s *Server, r *request) (act, error) {
 		objectHeaders(resp, o)
 		setVersionID(resp, r.bucket, o.VersionID)
 		lockResponseHeaders(resp, o)
+		if in.VersionID == "" {
+			setExpiration(s, resp, r.bucket, o)
+		}
 		if strings.EqualFold(r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") && !out.Partial {
 			setChecksums(resp, o.Checksums, o.ChecksumType)
 		}
@@ -308,6 +312,7 @@ func copyObject(s *Server, r *request) (act, error) {
 			checksumFields: newChecksumFields(o.Checksums),
 		}}
 		setVersionID(resp, r.bucket, o.VersionID)
+		setExpiration(s, resp, r.bucket, o)
 		if in.Src.Bucket.Versioning != "" || in.Src.VersionID != "" {
 			resp.set("x-amz-copy-source-version-id", o.SourceVersionID)
 		}

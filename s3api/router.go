@@ -33,6 +33,9 @@ const (
 	OpGetObjectRetention         OpName = "GetObjectRetention"
 	OpPutObjectLegalHold         OpName = "PutObjectLegalHold"
 	OpGetObjectLegalHold         OpName = "GetObjectLegalHold"
+	OpPutBucketLifecycle         OpName = "PutBucketLifecycleConfiguration"
+	OpGetBucketLifecycle         OpName = "GetBucketLifecycleConfiguration"
+	OpDeleteBucketLifecycle      OpName = "DeleteBucketLifecycle"
 	OpDeleteObjects              OpName = "DeleteObjects"
 	OpPutObject                  OpName = "PutObject"
 	OpCopyObject                 OpName = "CopyObject"
@@ -124,6 +127,8 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpGetBucketVersioning
 			case only("object-lock"):
 				op.Name = OpGetObjectLockConfiguration
+			case only("lifecycle"):
+				op.Name = OpGetBucketLifecycle
 			case only("acl"):
 				op.Name = OpGetBucketAcl
 			}
@@ -139,10 +144,15 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpPutBucketVersioning
 			case only("object-lock"):
 				op.Name = OpPutObjectLockConfiguration
+			case only("lifecycle"):
+				op.Name = OpPutBucketLifecycle
 			}
 		case http.MethodDelete:
-			if only() {
+			switch {
+			case only():
 				op.Name = OpDeleteBucket
+			case only("lifecycle"):
+				op.Name = OpDeleteBucketLifecycle
 			}
 		case http.MethodPost:
 			if only("delete") {

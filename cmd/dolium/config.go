@@ -63,6 +63,13 @@ type config struct {
 	RepairInterval   time.Duration     `yaml:"repair_interval"`
 	ScrubInterval    time.Duration     `yaml:"scrub_interval"`
 	ScrubRate        float64           `yaml:"scrub_rate"` // chunks per second, 0 = unlimited
+	// LifecycleInterval is how often each bucket's lifecycle rules are
+	// applied (by one gateway of all); LifecycleRate bounds the deletions
+	// per second (0 = unlimited); LifecycleDay is the length of a
+	// lifecycle day (24h; tests and trials set seconds).
+	LifecycleInterval time.Duration `yaml:"lifecycle_interval"`
+	LifecycleRate     float64       `yaml:"lifecycle_rate"`
+	LifecycleDay      time.Duration `yaml:"lifecycle_day"`
 	// RebuildRate bounds a zone rebuild (chunks per second, 0 = unlimited);
 	// ZoneProbeInterval is how often every zone is probed (0 = never).
 	RebuildRate       float64       `yaml:"rebuild_rate"`
@@ -83,6 +90,7 @@ func defaults() config {
 		ReadBudget: 64 << 20, BudgetWait: 10 * time.Second, KeyBudgetShare: 0.5, KeyMaxRequests: 256,
 		BodyTimeout: 30 * time.Second, SendTimeout: 30 * time.Second, MaxHeaderBytes: 8 << 10,
 		RepairInterval: 5 * time.Second, ScrubInterval: 24 * time.Hour, ScrubRate: 50,
+		LifecycleInterval: time.Hour, LifecycleRate: 100, LifecycleDay: 24 * time.Hour,
 		RebuildRate: 100, ZoneProbeInterval: 10 * time.Second,
 		ZoneTimeout: 10 * time.Second, ZoneBreaker: 5 * time.Second,
 	}
@@ -116,6 +124,9 @@ var envVars = []struct {
 	{"DOLIUM_DEFAULT_PLACEMENT", func(c *config, v string) error { c.DefaultPlacement = v; return nil }},
 	{"DOLIUM_REPAIR_INTERVAL", func(c *config, v string) (err error) { c.RepairInterval, err = time.ParseDuration(v); return }},
 	{"DOLIUM_SCRUB_INTERVAL", func(c *config, v string) (err error) { c.ScrubInterval, err = time.ParseDuration(v); return }},
+	{"DOLIUM_LIFECYCLE_INTERVAL", func(c *config, v string) (err error) { c.LifecycleInterval, err = time.ParseDuration(v); return }},
+	{"DOLIUM_LIFECYCLE_RATE", func(c *config, v string) (err error) { c.LifecycleRate, err = strconv.ParseFloat(v, 64); return }},
+	{"DOLIUM_LIFECYCLE_DAY", func(c *config, v string) (err error) { c.LifecycleDay, err = time.ParseDuration(v); return }},
 	{"DOLIUM_REBUILD_RATE", func(c *config, v string) (err error) { c.RebuildRate, err = strconv.ParseFloat(v, 64); return }},
 	{"DOLIUM_ZONE_PROBE_INTERVAL", func(c *config, v string) (err error) { c.ZoneProbeInterval, err = time.ParseDuration(v); return }},
 	{"DOLIUM_STORE", func(c *config, v string) error { c.Store = v; return nil }},
@@ -142,6 +153,8 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	logFormat := fs.String("log-format", "", "text or json (env DOLIUM_LOG_FORMAT)")
 	chunk := fs.Int64("chunk-size", 0, "chunk size in bytes (env DOLIUM_CHUNK_SIZE; default 1048576)")
 	gcInterval := fs.Duration("gc-interval", 0, "garbage collector period (env DOLIUM_GC_INTERVAL; default 30s)")
+	lcInterval := fs.Duration("lifecycle-interval", 0, "how often lifecycle rules are applied to each bucket (env DOLIUM_LIFECYCLE_INTERVAL; default 1h)")
+	lcDay := fs.Duration("lifecycle-day", 0, "length of a lifecycle day, for trials and tests (env DOLIUM_LIFECYCLE_DAY; default 24h)")
 	grace := fs.Duration("upload-grace", 0, "time after which an unfinished upload's data is collected (env DOLIUM_UPLOAD_GRACE; default 1h)")
 	reclaim := fs.Duration("reclaim-delay", 0, "how long replaced data stays readable (env DOLIUM_RECLAIM_DELAY; default 1m)")
 	completionTTL := fs.Duration("completion-ttl", 0, "how long a finished multipart upload answers retries (env DOLIUM_COMPLETION_TTL; default 24h)")
@@ -208,6 +221,12 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if *grace > 0 {
 		c.UploadGrace = *grace
+	}
+	if *lcInterval > 0 {
+		c.LifecycleInterval = *lcInterval
+	}
+	if *lcDay > 0 {
+		c.LifecycleDay = *lcDay
 	}
 	if *reclaim > 0 {
 		c.ReclaimDelay = *reclaim

@@ -107,6 +107,7 @@ func serve(ctx context.Context, cfg config) error {
 	gw := gateway.New(gateway.Config{
 		Meta: ms, Placements: placements, DefaultPlacement: cfg.DefaultPlacement,
 		Region: cfg.Region, UploadGrace: cfg.UploadGrace, ReclaimDelay: cfg.ReclaimDelay, CompletionTTL: cfg.CompletionTTL, Logger: log,
+		LifecycleDay: cfg.LifecycleDay,
 	})
 	workers := upkeep.New(upkeep.Config{
 		Gateway: gw, Meta: ms, Placements: placements, Repairs: repairs, Zones: zones,
@@ -132,6 +133,7 @@ func serve(ctx context.Context, cfg config) error {
 		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	go workers.RunCollector(ctx, cfg.GCInterval, gcm.observe)
+	go workers.RunLifecycle(ctx, cfg.LifecycleInterval, cfg.LifecycleRate, newLifecycleMetrics(reg).observe)
 	if len(placements.Names()) > 0 {
 		rm := newRepairMetrics(reg, repairs)
 		go workers.RunRepairs(ctx, cfg.RepairInterval, rm.observeRepair)

@@ -48,6 +48,49 @@ func (m *gcMetrics) observe(st upkeep.CollectStats, err error) {
 	m.deleted.Add(float64(st.Deleted))
 }
 
+type lifecycleMetrics struct {
+	passes                                             *prometheus.CounterVec
+	expired, purged, markers, aborted, locked, buckets prometheus.Counter
+	last                                               prometheus.Gauge
+}
+
+func newLifecycleMetrics(reg prometheus.Registerer) *lifecycleMetrics {
+	c := func(name, help string) prometheus.Counter {
+		return prometheus.NewCounter(prometheus.CounterOpts{Namespace: "dolium", Subsystem: "lifecycle", Name: name, Help: help})
+	}
+	m := &lifecycleMetrics{
+		passes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "dolium", Subsystem: "lifecycle", Name: "passes_total", Help: "Lifecycle passes by result.",
+		}, []string{"result"}),
+		buckets: c("buckets_total", "Bucket passes this gateway ran (it held the bucket's lease)."),
+		expired: c("objects_expired_total", "Current versions expired: a delete marker added, or the object removed on an unversioned bucket."),
+		purged:  c("versions_expired_total", "Noncurrent versions deleted for good."),
+		markers: c("delete_markers_removed_total", "Expired object delete markers removed."),
+		aborted: c("uploads_aborted_total", "Incomplete multipart uploads aborted."),
+		locked:  c("locked_total", "Due deletions refused because object lock protects the version."),
+		last: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "dolium", Subsystem: "lifecycle", Name: "last_run_timestamp_seconds", Help: "When this gateway's last lifecycle pass ended without error.",
+		}),
+	}
+	reg.MustRegister(m.passes, m.buckets, m.expired, m.purged, m.markers, m.aborted, m.locked, m.last)
+	return m
+}
+
+func (m *lifecycleMetrics) observe(st upkeep.LifecycleStats, err error) {
+	m.buckets.Add(float64(st.Buckets))
+	m.expired.Add(float64(st.Expired))
+	m.purged.Add(float64(st.VersionsPurged))
+	m.markers.Add(float64(st.MarkersRemoved))
+	m.aborted.Add(float64(st.UploadsAborted))
+	m.locked.Add(float64(st.Locked))
+	if err != nil {
+		m.passes.WithLabelValues("error").Inc()
+		return
+	}
+	m.passes.WithLabelValues("ok").Inc()
+	m.last.SetToCurrentTime()
+}
+
 type repairMetrics struct {
 	repaired, unrecoverable, retried prometheus.Counter
 	scrubbed, scrubProblems          prometheus.Counter

@@ -275,6 +275,28 @@ func (e Evaluator) UploadDue(key string, initiated, now time.Time) (ruleID strin
 	return x.RuleID, true
 }
 
+// Prefix is the longest prefix of every key an enabled rule of c can
+// select ("" if one has no prefix): a walk over the versions c may act on
+// need not list others.
+func (c *Configuration) Prefix() string {
+	first, p := true, ""
+	for i := range c.Rules {
+		r := &c.Rules[i]
+		if r.Status != statusOn {
+			continue
+		}
+		rp := r.prefix()
+		if first {
+			p, first = rp, false
+			continue
+		}
+		for !strings.HasPrefix(rp, p) {
+			p = p[:len(p)-1]
+		}
+	}
+	return p
+}
+
 // prefix is the rule's prefix ("" when it has none).
 func (r *Rule) prefix() string {
 	var p *string

@@ -460,8 +460,8 @@ func (w *Workers) walkUploads(ctx context.Context, c rebuildCursor, items itemsF
 	}
 }
 
-// errLeaseLost stops a rebuild whose row another gateway (or a new start)
-// has taken.
+// errLeaseLost stops a rebuild, or a lifecycle pass, whose lease another
+// gateway (or a new start) has taken.
 var errLeaseLost = errors.New("zone rebuild: lease lost")
 
 // errWaitZones pauses a rebuild: the zone, or too many others, did not
