@@ -121,6 +121,10 @@ func TestObjectLock(t *testing.T) {
 	put, err = cl.PutObject(ctx(t), &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("held"), Body: bytes.NewReader([]byte("h"))})
 	mustOK(t, "PutObject", err)
 	hv := aws.ToString(put.VersionId)
+	// A version never given a legal hold has none to show (AWS answers
+	// NoSuchObjectLockConfiguration; HEAD carries no legal hold header).
+	_, err = cl.GetObjectLegalHold(ctx(t), &s3.GetObjectLegalHoldInput{Bucket: &bucket, Key: aws.String("held"), VersionId: &hv})
+	wantErr(t, "GetObjectLegalHold of a version never held", err, http.StatusNotFound, "NoSuchObjectLockConfiguration")
 	_, err = cl.PutObjectRetention(ctx(t), &s3.PutObjectRetentionInput{Bucket: &bucket, Key: aws.String("held"), VersionId: &hv,
 		BypassGovernanceRetention: aws.Bool(true), Retention: &types.ObjectLockRetention{}})
 	mustOK(t, "removing GOVERNANCE retention with bypass", err)
@@ -142,6 +146,13 @@ func TestObjectLock(t *testing.T) {
 	_, err = cl.PutObjectLegalHold(ctx(t), &s3.PutObjectLegalHoldInput{Bucket: &bucket, Key: aws.String("held"), VersionId: &hv,
 		LegalHold: &types.ObjectLockLegalHold{Status: types.ObjectLockLegalHoldStatusOff}})
 	mustOK(t, "PutObjectLegalHold OFF", err)
+	lh, err = cl.GetObjectLegalHold(ctx(t), &s3.GetObjectLegalHoldInput{Bucket: &bucket, Key: aws.String("held"), VersionId: &hv})
+	mustOK(t, "GetObjectLegalHold after OFF", err)
+	hd, err := cl.HeadObject(ctx(t), &s3.HeadObjectInput{Bucket: &bucket, Key: aws.String("held"), VersionId: &hv})
+	mustOK(t, "HeadObject after OFF", err)
+	if lh.LegalHold.Status != types.ObjectLockLegalHoldStatusOff || hd.ObjectLockLegalHoldStatus != types.ObjectLockLegalHoldStatusOff {
+		t.Errorf("legal hold lifted: GetObjectLegalHold %q, HEAD %q; want OFF", lh.LegalHold.Status, hd.ObjectLockLegalHoldStatus)
+	}
 	_, err = cl.DeleteObject(ctx(t), &s3.DeleteObjectInput{Bucket: &bucket, Key: aws.String("held"), VersionId: &hv})
 	mustOK(t, "delete after the hold is lifted", err)
 

@@ -40,6 +40,7 @@ type Object struct {
 	// Retention and LegalHold are the version's object lock state.
 	Retention    meta.Retention
 	LegalHold    bool
+	LegalHoldSet bool // a legal hold was put, ON or OFF
 	Size         int64
 	ETag         string // unquoted hex MD5, or "<md5>-N" for multipart
 	LastModified time.Time
@@ -98,7 +99,7 @@ func bucketInfo(b meta.Bucket) Bucket {
 func objectInfo(o meta.Object) Object {
 	return Object{
 		Bucket: o.Bucket, Key: o.Key, VersionID: o.S3VersionID(), IsLatest: o.IsLatest, DeleteMarker: o.DeleteMarker,
-		Retention: o.Retention, LegalHold: o.LegalHold,
+		Retention: o.Retention, LegalHold: o.LegalHold, LegalHoldSet: o.LegalHoldSet,
 		Size: o.Size, ETag: o.ETag, LastModified: o.LastModified,
 		Owner: o.Owner, Headers: o.Headers, UserMeta: o.UserMeta, Checksums: o.Checksums, ChecksumType: o.ChecksumType,
 	}

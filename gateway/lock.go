@@ -84,6 +84,8 @@ type LockInput struct {
 	Mode      string // "" = none asked: the bucket's default applies
 	Until     time.Time
 	LegalHold bool
+	// HoldSet: x-amz-object-lock-legal-hold was sent (ON or OFF).
+	HoldSet bool
 }
 
 // applyLock sets o's retention and legal hold for a new version in b: the
@@ -96,7 +98,7 @@ func (g *Gateway) applyLock(b Bucket, o *meta.Object, in *LockInput) error {
 		return nil
 	}
 	if in != nil {
-		o.LegalHold = in.LegalHold
+		o.LegalHold, o.LegalHoldSet = in.LegalHold, in.HoldSet || in.LegalHold
 		if in.Mode != "" {
 			if !in.Until.After(g.now()) {
 				return ErrRetentionInPast
@@ -168,7 +170,7 @@ func (g *Gateway) PutLegalHold(ctx context.Context, b Bucket, t VersionTarget, o
 		return Object{}, err
 	}
 	o, err := g.meta.UpdateObjectVersion(ctx, b.Name, t.Key, v, func(o *meta.Object) error {
-		o.LegalHold = on
+		o.LegalHold, o.LegalHoldSet = on, true
 		return nil
 	})
 	return objectInfo(o), g.mapVersionErr(err)

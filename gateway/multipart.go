@@ -60,7 +60,7 @@ func (g *Gateway) CreateMultipartUpload(ctx context.Context, b Bucket, in Create
 		if err := g.applyLock(b, &lk, in.Lock); err != nil {
 			return Upload{}, err
 		}
-		u.Retention, u.LegalHold = lk.Retention, lk.LegalHold
+		u.Retention, u.LegalHold, u.LegalHoldSet = lk.Retention, lk.LegalHold, lk.LegalHoldSet
 	}
 	return uploadInfo(u), mapMeta(g.meta.CreateUpload(ctx, u))
 }
@@ -488,9 +488,10 @@ func (g *Gateway) complete(ctx context.Context, b Bucket, in CompleteInput) (met
 		ETag:         fmt.Sprintf("%s-%d", hex.EncodeToString(sum[:]), len(in.Parts)),
 		LastModified: g.now(), Owner: in.Owner, Headers: u.Headers, UserMeta: u.UserMeta, Extents: exts,
 	}
-	if u.Retention.Mode != "" || u.LegalHold {
-		o.Retention, o.LegalHold = u.Retention, u.LegalHold
-	} else if err := g.applyLock(b, &o, nil); err != nil {
+	o.LegalHold, o.LegalHoldSet = u.LegalHold, u.LegalHoldSet
+	if u.Retention.Mode != "" {
+		o.Retention = u.Retention
+	} else if err := g.applyLock(b, &o, nil); err != nil { // the bucket's default retention
 		return meta.Object{}, err
 	}
 	if alg != "" {

@@ -94,6 +94,10 @@ type Object struct {
 	// Retention and LegalHold are the version's object lock state.
 	Retention Retention
 	LegalHold bool
+	// LegalHoldSet: a legal hold was put on the version, ON or OFF
+	// (GetObjectLegalHold of a version never given one answers that it
+	// has none).
+	LegalHoldSet bool
 	// Tags are the version's object tags (nil = none).
 	Tags map[string]string
 
@@ -238,8 +242,9 @@ type Upload struct {
 	ChecksumType      string
 	// Retention and LegalHold asked for at creation (object lock), for
 	// the completed object.
-	Retention Retention
-	LegalHold bool
+	Retention    Retention
+	LegalHold    bool
+	LegalHoldSet bool
 }
 
 // Part is one uploaded part of a multipart upload.

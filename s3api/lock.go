@@ -69,6 +69,7 @@ func lockHeaders(h http.Header) (*gateway.LockInput, error) {
 		}
 		in.Mode, in.Until = mode, t
 	}
+	in.HoldSet = hold != ""
 	switch hold {
 	case "", "OFF":
 	case "ON":
@@ -85,8 +86,11 @@ func lockResponseHeaders(resp *response, o gateway.Object) {
 		resp.set("x-amz-object-lock-mode", o.Retention.Mode)
 		resp.set("x-amz-object-lock-retain-until-date", o.Retention.Until.UTC().Format(time.RFC3339))
 	}
-	if o.LegalHold {
+	switch {
+	case o.LegalHold:
 		resp.set("x-amz-object-lock-legal-hold", "ON")
+	case o.LegalHoldSet:
+		resp.set("x-amz-object-lock-legal-hold", "OFF")
 	}
 }
 
@@ -217,6 +221,10 @@ func getObjectLegalHold(s *Server, r *request) (*response, error) {
 	o, err := s.gw.GetLock(r.Context(), r.bucket, versionTarget(r))
 	if err != nil {
 		return nil, err
+	}
+	if !o.LegalHold && !o.LegalHoldSet {
+		// AWS: a version never given a legal hold has none to show.
+		return nil, s3err.NoSuchObjectLockConfiguration
 	}
 	st := "OFF"
 	if o.LegalHold {

@@ -32,6 +32,7 @@ type objectRec struct {
 	RetentionMode string
 	RetainUntil   time.Time
 	LegalHold     bool
+	LegalHoldSet  bool
 	Tags          map[string]string
 }
 
@@ -45,6 +46,7 @@ type uploadRec struct {
 	RetentionMode     string
 	RetainUntil       time.Time
 	LegalHold         bool
+	LegalHoldSet      bool
 }
 
 type partRec struct {
@@ -73,7 +75,7 @@ func encodeObject(o meta.Object) ([]byte, error) {
 		Size: o.Size, ETag: o.ETag, LastModified: o.LastModified.UTC(), Owner: o.Owner,
 		Headers: o.Headers, UserMeta: o.UserMeta, Checksums: o.Checksums, ChecksumType: o.ChecksumType,
 		Versioned: o.Versioned, DeleteMarker: o.DeleteMarker, RetentionMode: o.Retention.Mode,
-		RetainUntil: o.Retention.Until.UTC(), LegalHold: o.LegalHold, Tags: o.Tags,
+		RetainUntil: o.Retention.Until.UTC(), LegalHold: o.LegalHold, LegalHoldSet: o.LegalHoldSet, Tags: o.Tags,
 	}
 	for _, e := range o.Extents {
 		r.Extents = append(r.Extents, record.FromExtent(e))
@@ -99,7 +101,7 @@ func (r objectRow) object(bucket, key string) (meta.Object, error) {
 		Headers: rec.Headers, UserMeta: rec.UserMeta, Checksums: rec.Checksums, ChecksumType: rec.ChecksumType,
 		Versioned: rec.Versioned, DeleteMarker: rec.DeleteMarker,
 		Retention: meta.Retention{Mode: rec.RetentionMode, Until: rec.RetainUntil.UTC()},
-		LegalHold: rec.LegalHold, Tags: rec.Tags,
+		LegalHold: rec.LegalHold, LegalHoldSet: rec.LegalHoldSet, Tags: rec.Tags,
 	}
 	for _, e := range rec.Extents {
 		o.Extents = append(o.Extents, e.Meta())
@@ -111,7 +113,7 @@ func encodeUpload(u meta.Upload) ([]byte, error) {
 	return encode(uploadRec{
 		Initiated: u.Initiated.UTC(), Owner: u.Owner, Headers: u.Headers, UserMeta: u.UserMeta,
 		ChecksumAlgorithm: u.ChecksumAlgorithm, ChecksumType: u.ChecksumType,
-		RetentionMode: u.Retention.Mode, RetainUntil: u.Retention.Until.UTC(), LegalHold: u.LegalHold,
+		RetentionMode: u.Retention.Mode, RetainUntil: u.Retention.Until.UTC(), LegalHold: u.LegalHold, LegalHoldSet: u.LegalHoldSet,
 	})
 }
 
@@ -123,7 +125,7 @@ func decodeUpload(data []byte, bucket, key, id string) (meta.Upload, error) {
 	return meta.Upload{
 		Bucket: bucket, Key: key, UploadID: id, Initiated: r.Initiated, Owner: r.Owner,
 		Headers: r.Headers, UserMeta: r.UserMeta, ChecksumAlgorithm: r.ChecksumAlgorithm, ChecksumType: r.ChecksumType,
-		Retention: meta.Retention{Mode: r.RetentionMode, Until: r.RetainUntil.UTC()}, LegalHold: r.LegalHold,
+		Retention: meta.Retention{Mode: r.RetentionMode, Until: r.RetainUntil.UTC()}, LegalHold: r.LegalHold, LegalHoldSet: r.LegalHoldSet,
 	}, nil
 }
 

@@ -489,7 +489,7 @@ func (s *Store) UpdateObjectVersion(ctx context.Context, bucket, key, versionID 
 			return nil, o, err
 		}
 		// Only the mutable fields are taken from the update.
-		o.Retention, o.LegalHold, o.Tags = n.Retention, n.LegalHold, n.Tags
+		o.Retention, o.LegalHold, o.LegalHoldSet, o.Tags = n.Retention, n.LegalHold, n.LegalHoldSet, n.Tags
 		data, err := encodeObject(o)
 		if err != nil {
 			return nil, o, err

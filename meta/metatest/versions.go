@@ -278,7 +278,7 @@ func testVersions(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		for _, v := range []string{"v1", "v2"} {
 			got, err := s.UpdateObjectVersion(t.Context(), "b", "k", v, func(o *meta.Object) error {
 				o.Retention = meta.Retention{Mode: "GOVERNANCE", Until: until}
-				o.LegalHold = v == "v2"
+				o.LegalHold, o.LegalHoldSet = v == "v2", true
 				o.Tags = map[string]string{"v": v}
 				return nil
 			})
@@ -289,8 +289,8 @@ func testVersions(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		}
 		for _, v := range []string{"v1", "v2"} {
 			o := getVersion(t, s, "b", "k", v)
-			if o.Retention.Mode != "GOVERNANCE" || !o.Retention.Until.Equal(until) || o.LegalHold != (v == "v2") || o.Tags["v"] != v {
-				t.Errorf("GetObjectVersion(%s) after update: got retention %+v hold %v tags %v", v, o.Retention, o.LegalHold, o.Tags)
+			if o.Retention.Mode != "GOVERNANCE" || !o.Retention.Until.Equal(until) || o.LegalHold != (v == "v2") || !o.LegalHoldSet || o.Tags["v"] != v {
+				t.Errorf("GetObjectVersion(%s) after update: got retention %+v hold %v (set %v) tags %v", v, o.Retention, o.LegalHold, o.LegalHoldSet, o.Tags)
 			}
 			if o.ETag != "etag-"+v || len(o.Extents) != 1 {
 				t.Errorf("GetObjectVersion(%s) after update: data fields changed: %+v", v, o)

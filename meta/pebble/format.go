@@ -47,6 +47,7 @@ type objectRec struct {
 	RetentionMode string
 	RetainUntil   time.Time
 	LegalHold     bool
+	LegalHoldSet  bool
 	Tags          map[string]string
 }
 
@@ -70,6 +71,7 @@ type uploadRec struct {
 	RetentionMode     string
 	RetainUntil       time.Time
 	LegalHold         bool
+	LegalHoldSet      bool
 }
 
 // uploadIDRec locates an upload from its id alone.
@@ -148,7 +150,7 @@ func toObjectRec(o meta.Object) objectRec {
 		ChecksumType: o.ChecksumType,
 		Versioned:    o.Versioned, DeleteMarker: o.DeleteMarker,
 		RetentionMode: o.Retention.Mode, RetainUntil: utc(o.Retention.Until),
-		LegalHold: o.LegalHold, Tags: o.Tags,
+		LegalHold: o.LegalHold, LegalHoldSet: o.LegalHoldSet, Tags: o.Tags,
 	}
 	for _, e := range o.Extents {
 		r.Extents = append(r.Extents, record.FromExtent(e))
@@ -164,7 +166,7 @@ func (r objectRec) object() meta.Object {
 		ChecksumType: r.ChecksumType,
 		Versioned:    r.Versioned, DeleteMarker: r.DeleteMarker,
 		Retention: meta.Retention{Mode: r.RetentionMode, Until: utc(r.RetainUntil)},
-		LegalHold: r.LegalHold, Tags: r.Tags,
+		LegalHold: r.LegalHold, LegalHoldSet: r.LegalHoldSet, Tags: r.Tags,
 	}
 	for _, e := range r.Extents {
 		o.Extents = append(o.Extents, e.Meta())
@@ -177,7 +179,7 @@ func toUploadRec(u meta.Upload) uploadRec {
 		Bucket: u.Bucket, Key: u.Key, UploadID: u.UploadID, Initiated: utc(u.Initiated),
 		Owner: u.Owner, Headers: u.Headers, UserMeta: u.UserMeta,
 		ChecksumAlgorithm: u.ChecksumAlgorithm, ChecksumType: u.ChecksumType,
-		RetentionMode: u.Retention.Mode, RetainUntil: utc(u.Retention.Until), LegalHold: u.LegalHold,
+		RetentionMode: u.Retention.Mode, RetainUntil: utc(u.Retention.Until), LegalHold: u.LegalHold, LegalHoldSet: u.LegalHoldSet,
 	}
 }
 
@@ -186,7 +188,7 @@ func (r uploadRec) upload() meta.Upload {
 		Bucket: r.Bucket, Key: r.Key, UploadID: r.UploadID, Initiated: utc(r.Initiated),
 		Owner: r.Owner, Headers: r.Headers, UserMeta: r.UserMeta,
 		ChecksumAlgorithm: r.ChecksumAlgorithm, ChecksumType: r.ChecksumType,
-		Retention: meta.Retention{Mode: r.RetentionMode, Until: utc(r.RetainUntil)}, LegalHold: r.LegalHold,
+		Retention: meta.Retention{Mode: r.RetentionMode, Until: utc(r.RetainUntil)}, LegalHold: r.LegalHold, LegalHoldSet: r.LegalHoldSet,
 	}
 }
 

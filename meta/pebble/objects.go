@@ -285,7 +285,7 @@ func (s *Store) UpdateObjectVersion(ctx context.Context, bucket, key, versionID 
 	// Only the mutable fields are taken from the update.
 	nrec := *rec
 	nrec.RetentionMode, nrec.RetainUntil = o.Retention.Mode, utc(o.Retention.Until)
-	nrec.LegalHold, nrec.Tags = o.LegalHold, o.Tags
+	nrec.LegalHold, nrec.LegalHoldSet, nrec.Tags = o.LegalHold, o.LegalHoldSet, o.Tags
 	cur, err := s.head(bucket, key)
 	if err != nil {
 		return meta.Object{}, err
