@@ -115,8 +115,11 @@ func runEvery(ctx context.Context, interval time.Duration, pass func() (more boo
 	}
 }
 
-// eachExtent calls fn for every extent of every object of bucket ("" = all
-// buckets), in key order.
+// eachExtent calls fn for every extent of every version of every object
+// of bucket ("" = all buckets), in key order, newest version first. Every
+// version, not only the latest: a non-current version's data is as live
+// as the current one's (the collector keeps it, see
+// Gateway.versionsReference).
 func (w *Workers) eachExtent(ctx context.Context, bucket string, fn func(o meta.Object, x meta.Extent) error) error {
 	var buckets []string
 	if bucket != "" {
@@ -131,9 +134,9 @@ func (w *Workers) eachExtent(ctx context.Context, bucket string, fn func(o meta.
 		}
 	}
 	for _, b := range buckets {
-		after := ""
+		opts := meta.VersionListOptions{Limit: 500}
 		for {
-			page, err := w.meta.ListObjects(ctx, b, meta.ListOptions{After: after, Limit: 500})
+			page, err := w.meta.ListObjectVersions(ctx, b, opts)
 			if err != nil {
 				return mapMeta(err)
 			}
@@ -143,7 +146,7 @@ func (w *Workers) eachExtent(ctx context.Context, bucket string, fn func(o meta.
 						return err
 					}
 				}
-				after = o.Key
+				opts.KeyMarker, opts.VersionMarker = o.Key, o.VersionID
 			}
 			if len(page) < 500 {
 				break
