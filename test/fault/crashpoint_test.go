@@ -86,10 +86,13 @@ func (e *cpEnv) uploadParts(ctx context.Context, key string, sizes ...int) ([]by
 }
 
 type crashCase struct {
-	name  string
-	fps   []string // one scenario per failpoint
-	setup func(ctx context.Context, e *cpEnv) error
-	op    func(ctx context.Context, e *cpEnv) error
+	name string
+	fps  []string // one scenario per failpoint
+	// onCassandra, if set, are the failpoints of fps also run on
+	// Cassandra (nil: all of them).
+	onCassandra []string
+	setup       func(ctx context.Context, e *cpEnv) error
+	op          func(ctx context.Context, e *cpEnv) error
 	// check, if set, replaces checkKey after the restart.
 	check func(t *testing.T, ctx context.Context, e *cpEnv)
 	// want, if set, counts the data sets the client sees as live (the
@@ -207,7 +210,11 @@ func runCrashPoints(t *testing.T, cases []crashCase, cassandra string) {
 		slots = cpSlotsCassandra
 	}
 	for _, c := range cases {
-		for _, fp := range c.fps {
+		fps := c.fps
+		if cassandra != "" && c.onCassandra != nil {
+			fps = c.onCassandra
+		}
+		for _, fp := range fps {
 			t.Run(c.name+"/"+fp, func(t *testing.T) {
 				t.Parallel()
 				slots <- struct{}{}
