@@ -248,8 +248,8 @@ func TestRebuildReplacedZone(t *testing.T) {
 		t.Errorf("zone z0 holds %d chunks after the rebuild, want %d", n, chunks)
 	}
 	rep, err := r.w.RedundancyReport(ctx, "")
-	if err != nil || rep.FullyRedundant != len(objs) || rep.Degraded != 0 || len(rep.Rebuilds) != 1 || rep.Rebuilds[0].Running {
-		t.Errorf("report after the rebuild = %+v, %v; want %d fully redundant, the rebuild finished", rep, err, len(objs))
+	if err != nil || rep.FullyRedundant != len(objs)+2 || rep.Degraded != 0 || len(rep.Rebuilds) != 1 || rep.Rebuilds[0].Running {
+		t.Errorf("report after the rebuild = %+v, %v; want %d fully redundant (the noncurrent versions counted), the rebuild finished", rep, err, len(objs)+2)
 	}
 	for k, want := range objs {
 		if got := r.read(t, k); !bytes.Equal(got, want) {

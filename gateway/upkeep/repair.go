@@ -267,7 +267,8 @@ type Redundancy struct {
 	ChunksUnavailable int   `json:"chunks_unavailable"`
 	ChunksLost        int   `json:"chunks_lost"`
 	RepairQueue       int64 `json:"repair_queue"`
-	// The first 100 degraded, unavailable and lost objects, as bucket/key.
+	// The first 100 degraded, unavailable and lost objects, as bucket/key
+	// (bucket/key?versionId=id for a non-current version).
 	DegradedObjects    []string `json:"degraded_objects,omitempty"`
 	UnavailableObjects []string `json:"unavailable_objects,omitempty"`
 	LostObjects        []string `json:"lost_objects,omitempty"`
@@ -306,8 +307,10 @@ func chunkState(h placement.Health, needed int) int {
 	return chunkLost
 }
 
-// RedundancyReport checks every chunk of every object of bucket ("" = all)
-// in every zone and classifies the objects by their worst chunk.
+// RedundancyReport checks every chunk of every object version of bucket
+// ("" = all) in every zone and classifies the versions by their worst
+// chunk (a non-current version counts as an object of its own, named
+// bucket/key?versionId=id).
 func (w *Workers) RedundancyReport(ctx context.Context, bucket string) (Redundancy, error) {
 	var r Redundancy
 	type objState struct {
@@ -319,6 +322,9 @@ func (w *Workers) RedundancyReport(ctx context.Context, bucket string) (Redundan
 	byID := map[string]*objState{}
 	err := w.eachExtent(ctx, bucket, func(o meta.Object, x meta.Extent) error {
 		id := o.Bucket + "/" + o.Key
+		if !o.IsLatest {
+			id += "?versionId=" + o.S3VersionID()
+		}
 		os, ok := byID[id]
 		if !ok {
 			os = &objState{id: id}

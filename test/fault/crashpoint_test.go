@@ -48,6 +48,9 @@ type cpEnv struct {
 	new    []byte // what the operation writes (nil: it deletes)
 	upload string // a multipart upload id the scenario uses
 	parts  []types.CompletedPart
+	// The versions of k before and after the operation, newest first, for
+	// the scenarios on versioned buckets (crashversions_test.go).
+	before, after []cpVersion
 }
 
 func cpBytes(n int) []byte {
@@ -83,10 +86,19 @@ func (e *cpEnv) uploadParts(ctx context.Context, key string, sizes ...int) ([]by
 }
 
 type crashCase struct {
-	name  string
-	fps   []string // one scenario per failpoint
-	setup func(ctx context.Context, e *cpEnv) error
-	op    func(ctx context.Context, e *cpEnv) error
+	name string
+	fps  []string // one scenario per failpoint
+	// onCassandra, if set, are the failpoints of fps also run on
+	// Cassandra (nil: all of them).
+	onCassandra []string
+	setup       func(ctx context.Context, e *cpEnv) error
+	op          func(ctx context.Context, e *cpEnv) error
+	// check, if set, replaces checkKey after the restart.
+	check func(t *testing.T, ctx context.Context, e *cpEnv)
+	// want, if set, counts the data sets the client sees as live (the
+	// versions listed and the upload's parts); the collection has
+	// converged only once the stored data sets are exactly these.
+	want func(t *testing.T, ctx context.Context, e *cpEnv) int
 }
 
 var crashCases = []crashCase{
@@ -174,25 +186,35 @@ var crashCases = []crashCase{
 
 func TestCrashPointsEmbedded(t *testing.T) {
 	t.Parallel()
-	runCrashPoints(t, "")
+	runCrashPoints(t, crashCases, "")
 }
 
 // TestCrashPointsCassandra runs every scenario on Cassandra (a keyspace
 // each) and counts the data ids among the chunk rows itself.
 func TestCrashPointsCassandra(t *testing.T) {
 	t.Parallel()
-	runCrashPoints(t, cqltest.Hosts()[0])
+	runCrashPoints(t, crashCases, cqltest.Hosts()[0])
 }
 
-func runCrashPoints(t *testing.T, cassandra string) {
-	// One local Cassandra node creating a keyspace per scenario: a few at
-	// a time, or schema agreement times out on a shared machine.
-	slots := make(chan struct{}, 16)
+// Scenarios running at once, shared by every crash-point test of a store.
+// One local Cassandra node creating a keyspace per scenario: a few at a
+// time, or schema agreement times out on a shared machine.
+var (
+	cpSlotsEmbedded  = make(chan struct{}, 16)
+	cpSlotsCassandra = make(chan struct{}, 3)
+)
+
+func runCrashPoints(t *testing.T, cases []crashCase, cassandra string) {
+	slots := cpSlotsEmbedded
 	if cassandra != "" {
-		slots = make(chan struct{}, 3)
+		slots = cpSlotsCassandra
 	}
-	for _, c := range crashCases {
-		for _, fp := range c.fps {
+	for _, c := range cases {
+		fps := c.fps
+		if cassandra != "" && c.onCassandra != nil {
+			fps = c.onCassandra
+		}
+		for _, fp := range fps {
 			t.Run(c.name+"/"+fp, func(t *testing.T) {
 				t.Parallel()
 				slots <- struct{}{}
@@ -250,7 +272,11 @@ func crashAt(t *testing.T, c crashCase, fp, cassandra string) {
 	// Restart; after one grace period and a collection, stored == live.
 	srv = harness.StartTest(t, o)
 	e.cl = harness.SDKClient(srv.Endpoint, root)
-	checkKey(t, ctx, e)
+	check := checkKey
+	if c.check != nil {
+		check = c.check
+	}
+	check(t, ctx, e)
 	// Settled: the report is clean, the stored data counted independently
 	// of the gateway's own listing equals the referenced data, and a
 	// second report agrees (an upload ended meanwhile, as one whose
@@ -273,18 +299,22 @@ func crashAt(t *testing.T, c crashCase, fp, cassandra string) {
 		rep := gcVerify(t, ctx, srv)
 		stored := count()
 		again := gcVerify(t, ctx, srv)
-		if clean(rep) && clean(again) && rep.Referenced == again.Referenced && stored == rep.Referenced {
+		want := rep.Referenced
+		if c.want != nil {
+			want = c.want(t, ctx, e)
+		}
+		if clean(rep) && clean(again) && rep.Referenced == again.Referenced && stored == rep.Referenced && stored == want {
 			break
 		}
 		if len(again.Missing) != 0 {
 			t.Fatalf("referenced data missing after the crash at %s: %q", fp, again.Missing)
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after the crash at %s, a grace period and collection: report %+v, stored (counted) %d; want every stored data set referenced and no other", fp, again, stored)
+			t.Fatalf("after the crash at %s, a grace period and collection: report %+v, stored (counted) %d, live as the client sees it %d; want every stored data set referenced and no other", fp, again, stored, want)
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
-	checkKey(t, ctx, e)
+	check(t, ctx, e)
 }
 
 // checkKey asserts that k holds the old or the new content (or none,
