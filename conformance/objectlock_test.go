@@ -96,6 +96,23 @@ func TestObjectLock(t *testing.T) {
 		ObjectLockMode: types.ObjectLockModeCompliance, ObjectLockRetainUntilDate: &until})
 	mustOK(t, "PutObject with COMPLIANCE", err)
 	cv := aws.ToString(put.VersionId)
+	// Lock headers on a body nothing verifies (unsigned payload, no
+	// Content-MD5, no checksum): refused as AWS refuses them; with
+	// Content-MD5 the same request is stored.
+	lockPut := func(hdr http.Header) harness.Response {
+		body := []byte("unsigned")
+		req, err := http.NewRequestWithContext(ctx(t), http.MethodPut, rawURL(bucket, "unsigned", "").String(), bytes.NewReader(body))
+		mustOK(t, "new request", err)
+		req.Header = hdr
+		req.Header.Set("X-Amz-Object-Lock-Mode", "GOVERNANCE")
+		req.Header.Set("X-Amz-Object-Lock-Retain-Until-Date", until.Format(time.RFC3339))
+		signRequest(t, req, tgt.Root, body, "UNSIGNED-PAYLOAD")
+		return harness.Do(t, nil, req)
+	}
+	wantRawErr(t, "lock headers on an unverified body", lockPut(http.Header{}), http.StatusBadRequest, "InvalidRequest")
+	if r := lockPut(http.Header{"Content-Md5": {md5B64([]byte("unsigned"))}}); r.Status != http.StatusOK {
+		t.Errorf("lock headers with Content-MD5 on an unsigned body: status %d, want 200: %s", r.Status, r.Body)
+	}
 	ret, err := cl.GetObjectRetention(ctx(t), &s3.GetObjectRetentionInput{Bucket: &bucket, Key: aws.String("comp"), VersionId: &cv})
 	mustOK(t, "GetObjectRetention", err)
 	if ret.Retention.Mode != types.ObjectLockRetentionModeCompliance || !ret.Retention.RetainUntilDate.Equal(until) {

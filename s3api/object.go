@@ -1,6 +1,7 @@
 package s3api
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -48,6 +49,16 @@ func putObject(s *Server, r *request) (act, error) {
 	lock, err := lockHeaders(r.Header)
 	if err != nil {
 		return nil, err
+	}
+	// AWS: "Content-MD5 OR x-amz-checksum- HTTP header is required for Put
+	// Object requests with Object Lock parameters" (a retention is kept for
+	// years: the data it protects must be what the client sent). A body
+	// whose SHA-256 is signed (x-amz-content-sha256, or signed aws-chunked)
+	// is verified as surely, and is what the SDKs send over plain HTTP,
+	// where they add no checksum: it is accepted too (AWS serves HTTPS
+	// only, so its clients always send the checksum).
+	if lock != nil && r.Header.Get("Content-MD5") == "" && !hasChecksumHeader(r.Header) && !signedPayload(r.Header) {
+		return nil, s3err.InvalidRequest.With("Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters")
 	}
 	return func() (*response, error) {
 		o, err := s.gw.PutObject(r.Context(), r.bucket, gateway.PutInput{
@@ -240,6 +251,20 @@ func hasChecksumHeader(h http.Header) bool {
 		}
 	}
 	return strings.HasPrefix(strings.ToLower(h.Get("X-Amz-Trailer")), "x-amz-checksum-")
+}
+
+// signedPayload reports whether the request's SigV4 signature covers its
+// body: x-amz-content-sha256 is the body's hash or a signed streaming one.
+func signedPayload(h http.Header) bool {
+	v := h.Get("X-Amz-Content-Sha256")
+	if strings.HasPrefix(v, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD") {
+		return true
+	}
+	if len(v) != 64 {
+		return false
+	}
+	_, err := hex.DecodeString(v)
+	return err == nil
 }
 
 // copySource parses x-amz-copy-source: "[/]bucket/key[?versionId=v]", URL-encoded.
