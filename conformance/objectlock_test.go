@@ -214,7 +214,7 @@ func TestObjectLockErrors(t *testing.T) {
 	}
 	body := `<ObjectLockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>GOVERNANCE</Mode><Days>0</Days></DefaultRetention></Rule></ObjectLockConfiguration>`
 	r := doRaw(t, &tgt.Root, http.MethodPut, rawURL(locked, "", "object-lock="), http.Header{"Content-Md5": {md5B64([]byte(body))}}, []byte(body))
-	wantRawErr(t, "PutObjectLockConfiguration with 0 days", r, http.StatusBadRequest, "InvalidArgument")
+	wantRawErr(t, "PutObjectLockConfiguration with 0 days", r, http.StatusBadRequest, "InvalidRetentionPeriod")
 	putBytes(t, locked, "k", []byte("x"))
 	_, err = cl.GetObjectRetention(ctx(t), &s3.GetObjectRetentionInput{Bucket: &locked, Key: aws.String("k")})
 	wantErr(t, "GetObjectRetention of a version without retention", err, http.StatusNotFound, "NoSuchObjectLockConfiguration")
@@ -243,4 +243,37 @@ func TestObjectLockAWSCLI(t *testing.T) {
 	if ret.Retention.RetainUntilDate == nil || ret.Retention.RetainUntilDate.Before(time.Now().Add(71*time.Hour)) {
 		t.Errorf("retention after put-object-retention: %+v", ret.Retention)
 	}
+}
+
+// TestObjectLockModeChange: a GOVERNANCE retention changes mode (to
+// COMPLIANCE) only with x-amz-bypass-governance-retention, a COMPLIANCE
+// one never, as the ceph s3-tests expect of AWS
+// (test_object_lock_changing_mode_*); a default retention of 0 days is
+// InvalidRetentionPeriod.
+func TestObjectLockModeChange(t *testing.T) {
+	t.Parallel()
+	cl := rootSDK()
+	bucket := newLockedBucket(t)
+	put, err := cl.PutObject(ctx(t), &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("m"), Body: bytes.NewReader([]byte("m"))})
+	mustOK(t, "PutObject", err)
+	v := put.VersionId
+	until := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
+	retain := func(mode types.ObjectLockRetentionMode, bypass bool) error {
+		_, err := cl.PutObjectRetention(ctx(t), &s3.PutObjectRetentionInput{Bucket: &bucket, Key: aws.String("m"), VersionId: v,
+			BypassGovernanceRetention: aws.Bool(bypass), Retention: &types.ObjectLockRetention{Mode: mode, RetainUntilDate: &until}})
+		return err
+	}
+	mustOK(t, "GOVERNANCE retention", retain(types.ObjectLockRetentionModeGovernance, false))
+	wantErr(t, "GOVERNANCE to COMPLIANCE without bypass", retain(types.ObjectLockRetentionModeCompliance, false), http.StatusForbidden, "AccessDenied")
+	mustOK(t, "GOVERNANCE to COMPLIANCE with bypass", retain(types.ObjectLockRetentionModeCompliance, true))
+	wantErr(t, "COMPLIANCE to GOVERNANCE with bypass", retain(types.ObjectLockRetentionModeGovernance, true), http.StatusForbidden, "AccessDenied")
+	ret, err := cl.GetObjectRetention(ctx(t), &s3.GetObjectRetentionInput{Bucket: &bucket, Key: aws.String("m"), VersionId: v})
+	mustOK(t, "GetObjectRetention", err)
+	if ret.Retention.Mode != types.ObjectLockRetentionModeCompliance {
+		t.Errorf("retention after the refused change: %q, want COMPLIANCE", ret.Retention.Mode)
+	}
+	_, err = cl.PutObjectLockConfiguration(ctx(t), &s3.PutObjectLockConfigurationInput{Bucket: &bucket,
+		ObjectLockConfiguration: &types.ObjectLockConfiguration{ObjectLockEnabled: types.ObjectLockEnabledEnabled,
+			Rule: &types.ObjectLockRule{DefaultRetention: &types.DefaultRetention{Mode: types.ObjectLockRetentionModeGovernance, Years: aws.Int32(0)}}}})
+	wantErr(t, "default retention of 0 years", err, http.StatusBadRequest, "InvalidRetentionPeriod")
 }

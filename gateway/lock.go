@@ -134,8 +134,9 @@ func (g *Gateway) resolveVersion(ctx context.Context, b Bucket, t VersionTarget)
 }
 
 // PutRetention sets a version's retention as S3 allows: a longer or
-// equal retention always; a shorter one, another mode or none only for
-// GOVERNANCE with bypass; a COMPLIANCE retention never shortened.
+// equal one of the same mode always; a shorter one, another mode or none
+// only for GOVERNANCE with bypass; a COMPLIANCE retention never shortened
+// nor changed.
 func (g *Gateway) PutRetention(ctx context.Context, b Bucket, t VersionTarget, r meta.Retention, bypass bool) (Object, error) {
 	if !b.ObjectLock {
 		return Object{}, ErrNoObjectLock
@@ -150,7 +151,9 @@ func (g *Gateway) PutRetention(ctx context.Context, b Bucket, t VersionTarget, r
 	o, err := g.meta.UpdateObjectVersion(ctx, b.Name, t.Key, v, func(o *meta.Object) error {
 		cur := o.Retention
 		active := cur.Mode != "" && cur.Until.After(g.now())
-		weaker := r.Mode == "" || r.Until.Before(cur.Until) || cur.Mode == Compliance && r.Mode != Compliance
+		// Shortening, removing or changing the mode (even GOVERNANCE to
+		// COMPLIANCE, as s3-tests expect of AWS) needs the bypass.
+		weaker := r.Mode != cur.Mode || r.Until.Before(cur.Until)
 		if active && weaker && (cur.Mode == Compliance || !bypass) {
 			return ErrObjectLocked
 		}

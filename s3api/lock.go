@@ -111,9 +111,9 @@ func putObjectLockConfiguration(s *Server, r *request) (act, error) {
 		lc.Mode = d.Mode
 		switch {
 		case d.Days != nil && *d.Days <= 0, d.Years != nil && *d.Years <= 0:
-			return nil, s3err.InvalidArgument.With("Default retention period must be a positive integer value.")
+			return nil, s3err.InvalidRetentionPeriod
 		case d.Days != nil && *d.Days > 36500, d.Years != nil && *d.Years > 100:
-			return nil, s3err.InvalidArgument.With("Default retention period too large.")
+			return nil, s3err.InvalidRetentionPeriod.With("Default retention period too large.")
 		case d.Days != nil:
 			lc.Days = *d.Days
 		default:
