@@ -150,7 +150,7 @@ func completeMultipartUpload(s *Server, r *request) (act, error) {
 			Xmlns: xmlns, Location: "/" + o.Bucket + "/" + o.Key, Bucket: o.Bucket, Key: o.Key, ETag: `"` + o.ETag + `"`,
 			checksumFields: newChecksumFields(o.Checksums), ChecksumType: o.ChecksumType,
 		}}
-		setVersionID(resp, r.bucket, o.VersionID)
+		setWrittenVersionID(resp, r.bucket, o.VersionID)
 		setExpiration(s, resp, r.bucket, o)
 		return resp, nil
 	}, nil
