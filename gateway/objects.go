@@ -149,10 +149,13 @@ func (g *Gateway) writeLatest(ctx context.Context, o *meta.Object, wc WriteCond,
 			}
 		}
 		var check func(meta.Object) error
-		if !o.Versioned {
+		// A null version replaces the key's null version, if it has one:
+		// none when the key has no version at all (have nil, and the write
+		// is conditional on that), so it is only looked up otherwise.
+		if !o.Versioned && have != nil {
 			var null meta.Object
 			var err error
-			if have != nil && !have.Versioned {
+			if !have.Versioned {
 				null = *have // the latest is the null version (always, unversioned)
 			} else {
 				null, err = g.meta.GetObjectVersion(ctx, o.Bucket, o.Key, meta.NullVersion)

@@ -146,6 +146,7 @@ func cluster(cfg Config, keyspace string, reg *Metrics) (*gocql.ClusterConfig, e
 	}
 	if reg != nil {
 		c.QueryObserver = reg
+		c.BatchObserver = reg
 	}
 	return c, nil
 }
@@ -285,6 +286,19 @@ func (m *Metrics) ObserveQuery(_ context.Context, q gocql.ObservedQuery) {
 	m.latency.WithLabelValues(table, op).Observe(q.End.Sub(q.Start).Seconds())
 	if q.Err != nil {
 		m.errors.WithLabelValues(table, op).Inc()
+	}
+}
+
+// ObserveBatch implements gocql.BatchObserver: a batch is one round trip,
+// labelled with its first statement's table and op "batch".
+func (m *Metrics) ObserveBatch(_ context.Context, b gocql.ObservedBatch) {
+	table := "unknown"
+	if len(b.Statements) > 0 {
+		table, _ = StatementLabels(b.Statements[0])
+	}
+	m.latency.WithLabelValues(table, "batch").Observe(b.End.Sub(b.Start).Seconds())
+	if b.Err != nil {
+		m.errors.WithLabelValues(table, "batch").Inc()
 	}
 }
 
