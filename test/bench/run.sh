@@ -32,6 +32,7 @@
 #   LISTBENCH_WORKERS   concurrent writers while loading             (default 32)
 #   LISTBENCH_ROUNDS    measured rounds of each listing per server   (default 5)
 #   LISTBENCH_MAX_KEYS  max-keys of each listing request             (default 1000)
+#   LISTBENCH_MAX_TIME  start no new round after this much measuring, e.g. 15m (default none)
 #   LISTBENCH_SERVERS   servers to measure, in order (default "embedded cassandra minio")
 #
 # Each scenario gets a fresh dolium (temporary data dir, random root keys,
@@ -206,7 +207,7 @@ stop_server() {
 	SRV_PID= SAMPLER_PID= SRV_DATA=
 }
 LISTROWS=()
-LIST_PIDS=() LIST_DIRS=() LIST_KEYSPACE=
+LIST_PIDS=() LIST_DIRS=() LIST_SAMPLERS=() LIST_KEYSPACE=
 
 # stop_list_servers stops the servers the listversions scenario started and
 # drops its keyspace.
@@ -216,8 +217,9 @@ stop_list_servers() {
 		kill "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
+	for p in "${LIST_SAMPLERS[@]}"; do wait "$p" 2>/dev/null || true; done
 	for d in "${LIST_DIRS[@]}"; do rm -rf "$d"; done
-	LIST_PIDS=() LIST_DIRS=()
+	LIST_PIDS=() LIST_DIRS=() LIST_SAMPLERS=()
 	if [[ -n $LIST_KEYSPACE ]]; then
 		python3 "$ROOT/deploy/cassandra/cqlping.py" --host 127.0.0.1 --port 9042 --timeout 60 \
 			--exec "DROP KEYSPACE IF EXISTS $LIST_KEYSPACE" >/dev/null 2>&1 ||
@@ -432,8 +434,9 @@ run_listversions() {
 		embedded | cassandra)
 			[[ $s == cassandra ]] && ensure_cassandra
 			STORE=$s start_server "listversions-$s"
-			kill "$SAMPLER_PID" 2>/dev/null || true
-			wait "$SAMPLER_PID" 2>/dev/null || true
+			# The RSS sampler ends with its server. (Do not kill it: a
+			# subshell killed by TERM runs this script's traps.)
+			LIST_SAMPLERS+=("$SAMPLER_PID")
 			SAMPLER_PID=
 			if [[ $s == cassandra ]]; then
 				LIST_KEYSPACE=$SRV_KEYSPACE
@@ -456,7 +459,7 @@ run_listversions() {
 	"$BIN/listbench" "${targets[@]}" "${ratios[@]}" -out "$OUT/listversions.md" \
 		-versions "${LISTBENCH_VERSIONS:-100000}" -per-key "${LISTBENCH_PER_KEY:-5}" \
 		-workers "${LISTBENCH_WORKERS:-32}" -rounds "${LISTBENCH_ROUNDS:-5}" \
-		-max-keys "${LISTBENCH_MAX_KEYS:-1000}" >"$OUT/listversions.txt" 2> >(tee "$OUT/listversions.log" >&2) || rc=$?
+		-max-keys "${LISTBENCH_MAX_KEYS:-1000}" -max-time "${LISTBENCH_MAX_TIME:-0}" >"$OUT/listversions.txt" 2> >(tee "$OUT/listversions.log" >&2) || rc=$?
 	local n pid host port
 	for n in "${names[@]}"; do
 		IFS=: read -r s pid host port <<<"$n"
