@@ -435,7 +435,9 @@ run_listversions() {
 			[[ $s == cassandra ]] && ensure_cassandra
 			STORE=$s start_server "listversions-$s"
 			# The RSS sampler ends with its server. (Do not kill it: a
-			# subshell killed by TERM runs this script's traps.)
+			# subshell killed just after it was forked, before bash reset
+			# the traps it inherited, runs this script's EXIT trap, which
+			# stops the server.)
 			LIST_SAMPLERS+=("$SAMPLER_PID")
 			SAMPLER_PID=
 			if [[ $s == cassandra ]]; then
