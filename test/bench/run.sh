@@ -26,7 +26,7 @@
 # and ListObjectsV2 and ListObjectVersions with prefix and delimiter, in rounds
 # interleaved across the three servers, checking every listing. It reports medians
 # and the ratios cassandra/embedded and embedded/minio. Run it alone with
-# BENCH_ONLY=listversions (it takes 30+ minutes at full size on 2 cores).
+# BENCH_ONLY=listversions (about 30 minutes at full size on 2 shared cores).
 #   LISTBENCH_VERSIONS  versions loaded per server                   (default 100000)
 #   LISTBENCH_PER_KEY   versions per key, delete markers included    (default 5)
 #   LISTBENCH_WORKERS   concurrent writers while loading             (default 32)

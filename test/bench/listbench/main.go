@@ -16,7 +16,8 @@
 // over 20000 keys, 5 versions each), tiny bodies, -workers concurrent
 // writers. Each key's versions are written in sequence by one worker, so the
 // order of its versions is known. Keys share prefixes: pNN/fNNNN directly
-// under 20 top-level prefixes and pNN/sNN/oNNNN one level deeper. Every
+// under 20 top-level prefixes and pNN/sNN/oNNNN one level deeper (14
+// sub-prefixes each). Every
 // tenth key ends with a delete marker (hidden from ListObjectsV2), and
 // another tenth has one in the middle of its history.
 //
@@ -26,7 +27,7 @@
 //   - v2: ListObjectsV2 of the whole bucket.
 //   - versions-prefix-delim: ListObjectVersions with prefix "p07/" and
 //     delimiter "/" (the versions of p07/'s direct keys, 1/160 of the load,
-//     and its 16 common prefixes p07/sNN/).
+//     and its 14 common prefixes p07/sNN/).
 //   - versions-root-delim: ListObjectVersions with delimiter "/" and no
 //     prefix (20 common prefixes that stand for all the versions).
 //
@@ -357,7 +358,8 @@ func makeBucket(ctx context.Context, cl *s3.Client, bucket string) error {
 
 // makeKeys returns n keys with shared prefixes: key i is under top-level
 // prefix p(i mod 20)/, every eighth one directly (pNN/fNNNNN), the others one
-// level deeper in one of 16 sub-prefixes (pNN/sNN/oNNNNN).
+// level deeper in one of 14 sub-prefixes (pNN/sNN/oNNNNN, NN = rest mod 16,
+// never 00 or 08).
 func makeKeys(n int) []string {
 	keys := make([]string, n)
 	for i := range keys {
