@@ -18,6 +18,23 @@
 #   BENCH_SKIP_EC=1  skip the erasure coding micro-benchmark (ours vs raw reedsolomon)
 #   BENCH_INSTALL_ONLY=1  install warp, print its path and exit (test/bench/soak.sh uses it)
 #
+# Scenario "listversions" (version listing, test/bench/listbench): loads the same
+# versions into a versioned bucket on dolium embedded, dolium on Cassandra (a fresh
+# keyspace on the local node of deploy/cassandra, started if 127.0.0.1:9042 does not
+# answer, left running; the keyspace is dropped afterwards) and MinIO (bin/minio,
+# built by test/cloud/install-minio.sh), then times full paging of ListObjectVersions
+# and ListObjectsV2 and ListObjectVersions with prefix and delimiter, in rounds
+# interleaved across the three servers, checking every listing. It reports medians
+# and the ratios cassandra/embedded and embedded/minio. Run it alone with
+# BENCH_ONLY=listversions (about 30 minutes at full size on 2 shared cores).
+#   LISTBENCH_VERSIONS  versions loaded per server                   (default 100000)
+#   LISTBENCH_PER_KEY   versions per key, delete markers included    (default 5)
+#   LISTBENCH_WORKERS   concurrent writers while loading             (default 32)
+#   LISTBENCH_ROUNDS    measured rounds of each listing per server   (default 5)
+#   LISTBENCH_MAX_KEYS  max-keys of each listing request             (default 1000)
+#   LISTBENCH_MAX_TIME  start no new round after this much measuring, e.g. 15m (default none)
+#   LISTBENCH_SERVERS   servers to measure, in order (default "embedded cassandra minio")
+#
 # Each scenario gets a fresh dolium (temporary data dir, random root keys,
 # free loopback port), so the peak RSS (VmHWM) reported is that scenario's.
 # Raw output (warp reports, benchdata, server logs, /metrics) goes to
@@ -111,7 +128,7 @@ fi
 
 # --- server lifecycle ---------------------------------------------------------
 
-SRV_PID= SRV_DATA= SRV_ADDR= SAMPLER_PID=
+SRV_PID= SRV_DATA= SRV_ADDR= SAMPLER_PID= SRV_KEYSPACE=
 AK= SK=
 
 randhex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
@@ -125,7 +142,8 @@ start_server() { # name
 	local store_env="DOLIUM_STORE=embedded" cfg_args=()
 	case $STORE in
 	cassandra)
-		store_env="DOLIUM_STORE=cassandra DOLIUM_CASSANDRA_HOSTS=127.0.0.1:9042 DOLIUM_CASSANDRA_KEYSPACE=bench_$(randhex 4)"
+		SRV_KEYSPACE=bench_$(randhex 4)
+		store_env="DOLIUM_STORE=cassandra DOLIUM_CASSANDRA_HOSTS=127.0.0.1:9042 DOLIUM_CASSANDRA_KEYSPACE=$SRV_KEYSPACE"
 		;;
 	rep3 | ec42)
 		# Zones are directories on the same disk: this measures dolium's
@@ -188,7 +206,28 @@ stop_server() {
 	fi
 	SRV_PID= SAMPLER_PID= SRV_DATA=
 }
-trap stop_server EXIT
+LISTROWS=()
+LIST_PIDS=() LIST_DIRS=() LIST_SAMPLERS=() LIST_KEYSPACE=
+
+# stop_list_servers stops the servers the listversions scenario started and
+# drops its keyspace.
+stop_list_servers() {
+	local p d
+	for p in "${LIST_PIDS[@]}"; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	for p in "${LIST_SAMPLERS[@]}"; do wait "$p" 2>/dev/null || true; done
+	for d in "${LIST_DIRS[@]}"; do rm -rf "$d"; done
+	LIST_PIDS=() LIST_DIRS=() LIST_SAMPLERS=()
+	if [[ -n $LIST_KEYSPACE ]]; then
+		python3 "$ROOT/deploy/cassandra/cqlping.py" --host 127.0.0.1 --port 9042 --timeout 60 \
+			--exec "DROP KEYSPACE IF EXISTS $LIST_KEYSPACE" >/dev/null 2>&1 ||
+			log "could not drop keyspace $LIST_KEYSPACE"
+		LIST_KEYSPACE=
+	fi
+}
+trap 'stop_server; stop_list_servers' EXIT
 trap 'exit 130' INT TERM
 
 # --- scenarios ------------------------------------------------------------------
@@ -347,9 +386,104 @@ run_mem() {
 	printf '    %s: %s uploads completed, %s MiB/s, peak RSS %s MiB (%s)\n' "$name" "$ndone" "$mib" "$rss" "$verdict" >&2
 }
 
+# --- version listing (test/bench/listbench) ------------------------------------------
+
+# ensure_cassandra starts the local node of deploy/cassandra unless a node
+# answers CQL at 127.0.0.1:9042 already (a running node is used, not restarted).
+ensure_cassandra() {
+	python3 "$ROOT/deploy/cassandra/cqlping.py" --host 127.0.0.1 --port 9042 --timeout 3 >/dev/null 2>&1 ||
+		"$ROOT/deploy/cassandra/start.sh" >&2
+}
+
+# start_minio NAME: MinIO on a free loopback port with a fresh data dir; sets
+# SRV_PID SRV_DATA SRV_ADDR AK SK like start_server.
+start_minio() {
+	local name=$1 port i try
+	SRV_DATA=$(mktemp -d "$TMPBASE/minio-bench.XXXXXX")
+	AK=bench$(randhex 8)
+	SK=$(randhex 20)
+	for try in 1 2 3 4 5; do
+		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
+		SRV_ADDR=127.0.0.1:$port
+		MINIO_ROOT_USER=$AK MINIO_ROOT_PASSWORD=$SK MINIO_BROWSER=off MINIO_UPDATE=off \
+			"$ROOT/bin/minio" server "$SRV_DATA" --address "$SRV_ADDR" --quiet >"$OUT/$name.server.log" 2>&1 &
+		SRV_PID=$!
+		for i in $(seq 1 600); do
+			kill -0 "$SRV_PID" 2>/dev/null || break
+			if curl -fsS "http://$SRV_ADDR/minio/health/live" >/dev/null 2>&1; then
+				return 0
+			fi
+			sleep 0.1
+		done
+		kill "$SRV_PID" 2>/dev/null || true
+		wait "$SRV_PID" 2>/dev/null || true
+	done
+	cat "$OUT/$name.server.log" >&2
+	die "MinIO did not become healthy"
+}
+
+run_listversions() {
+	want listversions || return 0
+	local servers=${LISTBENCH_SERVERS:-embedded cassandra minio}
+	log "listversions: version listing on $servers (${LISTBENCH_VERSIONS:-100000} versions each)"
+	go build -o "$BIN/listbench" ./test/bench/listbench
+	local s targets=() names=() ratios=()
+	for s in $servers; do
+		case $s in
+		embedded | cassandra)
+			[[ $s == cassandra ]] && ensure_cassandra
+			STORE=$s start_server "listversions-$s"
+			# The RSS sampler ends with its server. (Do not kill it: a
+			# subshell killed just after it was forked, before bash reset
+			# the traps it inherited, runs this script's EXIT trap, which
+			# stops the server.)
+			LIST_SAMPLERS+=("$SAMPLER_PID")
+			SAMPLER_PID=
+			if [[ $s == cassandra ]]; then
+				LIST_KEYSPACE=$SRV_KEYSPACE
+			fi
+			;;
+		minio)
+			[[ -x $ROOT/bin/minio ]] || "$ROOT/test/cloud/install-minio.sh"
+			start_minio "listversions-$s"
+			;;
+		*) die "LISTBENCH_SERVERS: unknown server $s (embedded, cassandra, minio)" ;;
+		esac
+		LIST_PIDS+=("$SRV_PID") LIST_DIRS+=("$SRV_DATA")
+		names+=("$s:$SRV_PID:$SRV_ADDR")
+		targets+=(-target "$s,http://$SRV_ADDR,$AK,$SK")
+		SRV_PID= SRV_DATA=
+	done
+	[[ " $servers " == *" cassandra "* && " $servers " == *" embedded "* ]] && ratios+=(-ratio cassandra/embedded)
+	[[ " $servers " == *" embedded "* && " $servers " == *" minio "* ]] && ratios+=(-ratio embedded/minio)
+	local rc=0
+	"$BIN/listbench" "${targets[@]}" "${ratios[@]}" -out "$OUT/listversions.md" \
+		-versions "${LISTBENCH_VERSIONS:-100000}" -per-key "${LISTBENCH_PER_KEY:-5}" \
+		-workers "${LISTBENCH_WORKERS:-32}" -rounds "${LISTBENCH_ROUNDS:-5}" \
+		-max-keys "${LISTBENCH_MAX_KEYS:-1000}" -max-time "${LISTBENCH_MAX_TIME:-0}" >"$OUT/listversions.txt" 2> >(tee "$OUT/listversions.log" >&2) || rc=$?
+	local n pid host port
+	for n in "${names[@]}"; do
+		IFS=: read -r s pid host port <<<"$n"
+		if ! kill -0 "$pid" 2>/dev/null; then
+			PROBLEMS+=("listversions: $s exited during the run (see listversions-$s.server.log)")
+			continue
+		fi
+		LISTROWS+=("$s peak RSS $(awk '/^VmHWM:/ {printf "%.1f", $2/1024}' "/proc/$pid/status") MiB")
+		if [[ $s != minio ]]; then
+			SRV_ADDR=$host:$port
+			server_checks "listversions-$s"
+		fi
+	done
+	if ((rc != 0)); then
+		PROBLEMS+=("listversions: listbench exited $rc: $(tail -n 1 "$OUT/listversions.log" | cut -c1-500)")
+	fi
+	stop_list_servers
+}
+
 for STORE in $BENCH_STORES; do
 	if [[ $STORE == cassandra ]]; then
-		"$ROOT/deploy/cassandra/start.sh" >&2
+		ensure_cassandra
 	fi
 	for op in put get; do
 		for size in 4MiB 64KiB; do
@@ -360,6 +494,7 @@ for STORE in $BENCH_STORES; do
 	done
 done
 STORE=embedded
+run_listversions
 ECROWS=()
 if [[ $BENCH_SKIP_EC != 1 ]]; then
 	echo "==> erasure coding: ours vs raw klauspost/reedsolomon (go test -bench)" >&2
@@ -411,6 +546,11 @@ fi
 		echo "|---|---|---|---|---|"
 		printf '%s\n' "${ECROWS[@]}"
 		echo
+	fi
+	if [[ -s $OUT/listversions.md ]]; then
+		cat "$OUT/listversions.md"
+		echo
+		((${#LISTROWS[@]})) && { printf '%s; ' "${LISTROWS[@]}"; echo; echo; }
 	fi
 	if ((${#MEMROWS[@]})); then
 		echo "Memory: 32 concurrent uploads of 256 MiB objects (warp put --duration $BENCH_MEM_DURATION); target peak RSS < 256 MiB."
