@@ -46,8 +46,14 @@ func (g *Gateway) ListObjects(ctx context.Context, b Bucket, in ListInput) (List
 		after = ""
 	}
 	count := 0
+	probe := false // the last read ended at a common prefix
 	for {
 		limit := min(max(in.MaxKeys-count+1, 100), 1000)
+		if probe {
+			// After a common prefix, read one key first: under a delimiter
+			// most reads would otherwise fetch a page to keep one key.
+			limit = 1
+		}
 		page, err := g.meta.ListObjects(ctx, bucket, meta.ListOptions{
 			Prefix: in.Prefix, After: after, Limit: limit,
 		})
@@ -90,6 +96,7 @@ func (g *Gateway) ListObjects(ctx context.Context, b Bucket, in ListInput) (List
 		if !skipped && len(page) < limit {
 			return out, nil
 		}
+		probe = skipped
 	}
 }
 
@@ -149,8 +156,12 @@ func (g *Gateway) ListObjectVersions(ctx context.Context, b Bucket, in VersionLi
 		}
 		return false
 	}
+	probe := false // the last read ended at a common prefix (see ListObjects)
 	for {
 		opts.Limit = min(max(in.MaxKeys-count+1, 100), 1000)
+		if probe {
+			opts.Limit = 1
+		}
 		page, err := g.meta.ListObjectVersions(ctx, b.Name, opts)
 		if err != nil {
 			return out, mapMeta(err)
@@ -190,5 +201,6 @@ func (g *Gateway) ListObjectVersions(ctx context.Context, b Bucket, in VersionLi
 		if !skipped && len(page) < opts.Limit {
 			return out, nil
 		}
+		probe = skipped
 	}
 }
