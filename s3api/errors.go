@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/dolium/dolium/gateway"
+	"github.com/dolium/dolium/gateway/access/policy"
 	"github.com/dolium/dolium/gateway/lifecycle"
 	"github.com/dolium/dolium/s3api/s3err"
 )
@@ -46,6 +47,7 @@ var gatewayErrors = []struct {
 	{gateway.ErrInvalidVersionID, s3err.InvalidArgument.With("Invalid version id specified")},
 	{gateway.ErrNoSuchVersion, s3err.NoSuchVersion},
 	{gateway.ErrNoLifecycle, s3err.NoSuchLifecycleConfiguration},
+	{gateway.ErrNoSuchBucketPolicy, s3err.NoSuchBucketPolicy},
 	{gateway.ErrNoObjectLock, s3err.InvalidRequest.With("Bucket is missing Object Lock Configuration")},
 	{gateway.ErrRetentionInPast, s3err.InvalidArgument.With("The retain until date must be in the future!")},
 	{gateway.ErrLockNeedsVersioning, s3err.InvalidBucketState.With("Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration")},
@@ -72,6 +74,10 @@ func toS3(err error) (e *s3err.Error, internal bool) {
 		if code, ok := s3err.ByCode(le.Code); ok {
 			return code.With(le.Message), false
 		}
+	}
+	var pe *policy.Error
+	if errors.As(err, &pe) {
+		return s3err.MalformedPolicy.With(pe.Message), false
 	}
 	var re *gateway.CopyRangeError
 	if errors.As(err, &re) {

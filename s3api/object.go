@@ -103,8 +103,8 @@ func bypassGovernance(s *Server, r *request, key string) bool {
 	if !strings.EqualFold(r.Header.Get("X-Amz-Bypass-Governance-Retention"), "true") {
 		return false
 	}
-	res := access.Resource{Bucket: r.bucket.Name, Owner: r.bucket.Owner, Key: key}
-	return s.authz.Authorize(r.principal, access.BypassGovernanceRetention, res, requestContext(r.Request)) == access.Allow
+	res := access.Resource{Bucket: r.bucket.Name, Owner: r.bucket.Owner, Key: key, Policy: r.bucket.Policy()}
+	return s.authz.Authorize(r.principal, access.BypassGovernanceRetention, res, requestContext(r, s.now())) == access.Allow
 }
 
 // responseOverrides are the GetObject query parameters that set a response

@@ -4,7 +4,9 @@ import (
 	"context"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dolium/dolium/gateway"
 	"github.com/dolium/dolium/gateway/access"
@@ -114,6 +116,11 @@ func operations() []operation {
 			handle: acting(getBucketLifecycle), query: []string{"lifecycle"}},
 		{name: OpDeleteBucketLifecycle, action: access.PutLifecycleConfiguration, bucket: existingBucket,
 			handle: acting(deleteBucketLifecycle), query: []string{"lifecycle"}},
+		{name: OpPutBucketPolicy, action: access.PutBucketPolicy, bucket: existingBucket,
+			handle: putBucketPolicy, query: []string{"policy"}, headers: []string{"Content-MD5", "x-amz-checksum-*", "x-amz-confirm-remove-self-bucket-access"}},
+		{name: OpGetBucketPolicy, action: access.GetBucketPolicy, bucket: existingBucket, handle: acting(getBucketPolicy), query: []string{"policy"}},
+		{name: OpDeleteBucketPolicy, action: access.DeleteBucketPolicy, bucket: existingBucket, handle: acting(deleteBucketPolicy), query: []string{"policy"}},
+		{name: OpGetBucketPolicyStatus, action: access.GetBucketPolicyStatus, bucket: existingBucket, handle: acting(getBucketPolicyStatus), query: []string{"policyStatus"}},
 		{name: OpGetBucketAcl, action: access.GetBucketAcl, bucket: existingBucket, handle: acting(getBucketAcl),
 			query: []string{"acl"}},
 		{name: OpListObjects, action: access.ListBucket, bucket: existingBucket, handle: listObjects,
@@ -226,7 +233,7 @@ func (s *Server) pipeline(w http.ResponseWriter, r *request) (*response, error) 
 	if err != nil {
 		return nil, err
 	}
-	rc := requestContext(r.Request)
+	rc := requestContext(r, s.now())
 	if s.authz.Authorize(r.principal, op.action, res, rc) != access.Allow {
 		return nil, op.denied()
 	}
@@ -236,26 +243,35 @@ func (s *Server) pipeline(w http.ResponseWriter, r *request) (*response, error) 
 	return do()
 }
 
+// anonymousKey is the request slot anonymous requests share (no access
+// key has parentheses).
+const anonymousKey = "(anonymous)"
+
 // authenticate verifies the request's signature and sets its principal,
 // takes the access key's request slot and wraps the body in its verifier.
-// A request without a signature is denied here: every operation needs an
-// authenticated principal (access.Authorize denies anonymous ones too; to
-// let policies allow them, this answer moves to the authorise step).
+// A request without a signature goes on as the anonymous principal: the
+// authorise step serves it only where a bucket policy allows it.
 func (s *Server) authenticate(w http.ResponseWriter, r *request) error {
 	auth, err := sigv4.Verify(r.Request, s.creds, s.region, s.now())
 	if err != nil {
 		return err
 	}
+	key := auth.AccessKey
 	if auth.Anonymous {
-		return r.operation.denied()
+		if r.operation.admin() {
+			return r.operation.denied()
+		}
+		r.principal = access.Principal{Anonymous: true}
+		key = anonymousKey
+	} else {
+		r.principal = access.Principal{Owner: auth.Owner, AccessKey: auth.AccessKey}
 	}
-	r.principal = access.Principal{Owner: auth.Owner, AccessKey: auth.AccessKey}
-	if !s.keys.acquire(auth.AccessKey) {
+	if !s.keys.acquire(key) {
 		return s3err.SlowDown
 	}
-	r.release = func() { s.keys.release(auth.AccessKey) }
-	r.Request = r.Request.WithContext(gateway.WithClient(r.Context(), auth.AccessKey))
-	if strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+	r.release = func() { s.keys.release(key) }
+	r.Request = r.Request.WithContext(gateway.WithClient(r.Context(), key))
+	if !auth.Anonymous && strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
 		// Accepted: say so now, as S3 does, even for an empty body. Go
 		// would send it only on the first read of a non-empty body, and
 		// botocore then mis-parses the next response on that connection
@@ -289,6 +305,7 @@ func (s *Server) resolve(ctx context.Context, r *request) (access.Resource, erro
 	}
 	r.bucket = b
 	res.Owner = b.Owner
+	res.Policy = b.Policy()
 	return res, nil
 }
 
@@ -306,7 +323,7 @@ func (s *Server) resolveSource(ctx context.Context, p access.Principal, ref obje
 	if ref.versionID != "" {
 		action = access.GetObjectVersion
 	}
-	if s.authz.Authorize(p, action, access.Resource{Bucket: b.Name, Owner: b.Owner, Key: ref.key}, rc) != access.Allow {
+	if s.authz.Authorize(p, action, access.Resource{Bucket: b.Name, Owner: b.Owner, Key: ref.key, Policy: b.Policy()}, rc) != access.Allow {
 		src.Err = s3err.AccessDenied
 		return src
 	}
@@ -314,11 +331,58 @@ func (s *Server) resolveSource(ctx context.Context, p access.Principal, ref obje
 	return src
 }
 
-// requestContext is what authorisation may know of how the request came.
-func requestContext(r *http.Request) access.RequestContext {
-	rc := access.RequestContext{SecureTransport: r.TLS != nil}
+// requestContext is what authorisation may know of how the request came:
+// its address and transport, and the policy condition keys AWS defines
+// for it (global aws:* keys and the S3 keys of its operation).
+func requestContext(r *request, now time.Time) access.RequestContext {
+	rc := access.RequestContext{SecureTransport: r.TLS != nil, Conditions: map[string][]string{}}
+	set := func(k, v string) {
+		if v != "" {
+			rc.Conditions[k] = []string{v}
+		}
+	}
 	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
 		rc.SourceIP = ap.Addr().Unmap()
+		set("aws:sourceip", rc.SourceIP.String())
+	}
+	set("aws:securetransport", strconv.FormatBool(rc.SecureTransport))
+	set("aws:currenttime", now.UTC().Format(time.RFC3339))
+	set("aws:epochtime", strconv.FormatInt(now.Unix(), 10))
+	set("aws:referer", r.Header.Get("Referer"))
+	set("aws:useragent", r.Header.Get("User-Agent"))
+	if !r.principal.Anonymous {
+		set("aws:username", r.principal.Owner)
+		set("aws:userid", r.principal.AccessKey)
+		set("aws:principaltype", "User")
+	} else {
+		set("aws:principaltype", "Anonymous")
+	}
+	q := r.URL.Query()
+	switch r.operation.name {
+	case OpListObjects, OpListObjectsV2, OpListObjectVersions:
+		// s3:prefix and s3:delimiter are present (possibly empty) when
+		// sent; AWS compares "" too.
+		for _, k := range []string{"prefix", "delimiter"} {
+			if q.Has(k) {
+				rc.Conditions["s3:"+k] = []string{q.Get(k)}
+			}
+		}
+		set("s3:max-keys", q.Get("max-keys"))
+	}
+	set("s3:x-amz-acl", r.Header.Get("X-Amz-Acl"))
+	set("s3:x-amz-copy-source", r.Header.Get("X-Amz-Copy-Source"))
+	set("s3:x-amz-metadata-directive", r.Header.Get("X-Amz-Metadata-Directive"))
+	set("s3:x-amz-server-side-encryption", r.Header.Get("X-Amz-Server-Side-Encryption"))
+	set("s3:x-amz-storage-class", r.Header.Get("X-Amz-Storage-Class"))
+	set("s3:x-amz-content-sha256", r.Header.Get("X-Amz-Content-Sha256"))
+	set("s3:versionid", q.Get("versionId"))
+	switch {
+	case strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256"):
+		set("s3:signatureversion", "AWS4-HMAC-SHA256")
+		set("s3:authtype", "REST-HEADER")
+	case q.Has("X-Amz-Signature"):
+		set("s3:signatureversion", "AWS4-HMAC-SHA256")
+		set("s3:authtype", "REST-QUERY-STRING")
 	}
 	return rc
 }

@@ -36,6 +36,10 @@ const (
 	OpPutBucketLifecycle         OpName = "PutBucketLifecycleConfiguration"
 	OpGetBucketLifecycle         OpName = "GetBucketLifecycleConfiguration"
 	OpDeleteBucketLifecycle      OpName = "DeleteBucketLifecycle"
+	OpPutBucketPolicy            OpName = "PutBucketPolicy"
+	OpGetBucketPolicy            OpName = "GetBucketPolicy"
+	OpDeleteBucketPolicy         OpName = "DeleteBucketPolicy"
+	OpGetBucketPolicyStatus      OpName = "GetBucketPolicyStatus"
 	OpDeleteObjects              OpName = "DeleteObjects"
 	OpPutObject                  OpName = "PutObject"
 	OpCopyObject                 OpName = "CopyObject"
@@ -129,6 +133,10 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpGetObjectLockConfiguration
 			case only("lifecycle"):
 				op.Name = OpGetBucketLifecycle
+			case only("policy"):
+				op.Name = OpGetBucketPolicy
+			case only("policyStatus"):
+				op.Name = OpGetBucketPolicyStatus
 			case only("acl"):
 				op.Name = OpGetBucketAcl
 			}
@@ -146,6 +154,8 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpPutObjectLockConfiguration
 			case only("lifecycle"):
 				op.Name = OpPutBucketLifecycle
+			case only("policy"):
+				op.Name = OpPutBucketPolicy
 			}
 		case http.MethodDelete:
 			switch {
@@ -153,6 +163,8 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpDeleteBucket
 			case only("lifecycle"):
 				op.Name = OpDeleteBucketLifecycle
+			case only("policy"):
+				op.Name = OpDeleteBucketPolicy
 			}
 		case http.MethodPost:
 			if only("delete") {

@@ -50,7 +50,7 @@ func TestRoute(t *testing.T) {
 		{"GET", "/bucket?torrent", nil, Op{OpNotImplemented, "bucket", ""}},
 		{"PUT", "/bucket?accelerate", nil, Op{OpNotImplemented, "bucket", ""}},
 		{"PUT", "/bucket?versioning", nil, Op{OpPutBucketVersioning, "bucket", ""}},
-		{"GET", "/bucket?policy", nil, Op{OpNotImplemented, "bucket", ""}},
+		{"GET", "/bucket?policy", nil, Op{OpGetBucketPolicy, "bucket", ""}},
 		{"GET", "/bucket?versions", nil, Op{OpListObjectVersions, "bucket", ""}},
 		{"GET", "/bucket?versions&prefix=a&key-marker=k", nil, Op{OpListObjectVersions, "bucket", ""}},
 		{"PUT", "/bucket?versions", nil, Op{OpNotImplemented, "bucket", ""}},

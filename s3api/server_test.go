@@ -162,9 +162,16 @@ func TestMetricsCountRequests(t *testing.T) {
 	}
 }
 
+// TestAnonymousDenied: an unsigned request is the anonymous principal,
+// which nothing allows without a bucket policy saying so (a bucket that
+// does not exist answers NoSuchBucket, to anonymous requests as well, as
+// AWS answers them).
 func TestAnonymousDenied(t *testing.T) {
 	s := newTestServer(t, mem.New())
-	for _, target := range []string{"/", "/bkt", "/bkt/key"} {
+	if err := s.gw.CreateBucket(t.Context(), "alice", "bkt"); err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{"/", "/bkt", "/bkt/key", "/bkt?policy", "/bkt?versions"} {
 		resp, err := http.Get(s.url + target)
 		if err != nil {
 			t.Fatal(err)

@@ -1,6 +1,10 @@
 package access
 
-import "net/netip"
+import (
+	"net/netip"
+
+	"github.com/dolium/dolium/gateway/access/policy"
+)
 
 // Action names what a request does, as IAM names it ("s3:GetObject"), or
 // one of dolium's own ("dolium:AdminRead").
@@ -42,6 +46,12 @@ const (
 	// DeleteBucketLifecycle.
 	PutLifecycleConfiguration Action = "s3:PutLifecycleConfiguration"
 	GetLifecycleConfiguration Action = "s3:GetLifecycleConfiguration" // GetBucketLifecycleConfiguration
+	// PutBucketPolicy, GetBucketPolicy, DeleteBucketPolicy: the bucket
+	// policy operations; GetBucketPolicyStatus.
+	PutBucketPolicy       Action = "s3:PutBucketPolicy"
+	GetBucketPolicy       Action = "s3:GetBucketPolicy"
+	DeleteBucketPolicy    Action = "s3:DeleteBucketPolicy"
+	GetBucketPolicyStatus Action = "s3:GetBucketPolicyStatus"
 )
 
 // dolium's own actions: the operator endpoints.
@@ -66,6 +76,16 @@ type Principal struct {
 	Anonymous bool
 }
 
+// PolicyIDs are the identifiers a bucket policy's Principal may name p by:
+// its tenant (owner) id, the account ARN of that tenant
+// (arn:aws:iam::<owner>:root), and its access key.
+func (p Principal) PolicyIDs() []string {
+	if p.Anonymous || p.Owner == "" {
+		return nil
+	}
+	return []string{p.Owner, "arn:aws:iam::" + p.Owner + ":root", p.AccessKey}
+}
+
 // Root reports whether p acts for the root owner.
 func (p Principal) Root() bool { return !p.Anonymous && p.Owner == RootOwner }
 
@@ -78,6 +98,8 @@ type Resource struct {
 	// (CreateBucket) or none is named.
 	Owner string
 	Key   string
+	// Policy is the bucket's policy (nil: none).
+	Policy *policy.Policy
 }
 
 // RequestContext is what a decision may look at besides who and what:
@@ -87,8 +109,9 @@ type RequestContext struct {
 	SourceIP netip.Addr
 	// SecureTransport: the request came over TLS (aws:SecureTransport).
 	SecureTransport bool
-	// Conditions are further condition keys and their values
-	// ("s3:prefix", "s3:x-amz-acl", ...); none is evaluated yet.
+	// Conditions are the policy condition keys of the request, lower-case
+	// ("aws:sourceip", "s3:prefix", "s3:x-amz-acl", ...), and their
+	// values.
 	Conditions map[string][]string
 }
 
@@ -126,21 +149,40 @@ func (f AuthorizerFunc) Authorize(p Principal, a Action, r Resource, rc RequestC
 // Owners is the default Authorizer: Authorize.
 var Owners Authorizer = AuthorizerFunc(Authorize)
 
-// Authorize is dolium's rule today: nothing for anonymous principals; the
-// admin actions for the root owner only; any authenticated principal may
-// list its own buckets and create buckets; a bucket's owner may do
-// everything else on it, and nobody else anything (the root owner
-// included: root owns the admin endpoints, not other tenants' buckets).
-func Authorize(p Principal, a Action, r Resource, _ RequestContext) Decision {
+// Authorize decides as IAM does for S3, with the sources dolium has: an
+// explicit deny in the bucket's policy wins (except that a bucket's owner
+// can always read, replace and delete its policy: the way back from a
+// policy that locks everyone out, as AWS keeps for the account root);
+// then the bucket's owner may do everything on it; then the policy's
+// allows, anonymous requests included; else the request is denied. The
+// admin actions are the root owner's only; any authenticated principal may
+// list its own buckets and create buckets.
+func Authorize(p Principal, a Action, r Resource, rc RequestContext) Decision {
+	authenticated := !p.Anonymous && p.Owner != ""
 	switch {
-	case p.Anonymous || p.Owner == "":
-		return Deny
 	case a.Admin():
-		return allowIf(p.Root())
+		return allowIf(authenticated && p.Root())
 	case a == ListAllMyBuckets || a == CreateBucket:
+		return allowIf(authenticated)
+	case r.Bucket == "" || r.Owner == "":
+		return Deny
+	}
+	owner := authenticated && r.Owner == p.Owner
+	effect := policy.Neither
+	if r.Policy != nil {
+		effect = r.Policy.Evaluate(policy.Request{
+			Principals: p.PolicyIDs(), Anonymous: !authenticated, Action: string(a),
+			Resource:   policy.ResourceARN(r.Bucket, r.Key, policy.ObjectAction(string(a))),
+			Conditions: rc.Conditions,
+		})
+	}
+	switch {
+	case effect == policy.Denied:
+		return allowIf(owner && (a == GetBucketPolicy || a == PutBucketPolicy || a == DeleteBucketPolicy))
+	case owner:
 		return Allow
 	}
-	return allowIf(r.Bucket != "" && r.Owner != "" && r.Owner == p.Owner)
+	return allowIf(effect == policy.Allowed)
 }
 
 func allowIf(ok bool) Decision {

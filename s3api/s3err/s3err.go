@@ -75,7 +75,11 @@ var (
 	NoSuchObjectLockConfiguration        = e("NoSuchObjectLockConfiguration", http.StatusNotFound, "The specified object does not have a ObjectLock configuration")
 	// InvalidRetentionPeriod: a default retention of zero, negative or too
 	// many days or years (PutObjectLockConfiguration).
-	InvalidRetentionPeriod                  = e("InvalidRetentionPeriod", http.StatusBadRequest, "Default retention period must be a positive integer value.")
+	InvalidRetentionPeriod = e("InvalidRetentionPeriod", http.StatusBadRequest, "Default retention period must be a positive integer value.")
+	// MalformedPolicy: a bucket policy AWS would refuse (the message says why).
+	MalformedPolicy = e("MalformedPolicy", http.StatusBadRequest, "Policy has invalid syntax")
+	// NoSuchBucketPolicy: GetBucketPolicy of a bucket without one.
+	NoSuchBucketPolicy                      = e("NoSuchBucketPolicy", http.StatusNotFound, "The bucket policy does not exist")
 	NoSuchVersion                           = e("NoSuchVersion", http.StatusNotFound, "The specified version does not exist.")
 	InvalidBucketState                      = e("InvalidBucketState", http.StatusConflict, "The request is not valid with the current state of the bucket.")
 	IllegalVersioningConfigurationException = e("IllegalVersioningConfigurationException", http.StatusBadRequest, "The versioning configuration specified in the request is invalid.")
