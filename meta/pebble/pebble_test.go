@@ -103,3 +103,26 @@ func TestReopen(t *testing.T) {
 		t.Errorf("DueRepairs after reopen: got %+v, %v, want [%+v]", rs, err, repair)
 	}
 }
+
+func tempStore(t *testing.T) *pebble.Store {
+	t.Helper()
+	s := open(t, t.TempDir())
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: got error %v, want nil", err)
+		}
+	})
+	return s
+}
+
+// TestListVersionsMany pages through 20,000 versions of 4,000 keys, written
+// concurrently, against a model (see metatest.ListVersionsMany).
+func TestListVersionsMany(t *testing.T) {
+	metatest.ListVersionsMany(t, tempStore(t), metatest.ManyOptions{Keys: 4000, Versions: 20_000, Writers: 16})
+}
+
+// TestVersionRace: writers racing on the same keys leave each key one
+// latest version, its greatest, and lose no acknowledged version.
+func TestVersionRace(t *testing.T) {
+	metatest.VersionRace(t, tempStore(t), metatest.RaceOptions{Keys: 4, Writers: 32, Ops: 60})
+}
