@@ -351,7 +351,7 @@ func TestRepairQueueMark(t *testing.T) {
 	}
 }
 
-// TestListVersionsMany pages through tens of thousands of versions of a
+// TestListVersionsMany pages through 10,000 versions of 2,500 keys of a
 // 16-shard bucket, written concurrently, against a model (see
 // metatest.ListVersionsMany).
 func TestListVersionsMany(t *testing.T) {

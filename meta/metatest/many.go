@@ -128,6 +128,7 @@ func ListVersionsMany(t *testing.T, s meta.Store, o ManyOptions) {
 	}
 
 	models := make([][]mver, o.Keys) // each key's versions as written, oldest first
+	removed := make([][]mver, o.Keys) // each key's versions deleted again
 	var retries, deletes, gone int64
 	var mu sync.Mutex // guards retries, deletes, gone
 	start := time.Now()
@@ -136,7 +137,7 @@ func ListVersionsMany(t *testing.T, s meta.Store, o ManyOptions) {
 	for range o.Writers {
 		wg.Go(func() {
 			for i := range work {
-				r, d, g, err := writeKey(t, s, bucket, i, counts[i], &models[i])
+				r, d, g, err := writeKey(t, s, bucket, i, counts[i], &models[i], &removed[i])
 				mu.Lock()
 				retries, deletes, gone = retries+int64(r), deletes+int64(d), gone+int64(g)
 				mu.Unlock()
@@ -183,7 +184,7 @@ func ListVersionsMany(t *testing.T, s meta.Store, o ManyOptions) {
 	for _, p := range []struct {
 		prefix string
 		limit  int
-	}{{"c/", 1000}, {"e/1", 97}} {
+	}{{"c/", 1000}, {"e/1", 13}} {
 		var wantP []lver
 		for _, v := range want {
 			if strings.HasPrefix(v.key, p.prefix) {
@@ -193,6 +194,35 @@ func ListVersionsMany(t *testing.T, s meta.Store, o ManyOptions) {
 		got, pages := pageVersions(t, s, bucket, p.prefix, p.limit)
 		t.Logf("listed %d versions with prefix %q in %d pages of %d", len(got), p.prefix, pages, p.limit)
 		compareVersions(t, fmt.Sprintf("ListObjectVersions with prefix %q, limit %d", p.prefix, p.limit), got, wantP)
+	}
+
+	// A version marker that names a version deleted since (or a null
+	// version replaced) places the listing where that version was; a key
+	// marker alone starts at the next key.
+	markers := 0
+	for i, rs := range removed {
+		if i%10 != 0 || markers >= 120 {
+			continue
+		}
+		for _, r := range rs[:min(len(rs), 3)] {
+			markers++
+			at, _ := slices.BinarySearchFunc(want, r, func(v lver, r mver) int { return versionOrder(v.mver, r) })
+			opts := meta.VersionListOptions{KeyMarker: r.key, VersionMarker: r.id, Limit: 3}
+			compareVersions(t, fmt.Sprintf("ListObjectVersions(%+v) after a deleted version", opts),
+				listVersions(t, s, bucket, opts), want[at:min(at+3, len(want))])
+		}
+		if len(rs) > 0 {
+			key := rs[0].key
+			at, _ := slices.BinarySearchFunc(want, key, func(v lver, k string) int {
+				if v.key <= k {
+					return -1
+				}
+				return 1
+			})
+			opts := meta.VersionListOptions{KeyMarker: key, Limit: 2}
+			compareVersions(t, fmt.Sprintf("ListObjectVersions(%+v)", opts),
+				listVersions(t, s, bucket, opts), want[at:min(at+2, len(want))])
+		}
 	}
 
 	// The latest of a sample of keys, and every emptied key, by GetObject.
@@ -213,13 +243,14 @@ func ListVersionsMany(t *testing.T, s meta.Store, o ManyOptions) {
 			t.Errorf("GetObject(%q): got %v, want %v", key, g, w)
 		}
 	}
-	t.Logf("listed with prefixes and read %d keys in %v", checked, time.Since(start).Round(time.Millisecond))
+	t.Logf("listed with prefixes, from %d deleted versions, and read %d keys in %v", markers, checked, time.Since(start).Round(time.Millisecond))
 }
 
 // writeKey writes n versions of key i, in order, keeping *model (the
-// key's versions, oldest first) up to date: it returns how many calls
-// were retried, versions deleted and whether it emptied the key.
-func writeKey(t *testing.T, s meta.Store, bucket string, i, n int, model *[]mver) (retries, deletes, gone int, err error) {
+// key's versions, oldest first) and *removed (those deleted again, and
+// null versions replaced) up to date: it returns how many calls were
+// retried, versions deleted and whether it emptied the key.
+func writeKey(t *testing.T, s meta.Store, bucket string, i, n int, model, removed *[]mver) (retries, deletes, gone int, err error) {
 	ctx := t.Context()
 	key := manyKey(i)
 	rng := rand.New(rand.NewPCG(uint64(i), 3))
@@ -240,6 +271,7 @@ func writeKey(t *testing.T, s meta.Store, bucket string, i, n int, model *[]mver
 			return fmt.Errorf("DeleteObjectVersion(%s): %w", v, err)
 		}
 		*model = slices.DeleteFunc(*model, func(m mver) bool { return m == v })
+		*removed = append(*removed, v)
 		deletes++
 		return nil
 	}
@@ -259,15 +291,24 @@ func writeKey(t *testing.T, s meta.Store, bucket string, i, n int, model *[]mver
 		if v.marker {
 			obj = marker(bucket, key, id, v.versioned)
 		}
+		// A third of the writes are conditioned on the latest version.
+		var cond meta.Cond
+		if rng.IntN(3) == 0 {
+			if len(*model) == 0 {
+				cond.IfNoneMatch = true
+			} else {
+				cond.IfVersion = (*model)[len(*model)-1].id
+			}
+		}
 		var replaced *meta.Object
 		r, err := retryUnavailable(func() error {
 			var err error
-			replaced, err = s.PutObject(ctx, obj, meta.Cond{}, nil)
+			replaced, err = s.PutObject(ctx, obj, cond, nil)
 			return err
 		})
 		retries += r
 		if err != nil {
-			return retries, deletes, gone, fmt.Errorf("PutObject(%s): %w", v, err)
+			return retries, deletes, gone, fmt.Errorf("PutObject(%s, %+v): %w", v, cond, err)
 		}
 		if !v.versioned {
 			// The null version it had, anywhere in its history, goes.
@@ -283,6 +324,9 @@ func writeKey(t *testing.T, s meta.Store, bucket string, i, n int, model *[]mver
 				return retries, deletes, gone, fmt.Errorf("PutObject(%s): replaced %q, want nothing", v, replaced.VersionID)
 			case was != nil && (replaced == nil || replaced.VersionID != was.id):
 				return retries, deletes, gone, fmt.Errorf("PutObject(%s): replaced %v, want %s", v, replaced, was)
+			}
+			if was != nil {
+				*removed = append(*removed, *was)
 			}
 			*model = slices.DeleteFunc(*model, func(m mver) bool { return !m.versioned })
 		}

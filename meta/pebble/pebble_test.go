@@ -115,10 +115,10 @@ func tempStore(t *testing.T) *pebble.Store {
 	return s
 }
 
-// TestListVersionsMany pages through 20,000 versions of 4,000 keys, written
+// TestListVersionsMany pages through 10,000 versions of 2,500 keys, written
 // concurrently, against a model (see metatest.ListVersionsMany).
 func TestListVersionsMany(t *testing.T) {
-	metatest.ListVersionsMany(t, tempStore(t), metatest.ManyOptions{Keys: 4000, Versions: 20_000, Writers: 16})
+	metatest.ListVersionsMany(t, tempStore(t), metatest.ManyOptions{Keys: 2500, Versions: 10_000, Writers: 64})
 }
 
 // TestVersionRace: writers racing on the same keys leave each key one
