@@ -351,11 +351,11 @@ func TestRepairQueueMark(t *testing.T) {
 	}
 }
 
-// TestListVersionsMany pages through 10,000 versions of 2,500 keys of a
+// TestListVersionsMany pages through 10,000 versions of 4,000 keys of a
 // 16-shard bucket, written concurrently, against a model (see
 // metatest.ListVersionsMany).
 func TestListVersionsMany(t *testing.T) {
-	metatest.ListVersionsMany(t, newStore(t), metatest.ManyOptions{Keys: 2500, Versions: 10_000, Writers: 64})
+	metatest.ListVersionsMany(t, newStore(t), metatest.ManyOptions{Keys: 4000, Versions: 10_000, Writers: 64})
 }
 
 // TestVersionRace: writers racing on the same keys leave each key one

@@ -201,7 +201,7 @@ func ListVersionsMany(t *testing.T, s meta.Store, o ManyOptions) {
 	// marker alone starts at the next key.
 	markers := 0
 	for i, rs := range removed {
-		if i%10 != 0 || markers >= 120 {
+		if i%10 != 0 || markers >= 40 {
 			continue
 		}
 		for _, r := range rs[:min(len(rs), 3)] {
@@ -332,7 +332,7 @@ func writeKey(t *testing.T, s meta.Store, bucket string, i, n int, model, remove
 		}
 		*model = append(*model, v)
 		// Now and then a version goes again: any one, the latest included.
-		if rng.IntN(100) < 6 {
+		if rng.IntN(100) < 4 {
 			if err := del((*model)[rng.IntN(len(*model))]); err != nil {
 				return retries, deletes, gone, err
 			}
