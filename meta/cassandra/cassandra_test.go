@@ -350,3 +350,16 @@ func TestRepairQueueMark(t *testing.T) {
 		t.Errorf("Len of the GC queue: got %d, %v, want 0", n, err)
 	}
 }
+
+// TestListVersionsMany pages through 10,000 versions of 4,000 keys of a
+// 16-shard bucket, written concurrently, against a model (see
+// metatest.ListVersionsMany).
+func TestListVersionsMany(t *testing.T) {
+	metatest.ListVersionsMany(t, newStore(t), metatest.ManyOptions{Keys: 4000, Versions: 10_000, Writers: 64})
+}
+
+// TestVersionRace: writers racing on the same keys leave each key one
+// latest version, its greatest, and lose no acknowledged version.
+func TestVersionRace(t *testing.T) {
+	metatest.VersionRace(t, newStore(t), metatest.RaceOptions{Keys: 4, Writers: 16, Ops: 25})
+}

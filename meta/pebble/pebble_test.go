@@ -103,3 +103,28 @@ func TestReopen(t *testing.T) {
 		t.Errorf("DueRepairs after reopen: got %+v, %v, want [%+v]", rs, err, repair)
 	}
 }
+
+func tempStore(t *testing.T) *pebble.Store {
+	t.Helper()
+	s := open(t, t.TempDir())
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: got error %v, want nil", err)
+		}
+	})
+	return s
+}
+
+// TestListVersionsMany pages through 5,000 versions of 1,250 keys, written
+// concurrently, against a model (see metatest.ListVersionsMany). Fewer
+// than on Cassandra: under the race detector every row decode (gob) costs
+// milliseconds here, and the Cassandra tests run alongside.
+func TestListVersionsMany(t *testing.T) {
+	metatest.ListVersionsMany(t, tempStore(t), metatest.ManyOptions{Keys: 1250, Versions: 5_000, Writers: 64})
+}
+
+// TestVersionRace: writers racing on the same keys leave each key one
+// latest version, its greatest, and lose no acknowledged version.
+func TestVersionRace(t *testing.T) {
+	metatest.VersionRace(t, tempStore(t), metatest.RaceOptions{Keys: 4, Writers: 16, Ops: 40})
+}
