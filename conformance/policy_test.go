@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/dolium/dolium/test/harness"
 )
@@ -44,7 +45,7 @@ func TestBucketPolicy(t *testing.T) {
 
 	doc := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[
 		{"Sid":"PublicRead","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::%[1]s/pub/*"},
-		{"Sid":"AltWrites","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::alt:root"},"Action":["s3:PutObject","s3:GetObject"],"Resource":"arn:aws:s3:::%[1]s/shared/*"},
+		{"Sid":"AltWrites","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::alt:root"},"Action":["s3:PutObject","s3:GetObject","s3:DeleteObject"],"Resource":"arn:aws:s3:::%[1]s/shared/*"},
 		{"Sid":"AltLists","Effect":"Allow","Principal":{"AWS":"alt"},"Action":"s3:ListBucket","Resource":"arn:aws:s3:::%[1]s",
 		 "Condition":{"StringLike":{"s3:prefix":"shared/*"}}}]}`, bucket)
 	_, err = cl.PutBucketPolicy(ctx(t), &s3.PutBucketPolicyInput{Bucket: &bucket, Policy: &doc})
@@ -75,8 +76,21 @@ func TestBucketPolicy(t *testing.T) {
 	mustOK(t, "alt's PutObject under shared/", err)
 	_, err = altCl.PutObject(ctx(t), &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("priv/from-alt"), Body: strings.NewReader("alt")})
 	wantErr(t, "alt's PutObject outside shared/", err, http.StatusForbidden, "AccessDenied")
-	_, err = altCl.DeleteObject(ctx(t), &s3.DeleteObjectInput{Bucket: &bucket, Key: aws.String("shared/from-alt")})
-	wantErr(t, "alt's DeleteObject (not allowed)", err, http.StatusForbidden, "AccessDenied")
+	_, err = altCl.DeleteObject(ctx(t), &s3.DeleteObjectInput{Bucket: &bucket, Key: aws.String("priv/b.txt")})
+	wantErr(t, "alt's DeleteObject outside shared/", err, http.StatusForbidden, "AccessDenied")
+	// DeleteObjects is decided key by key, as AWS does.
+	dos, err := altCl.DeleteObjects(ctx(t), &s3.DeleteObjectsInput{Bucket: &bucket, Delete: &types.Delete{Objects: []types.ObjectIdentifier{
+		{Key: aws.String("shared/from-alt")}, {Key: aws.String("priv/b.txt")}}}})
+	mustOK(t, "alt's DeleteObjects", err)
+	if len(dos.Deleted) != 1 || aws.ToString(dos.Deleted[0].Key) != "shared/from-alt" || len(dos.Errors) != 1 ||
+		aws.ToString(dos.Errors[0].Key) != "priv/b.txt" || aws.ToString(dos.Errors[0].Code) != "AccessDenied" {
+		t.Errorf("alt's DeleteObjects of an allowed and a denied key: deleted %+v, errors %+v", dos.Deleted, dos.Errors)
+	}
+	checkObject(t, bucket, "priv/b.txt", sha256Hex([]byte("private")), 7)
+	// s3:GetObject does not give s3:GetObjectVersion.
+	if r := doRaw(t, nil, http.MethodGet, rawURL(bucket, "pub/a.txt", "versionId=null"), nil, nil); r.Status != http.StatusForbidden {
+		t.Errorf("anonymous GET ?versionId=null with only s3:GetObject allowed: %d, want 403", r.Status)
+	}
 	_, err = altCl.ListObjectsV2(ctx(t), &s3.ListObjectsV2Input{Bucket: &bucket, Prefix: aws.String("shared/")})
 	mustOK(t, "alt's listing of shared/", err)
 	_, err = altCl.ListObjectsV2(ctx(t), &s3.ListObjectsV2Input{Bucket: &bucket})

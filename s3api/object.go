@@ -226,11 +226,28 @@ func deleteObjects(s *Server, r *request) (act, error) {
 		targets[i] = gateway.DeleteTarget{Key: o.Key, VersionID: o.VersionID}
 	}
 	return func() (*response, error) {
-		results, err := s.gw.DeleteObjects(r.Context(), r.bucket, r.principal.Owner, bypassGovernance(s, r, ""), targets)
+		// Each key is authorised as its own DeleteObject (or
+		// DeleteObjectVersion) would be: a policy may allow some keys and
+		// not others, and AWS answers the others AccessDenied in the list.
+		res := deleteResult{Xmlns: xmlns}
+		allowed := targets[:0:0]
+		pol := r.bucket.Policy()
+		for _, tg := range targets {
+			a := access.DeleteObject
+			if tg.VersionID != "" {
+				a = a.Versioned()
+			}
+			rsc := access.Resource{Bucket: r.bucket.Name, Owner: r.bucket.Owner, Key: tg.Key, Policy: pol}
+			if s.authz.Authorize(r.principal, a, rsc, r.rc) != access.Allow {
+				res.Error = append(res.Error, deleteError{Key: tg.Key, VersionID: tg.VersionID, Code: s3err.AccessDenied.Code, Message: s3err.AccessDenied.Message})
+				continue
+			}
+			allowed = append(allowed, tg)
+		}
+		results, err := s.gw.DeleteObjects(r.Context(), r.bucket, r.principal.Owner, bypassGovernance(s, r, ""), allowed)
 		if err != nil {
 			return nil, err
 		}
-		res := deleteResult{Xmlns: xmlns}
 		for _, d := range results {
 			if d.Err != nil {
 				e, internal := toS3(d.Err)

@@ -26,6 +26,9 @@ type operation struct {
 	// copySource: the request names a source object (x-amz-copy-source);
 	// its bucket is resolved and s3:GetObject on it authorised too.
 	copySource bool
+	// perKey: access is decided for each key the request names, by the
+	// handler (DeleteObjects), not once for the bucket.
+	perKey bool
 	// query and headers are the query parameters (its subresources first)
 	// and request headers it reads, besides those of signing, body framing
 	// and payload checksums. "x-amz-meta-*" and the like name a family.
@@ -132,7 +135,7 @@ func operations() []operation {
 			query: []string{"versions", "prefix", "delimiter", "key-marker", "version-id-marker", "max-keys", "encoding-type"}},
 		{name: OpListMultipartUploads, action: access.ListBucketMultipartUploads, bucket: existingBucket, handle: listMultipartUploads,
 			query: []string{"uploads", "prefix", "delimiter", "key-marker", "upload-id-marker", "max-uploads", "encoding-type"}},
-		{name: OpDeleteObjects, action: access.DeleteObject, bucket: existingBucket, handle: deleteObjects,
+		{name: OpDeleteObjects, action: access.DeleteObject, bucket: existingBucket, perKey: true, handle: deleteObjects,
 			query: []string{"delete"}, headers: []string{"Content-MD5", "x-amz-checksum-*", "x-amz-bypass-governance-retention"}},
 		{name: OpPutObject, action: access.PutObject, bucket: existingBucket, handle: putObject,
 			headers: concat(objectMetaHeaders, []string{"Content-Length", "x-amz-decoded-content-length", "Content-MD5",
@@ -234,9 +237,14 @@ func (s *Server) pipeline(w http.ResponseWriter, r *request) (*response, error) 
 		return nil, err
 	}
 	rc := requestContext(r, s.now())
-	if s.authz.Authorize(r.principal, op.action, res, rc) != access.Allow {
+	action := op.action
+	if r.URL.Query().Get("versionId") != "" {
+		action = action.Versioned()
+	}
+	if !op.perKey && s.authz.Authorize(r.principal, action, res, rc) != access.Allow {
 		return nil, op.denied()
 	}
+	r.rc = rc
 	if op.copySource && r.copyFrom != nil {
 		r.src = s.resolveSource(r.Context(), r.principal, *r.copyFrom, rc)
 	}

@@ -32,8 +32,12 @@ const (
 	ListMultipartUploadParts Action = "s3:ListMultipartUploadParts" // ListParts
 
 	PutBucketVersioning Action = "s3:PutBucketVersioning" // PutBucketVersioning
-	// GetObjectVersion: a copy's source named by version id.
+	// GetObjectVersion: GetObject, HeadObject and a copy's source with a
+	// version id.
 	GetObjectVersion Action = "s3:GetObjectVersion"
+	// DeleteObjectVersion: DeleteObject, and a DeleteObjects entry, with
+	// a version id.
+	DeleteObjectVersion Action = "s3:DeleteObjectVersion"
 	// BypassGovernanceRetention: x-amz-bypass-governance-retention.
 	BypassGovernanceRetention        Action = "s3:BypassGovernanceRetention"
 	PutObjectRetention               Action = "s3:PutObjectRetention"               // PutObjectRetention
@@ -62,6 +66,19 @@ const (
 	// queue orphans for collection).
 	AdminWrite Action = "dolium:AdminWrite"
 )
+
+// Versioned is the action a request with a version id needs instead of a
+// (s3:GetObject → s3:GetObjectVersion, s3:DeleteObject →
+// s3:DeleteObjectVersion), as IAM names them; a itself otherwise.
+func (a Action) Versioned() Action {
+	switch a {
+	case GetObject:
+		return GetObjectVersion
+	case DeleteObject:
+		return DeleteObjectVersion
+	}
+	return a
+}
 
 // Admin reports whether a is one of dolium's operator actions.
 func (a Action) Admin() bool { return a == AdminRead || a == AdminWrite }
