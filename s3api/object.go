@@ -12,6 +12,7 @@ import (
 	"github.com/dolium/dolium/gateway/access"
 	"github.com/dolium/dolium/internal/checksum"
 	"github.com/dolium/dolium/s3api/s3err"
+	"github.com/dolium/dolium/s3api/sigv4"
 )
 
 func setChecksums(resp *response, sums map[string]string, typ string) {
@@ -50,6 +51,16 @@ func putObject(s *Server, r *request) (act, error) {
 		return nil, err
 	}
 	return func() (*response, error) {
+		// A locked version (lock headers, or the bucket's default
+		// retention) is not made from a body nothing checks: AWS wants
+		// Content-MD5 or a checksum (restic and the aws CLIs send one);
+		// dolium also takes a signed payload, whose sha256 it verifies,
+		// as aws-sdk-go-v2 sends over plain HTTP without a checksum. (The
+		// bucket is resolved by the time the action runs.)
+		if r.bucket.ObjectLock && (lock != nil || r.bucket.LockConfig().Mode != "") && unsignedPayload(r.Header) &&
+			r.Header.Get("Content-MD5") == "" && !hasChecksumHeader(r.Header) {
+			return nil, s3err.InvalidRequest.With("Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters")
+		}
 		o, err := s.gw.PutObject(r.Context(), r.bucket, gateway.PutInput{
 			Key: r.op.Key, Owner: r.principal.Owner, Body: r.body, Size: size,
 			Headers: hdrs, UserMeta: um, ContentMD5: r.Header.Get("Content-MD5"), Checksum: cs, Cond: cond, Lock: lock,
@@ -224,6 +235,17 @@ func deleteObjects(s *Server, r *request) (act, error) {
 		}
 		return &response{xml: res}, nil
 	}, nil
+}
+
+// unsignedPayload reports whether the body's sha256 is not signed: a
+// presigned or anonymous request (no x-amz-content-sha256), or
+// UNSIGNED-PAYLOAD with or without a trailer.
+func unsignedPayload(h http.Header) bool {
+	switch h.Get("X-Amz-Content-Sha256") {
+	case "", sigv4.UnsignedPayload, sigv4.StreamingUnsignedPayloadTrailer:
+		return true
+	}
+	return false
 }
 
 // hasChecksumHeader reports whether the request carries an x-amz-checksum-*
