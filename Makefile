@@ -3,7 +3,6 @@ GO      ?= go
 BIN     := bin/dolium
 LISTEN  ?= 127.0.0.1:9000
 DATA    ?= ./data
-PIP     ?= python3 -m pip
 
 .PHONY: build run run-cassandra test test-deps unit fault conformance conformance-cassandra fuzz bench soak vet clean \
 	cassandra-install cassandra-start cassandra-stop cassandra-status
@@ -30,13 +29,14 @@ cassandra-status:
 	deploy/cassandra/status.sh
 
 ## test-deps: everything the tests need (Go modules, Cassandra's jars, the MinIO server
-## the cloud tests use as zones, built into bin/ from its Go module, the aws CLI)
+## the cloud tests use as zones, built into bin/ from its Go module, the clients the
+## conformance suite drives: restic and the aws CLI v2 from Debian, the aws CLI v1 from
+## PyPI in a venv at bin/awscli-v1)
 test-deps:
 	$(GO) mod download
 	deploy/cassandra/install.sh
 	test/cloud/install-minio.sh
-	@command -v aws >/dev/null 2>&1 || $(PIP) install --quiet awscli
-	@aws --version
+	conformance/install-clients.sh
 
 vet:
 	$(GO) vet ./...

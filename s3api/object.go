@@ -13,6 +13,7 @@ import (
 	"github.com/dolium/dolium/gateway/access"
 	"github.com/dolium/dolium/internal/checksum"
 	"github.com/dolium/dolium/s3api/s3err"
+	"github.com/dolium/dolium/s3api/sigv4"
 )
 
 func setChecksums(resp *response, sums map[string]string, typ string) {
@@ -50,17 +51,17 @@ func putObject(s *Server, r *request) (act, error) {
 	if err != nil {
 		return nil, err
 	}
-	// AWS: "Content-MD5 OR x-amz-checksum- HTTP header is required for Put
-	// Object requests with Object Lock parameters" (a retention is kept for
-	// years: the data it protects must be what the client sent). A body
-	// whose SHA-256 is signed (x-amz-content-sha256, or signed aws-chunked)
-	// is verified as surely, and is what the SDKs send over plain HTTP,
-	// where they add no checksum: it is accepted too (AWS serves HTTPS
-	// only, so its clients always send the checksum).
-	if lock != nil && r.Header.Get("Content-MD5") == "" && !hasChecksumHeader(r.Header) && !signedPayload(r.Header) {
-		return nil, s3err.InvalidRequest.With("Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters")
-	}
 	return func() (*response, error) {
+		// A locked version (lock headers, or the bucket's default
+		// retention) is not made from a body nothing checks: AWS wants
+		// Content-MD5 or a checksum (restic and the aws CLIs send one);
+		// dolium also takes a signed payload, whose sha256 it verifies,
+		// as aws-sdk-go-v2 sends over plain HTTP without a checksum. (The
+		// bucket is resolved by the time the action runs.)
+		if r.bucket.ObjectLock && (lock != nil || r.bucket.LockConfig().Mode != "") && unsignedPayload(r.Header) &&
+			r.Header.Get("Content-MD5") == "" && !hasChecksumHeader(r.Header) {
+			return nil, s3err.InvalidRequest.With("Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters")
+		}
 		o, err := s.gw.PutObject(r.Context(), r.bucket, gateway.PutInput{
 			Key: r.op.Key, Owner: r.principal.Owner, Body: r.body, Size: size,
 			Headers: hdrs, UserMeta: um, ContentMD5: r.Header.Get("Content-MD5"), Checksum: cs, Cond: cond, Lock: lock,
@@ -267,6 +268,17 @@ func deleteObjects(s *Server, r *request) (act, error) {
 		}
 		return &response{xml: res}, nil
 	}, nil
+}
+
+// unsignedPayload reports whether the body's sha256 is not signed: a
+// presigned or anonymous request (no x-amz-content-sha256), or
+// UNSIGNED-PAYLOAD with or without a trailer.
+func unsignedPayload(h http.Header) bool {
+	switch h.Get("X-Amz-Content-Sha256") {
+	case "", sigv4.UnsignedPayload, sigv4.StreamingUnsignedPayloadTrailer:
+		return true
+	}
+	return false
 }
 
 // hasChecksumHeader reports whether the request carries an x-amz-checksum-*

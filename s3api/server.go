@@ -115,9 +115,9 @@ type request struct {
 	operation *operation // op's entry in the operation table
 	principal access.Principal
 	rc        access.RequestContext // what authorisation saw of the request (set by the pipeline)
-	bucket    gateway.Bucket // the resolved bucket (operations on an existing bucket)
-	copyFrom  *objectRef     // a copy's source as the request names it
-	src       gateway.Source // and as resolved
+	bucket    gateway.Bucket        // the resolved bucket (operations on an existing bucket)
+	copyFrom  *objectRef            // a copy's source as the request names it
+	src       gateway.Source        // and as resolved
 	body      io.Reader
 	id        string
 	trailers  *trailers

@@ -12,7 +12,9 @@
 //
 // Clients: SDKClient (aws-sdk-go-v2) and MinioClient (minio-go), path-style
 // and without retries; NewAWSCLI, the aws CLI in an isolated environment,
-// skipped when not installed unless DOLIUM_REQUIRE_CLI is set; Sign for
+// and NewAWSCLIMajor, the same for the v1 or the v2 CLI (FindAWSCLI),
+// skipped when not installed unless DOLIUM_REQUIRE_CLI is set, as is a
+// client LookTool finds (restic); Sign for
 // hand-made SigV4 requests and Do/ReadResponse to read their answers
 // whole.
 //

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -196,5 +197,35 @@ func TestReadyKeepsAnOccupantFromPassing(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "in use") {
 		t.Errorf("error = %v, want the bind error (address in use) for OnFreePort to retry", err)
+	}
+}
+
+// TestFindAWSCLI: $DOLIUM_AWSCLI_V<n> is taken when its --version has that
+// major version and refused otherwise.
+func TestFindAWSCLI(t *testing.T) {
+	dir := t.TempDir()
+	fake := func(name, version string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte("#!/bin/sh\necho '"+version+"'\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	v1 := fake("aws1", "aws-cli/1.46.3 Python/3.11.7 Linux/6 botocore/1.43.62")
+	v2 := fake("aws2", "aws-cli/2.9.19 Python/3.11.2 Linux/6 source/x86_64.debian.12 prompt/off")
+	t.Setenv(EnvAWSCLIV1, v1)
+	t.Setenv(EnvAWSCLIV2, v1)
+	if p, v, err := FindAWSCLI(1); err != nil || p != v1 || !strings.HasPrefix(v, "aws-cli/1.46.3 ") {
+		t.Errorf("FindAWSCLI(1) with %s set to a v1: %q %q %v", EnvAWSCLIV1, p, v, err)
+	}
+	if p, _, err := FindAWSCLI(2); err == nil {
+		t.Errorf("FindAWSCLI(2) with %s set to a v1: %q, want an error", EnvAWSCLIV2, p)
+	}
+	t.Setenv(EnvAWSCLIV2, v2)
+	if p, _, err := FindAWSCLI(2); err != nil || p != v2 {
+		t.Errorf("FindAWSCLI(2) with %s set to a v2: %q %v", EnvAWSCLIV2, p, err)
+	}
+	if _, _, err := FindAWSCLI(3); err == nil {
+		t.Errorf("FindAWSCLI(3): no error")
 	}
 }
