@@ -245,6 +245,9 @@ type Upload struct {
 	Retention    Retention
 	LegalHold    bool
 	LegalHoldSet bool
+	// Tags asked for at creation (x-amz-tagging), for the completed
+	// object (nil = none).
+	Tags map[string]string
 }
 
 // Part is one uploaded part of a multipart upload.

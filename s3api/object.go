@@ -50,6 +50,10 @@ func putObject(s *Server, r *request) (act, error) {
 	if err != nil {
 		return nil, err
 	}
+	tags, err := taggingHeader(r.Header)
+	if err != nil {
+		return nil, err
+	}
 	// AWS: "Content-MD5 OR x-amz-checksum- HTTP header is required for Put
 	// Object requests with Object Lock parameters" (a retention is kept for
 	// years: the data it protects must be what the client sent). A body
@@ -64,6 +68,7 @@ func putObject(s *Server, r *request) (act, error) {
 		o, err := s.gw.PutObject(r.Context(), r.bucket, gateway.PutInput{
 			Key: r.op.Key, Owner: r.principal.Owner, Body: r.body, Size: size,
 			Headers: hdrs, UserMeta: um, ContentMD5: r.Header.Get("Content-MD5"), Checksum: cs, Cond: cond, Lock: lock,
+			Tags: tags,
 		})
 		if err != nil {
 			return nil, err
@@ -162,6 +167,7 @@ func getObject(s *Server, r *request) (act, error) {
 		objectHeaders(resp, o)
 		setVersionID(resp, r.bucket, o.VersionID)
 		lockResponseHeaders(resp, o)
+		setTaggingCount(resp, o)
 		if in.VersionID == "" {
 			setExpiration(s, resp, r.bucket, o)
 		}
@@ -322,6 +328,9 @@ func copyObject(s *Server, r *request) (act, error) {
 		return nil, err
 	}
 	if in.Lock, err = lockHeaders(r.Header); err != nil {
+		return nil, err
+	}
+	if err := copyTagging(r.Header, &in); err != nil {
 		return nil, err
 	}
 	if v := r.Header.Get("X-Amz-Checksum-Algorithm"); v != "" {

@@ -49,6 +49,13 @@ const (
 	OpCompleteMultipartUpload    OpName = "CompleteMultipartUpload"
 	OpAbortMultipartUpload       OpName = "AbortMultipartUpload"
 	OpListParts                  OpName = "ListParts"
+	OpPutObjectTagging           OpName = "PutObjectTagging"
+	OpGetObjectTagging           OpName = "GetObjectTagging"
+	OpDeleteObjectTagging        OpName = "DeleteObjectTagging"
+	OpPutBucketTagging           OpName = "PutBucketTagging"
+	OpGetBucketTagging           OpName = "GetBucketTagging"
+	OpDeleteBucketTagging        OpName = "DeleteBucketTagging"
+	OpGetObjectAttributes        OpName = "GetObjectAttributes"
 )
 
 // Op is a routed request: the operation and its bucket and key (decoded).
@@ -131,6 +138,8 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpGetBucketLifecycle
 			case only("acl"):
 				op.Name = OpGetBucketAcl
+			case only("tagging"):
+				op.Name = OpGetBucketTagging
 			}
 		case http.MethodHead:
 			if only() {
@@ -146,6 +155,8 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpPutObjectLockConfiguration
 			case only("lifecycle"):
 				op.Name = OpPutBucketLifecycle
+			case only("tagging"):
+				op.Name = OpPutBucketTagging
 			}
 		case http.MethodDelete:
 			switch {
@@ -153,6 +164,8 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpDeleteBucket
 			case only("lifecycle"):
 				op.Name = OpDeleteBucketLifecycle
+			case only("tagging"):
+				op.Name = OpDeleteBucketTagging
 			}
 		case http.MethodPost:
 			if only("delete") {
@@ -176,6 +189,10 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpGetObjectRetention
 			case only("legal-hold"), only("legal-hold", "versionId"):
 				op.Name = OpGetObjectLegalHold
+			case only("tagging"), only("tagging", "versionId"):
+				op.Name = OpGetObjectTagging
+			case only("attributes"), only("attributes", "versionId"):
+				op.Name = OpGetObjectAttributes
 			}
 		case http.MethodHead:
 			if only() || only("versionId") {
@@ -195,6 +212,8 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpPutObjectRetention
 			case only("legal-hold"), only("legal-hold", "versionId"):
 				op.Name = OpPutObjectLegalHold
+			case only("tagging"), only("tagging", "versionId"):
+				op.Name = OpPutObjectTagging
 			}
 		case http.MethodDelete:
 			switch {
@@ -204,6 +223,8 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpDeleteObject
 			case only("uploadId"):
 				op.Name = OpAbortMultipartUpload
+			case only("tagging"), only("tagging", "versionId"):
+				op.Name = OpDeleteObjectTagging
 			}
 		case http.MethodPost:
 			switch {

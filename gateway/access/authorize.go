@@ -42,6 +42,13 @@ const (
 	// DeleteBucketLifecycle.
 	PutLifecycleConfiguration Action = "s3:PutLifecycleConfiguration"
 	GetLifecycleConfiguration Action = "s3:GetLifecycleConfiguration" // GetBucketLifecycleConfiguration
+	PutObjectTagging          Action = "s3:PutObjectTagging"          // PutObjectTagging
+	GetObjectTagging          Action = "s3:GetObjectTagging"          // GetObjectTagging
+	DeleteObjectTagging       Action = "s3:DeleteObjectTagging"       // DeleteObjectTagging
+	// PutBucketTagging: PutBucketTagging and DeleteBucketTagging.
+	PutBucketTagging    Action = "s3:PutBucketTagging"
+	GetBucketTagging    Action = "s3:GetBucketTagging"    // GetBucketTagging
+	GetObjectAttributes Action = "s3:GetObjectAttributes" // GetObjectAttributes
 )
 
 // dolium's own actions: the operator endpoints.
