@@ -271,3 +271,30 @@ func TestGetObjectAttributes(t *testing.T) {
 		t.Errorf("attributes of a missing key = %v, want ErrNoSuchKey", err)
 	}
 }
+
+// A lifecycle rule filtering on a tag selects the versions that have it,
+// for x-amz-expiration as for the worker.
+func TestExpirationByTag(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	doc := `<LifecycleConfiguration><Rule><ID>tagged</ID><Filter><Tag><Key>tmp</Key><Value>yes</Value></Tag></Filter>` +
+		`<Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule></LifecycleConfiguration>`
+	if err := f.g.PutLifecycle(ctx, bucketOf(t, f.g, "bkt"), []byte(doc)); err != nil {
+		t.Fatal(err)
+	}
+	b := bucketOf(t, f.g, "bkt")
+	tagged, err := f.g.PutObject(ctx, b, PutInput{Key: "a", Owner: "alice", Body: strings.NewReader("x"), Size: 1, Tags: map[string]string{"tmp": "yes"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := f.g.PutObject(ctx, b, PutInput{Key: "b", Owner: "alice", Body: strings.NewReader("x"), Size: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := f.g.Expiration(b, tagged); !strings.Contains(h, `rule-id="tagged"`) {
+		t.Errorf("x-amz-expiration of the tagged object = %q, want the tagged rule", h)
+	}
+	if h := f.g.Expiration(b, plain); h != "" {
+		t.Errorf("x-amz-expiration of the untagged object = %q, want none", h)
+	}
+}
