@@ -273,13 +273,22 @@ func getObjectAttributes(s *Server, r *request) (act, error) {
 			x.ETag = o.ETag // unquoted, as S3 answers it here
 		}
 		if want["Checksum"] && len(o.Checksums) > 0 {
-			x.Checksum = &attrChecksumXML{checksumFields: newChecksumFields(o.Checksums), ChecksumType: o.ChecksumType}
+			// A composite checksum without its "-N" part count, as S3
+			// answers it here (HEAD and GET keep it).
+			sums := map[string]string{}
+			for a, v := range o.Checksums {
+				if i := strings.LastIndexByte(v, '-'); i > 0 && o.ChecksumType == "COMPOSITE" {
+					v = v[:i]
+				}
+				sums[a] = v
+			}
+			x.Checksum = &attrChecksumXML{checksumFields: newChecksumFields(sums), ChecksumType: o.ChecksumType}
 		}
 		if want["ObjectParts"] && a.Multipart {
 			p := &objectPartsXML{PartsCount: a.PartsCount}
-			// S3 lists the parts of an object uploaded with checksums
-			// only; of others it tells the count.
-			if len(o.Checksums) > 0 {
+			// S3 lists the parts (as ListParts would) of an object with a
+			// composite checksum only; of others it tells the count.
+			if o.ChecksumType == "COMPOSITE" {
 				trunc, mp, pm := a.Truncated, maxParts, marker
 				p.IsTruncated, p.MaxParts, p.PartNumberMarker = &trunc, &mp, &pm
 				next := marker
