@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf16"
@@ -142,11 +143,7 @@ func SortedTags(tags map[string]string) []Tag {
 	for k, v := range tags {
 		out = append(out, Tag{k, v})
 	}
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].Key < out[j-1].Key; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	slices.SortFunc(out, func(a, b Tag) int { return strings.Compare(a.Key, b.Key) })
 	return out
 }
 
