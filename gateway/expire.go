@@ -85,14 +85,14 @@ func (g *Gateway) setConfig(ctx context.Context, bucket, name string, doc []byte
 }
 
 // Expiration is the x-amz-expiration header of the latest version o of a
-// key in b ("" when no enabled rule expires it). Tags are not known here
-// yet: a rule filtering on tags does not select it.
+// key in b ("" when no enabled rule expires it); a rule filtering on tags
+// selects it by o.Tags.
 func (g *Gateway) Expiration(b Bucket, o Object) string {
 	ev, ok := g.Lifecycle(b)
 	if !ok || o.DeleteMarker {
 		return ""
 	}
-	x, ok := ev.Expiry(lifecycle.Version{Key: o.Key, Size: o.Size, LastModified: o.LastModified, IsLatest: true})
+	x, ok := ev.Expiry(lifecycle.Version{Key: o.Key, Size: o.Size, Tags: o.Tags, LastModified: o.LastModified, IsLatest: true})
 	if !ok {
 		return ""
 	}

@@ -41,6 +41,8 @@ type Object struct {
 	Retention    meta.Retention
 	LegalHold    bool
 	LegalHoldSet bool // a legal hold was put, ON or OFF
+	// Tags are the version's object tags (nil: none).
+	Tags         map[string]string
 	Size         int64
 	ETag         string // unquoted hex MD5, or "<md5>-N" for multipart
 	LastModified time.Time
@@ -99,7 +101,7 @@ func bucketInfo(b meta.Bucket) Bucket {
 func objectInfo(o meta.Object) Object {
 	return Object{
 		Bucket: o.Bucket, Key: o.Key, VersionID: o.S3VersionID(), IsLatest: o.IsLatest, DeleteMarker: o.DeleteMarker,
-		Retention: o.Retention, LegalHold: o.LegalHold, LegalHoldSet: o.LegalHoldSet,
+		Retention: o.Retention, LegalHold: o.LegalHold, LegalHoldSet: o.LegalHoldSet, Tags: o.Tags,
 		Size: o.Size, ETag: o.ETag, LastModified: o.LastModified,
 		Owner: o.Owner, Headers: o.Headers, UserMeta: o.UserMeta, Checksums: o.Checksums, ChecksumType: o.ChecksumType,
 	}

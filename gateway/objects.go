@@ -35,6 +35,8 @@ type PutInput struct {
 	Checksum   ChecksumInput
 	Cond       WriteCond
 	Lock       *LockInput // x-amz-object-lock-* (nil: none asked)
+	// Tags of the new version (x-amz-tagging, checked; nil: none).
+	Tags map[string]string
 }
 
 // CheckKey reports whether key can name an object: ErrKeyTooLong, or
@@ -71,7 +73,7 @@ func (g *Gateway) PutObject(ctx context.Context, b Bucket, in PutInput) (Object,
 	o := meta.Object{
 		Bucket: b.Name, Key: in.Key, Size: ext.Size, ETag: ext.ETag,
 		LastModified: g.now(), Owner: in.Owner, Headers: in.Headers, UserMeta: in.UserMeta,
-		Checksums: ext.Checksums, Extents: []meta.Extent{ext},
+		Checksums: ext.Checksums, Extents: []meta.Extent{ext}, Tags: nonEmpty(in.Tags),
 	}
 	if len(o.Checksums) > 0 {
 		o.ChecksumType = "FULL_OBJECT"
@@ -553,6 +555,11 @@ type CopyInput struct {
 	Lock    *LockInput
 	// ChecksumAlgorithm to compute for the copy ("" = the source's).
 	ChecksumAlgorithm checksum.Algorithm
+	// ReplaceTags is true for x-amz-tagging-directive: REPLACE; Tags are
+	// then the copy's tags (x-amz-tagging). Otherwise the source
+	// version's tags are copied.
+	ReplaceTags bool
+	Tags        map[string]string
 }
 
 // CopyObject copies an object's bytes into a new object of bucket dst
@@ -604,6 +611,10 @@ func (g *Gateway) CopyObject(ctx context.Context, dst Bucket, in CopyInput) (Obj
 	}
 	if in.Replace {
 		o.Headers, o.UserMeta = in.Headers, in.UserMeta
+	}
+	o.Tags = nonEmpty(so.Tags)
+	if in.ReplaceTags {
+		o.Tags = nonEmpty(in.Tags)
 	}
 	if len(o.Checksums) > 0 {
 		o.ChecksumType = "FULL_OBJECT"

@@ -38,7 +38,7 @@ type Bucket struct {
 	ObjectLock bool
 	// Configs holds the bucket's subresource documents by name, as the
 	// gateway validated and stored them: "lifecycle", "object-lock" (the
-	// default retention), later "policy", "cors", "encryption"... Absent
+	// default retention), "tagging" (the bucket's tags), later "policy", "cors", "encryption"... Absent
 	// names are not configured.
 	Configs map[string][]byte
 	// Placement names the placement policy of the bucket's data ("" = default).
@@ -245,6 +245,9 @@ type Upload struct {
 	Retention    Retention
 	LegalHold    bool
 	LegalHoldSet bool
+	// Tags asked for at creation (x-amz-tagging), for the completed
+	// object (nil = none).
+	Tags map[string]string
 }
 
 // Part is one uploaded part of a multipart upload.

@@ -57,6 +57,16 @@ var gatewayErrors = []struct {
 	{gateway.ErrInvalidBucketState, s3err.InvalidBucketState.With("An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.")},
 	{gateway.ErrDataLost, s3err.DataLost},
 	{gateway.ErrMalformedParts, s3err.MalformedXML},
+	{gateway.ErrTooManyObjectTags, s3err.BadRequest.With("Object tags cannot be greater than 10")},
+	{gateway.ErrTooManyBucketTags, s3err.InvalidTag.With("Bucket tag count cannot be greater than 50")},
+	{gateway.ErrTagKeyInvalid, s3err.InvalidTag.With("The TagKey you have provided is invalid")},
+	{gateway.ErrTagKeyTooLong, s3err.InvalidTag.With("The TagKey you have provided is too long, max 128")},
+	{gateway.ErrTagValueInvalid, s3err.InvalidTag.With("The TagValue you have provided is invalid")},
+	{gateway.ErrTagValueTooLong, s3err.InvalidTag.With("The TagValue you have provided is too long, max 256")},
+	{gateway.ErrDuplicateTagKey, s3err.InvalidTag.With("Cannot provide multiple Tags with the same key")},
+	{gateway.ErrTagReservedPrefix, s3err.InvalidTag.With("Your TagKey cannot be prefixed with aws:")},
+	{gateway.ErrTaggingHeader, s3err.InvalidArgument.With("The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates.")},
+	{gateway.ErrNoSuchTagSet, s3err.NoSuchTagSet},
 	{gateway.ErrNoSuchPlacement, s3err.InvalidArgument.With("The placement policy named in x-dolium-placement is not configured.")},
 }
 

@@ -225,7 +225,7 @@ func writeCond(h http.Header) (gateway.WriteCond, error) {
 }
 
 // unimplemented answers NotImplemented for a request header that asks for
-// what dolium does not do yet: encryption, tags, ACLs other
+// what dolium does not do yet: encryption, ACLs other
 // than the owner's. Accepting the request and dropping the header would
 // store plaintext a client asked to have encrypted, or leave unlocked a
 // version it asked to lock. Values that ask for today's behaviour (the
@@ -243,8 +243,6 @@ func unimplemented(h http.Header) error {
 			strings.HasPrefix(l, "x-amz-copy-source-server-side-encryption"),
 			strings.HasPrefix(l, "x-amz-grant-"):
 			refused = true
-		case l == "x-amz-tagging":
-			refused = v != ""
 		case l == "x-amz-acl":
 			refused = v != "private"
 		}

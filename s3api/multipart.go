@@ -29,6 +29,9 @@ func createMultipartUpload(s *Server, r *request) (act, error) {
 		return nil, err
 	}
 	in.Lock = lock
+	if in.Tags, err = taggingHeader(r.Header); err != nil {
+		return nil, err
+	}
 	return func() (*response, error) {
 		u, err := s.gw.CreateMultipartUpload(r.Context(), r.bucket, in)
 		if err != nil {

@@ -51,6 +51,10 @@ func putObject(s *Server, r *request) (act, error) {
 	if err != nil {
 		return nil, err
 	}
+	tags, err := taggingHeader(r.Header)
+	if err != nil {
+		return nil, err
+	}
 	return func() (*response, error) {
 		// A locked version (lock headers, or the bucket's default
 		// retention) is not made from a body nothing checks: AWS wants
@@ -65,6 +69,7 @@ func putObject(s *Server, r *request) (act, error) {
 		o, err := s.gw.PutObject(r.Context(), r.bucket, gateway.PutInput{
 			Key: r.op.Key, Owner: r.principal.Owner, Body: r.body, Size: size,
 			Headers: hdrs, UserMeta: um, ContentMD5: r.Header.Get("Content-MD5"), Checksum: cs, Cond: cond, Lock: lock,
+			Tags: tags,
 		})
 		if err != nil {
 			return nil, err
@@ -163,6 +168,7 @@ func getObject(s *Server, r *request) (act, error) {
 		objectHeaders(resp, o)
 		setVersionID(resp, r.bucket, o.VersionID)
 		lockResponseHeaders(resp, o)
+		setTaggingCount(resp, o)
 		if in.VersionID == "" {
 			setExpiration(s, resp, r.bucket, o)
 		}
@@ -351,6 +357,9 @@ func copyObject(s *Server, r *request) (act, error) {
 		return nil, err
 	}
 	if in.Lock, err = lockHeaders(r.Header); err != nil {
+		return nil, err
+	}
+	if err := copyTagging(r.Header, &in); err != nil {
 		return nil, err
 	}
 	if v := r.Header.Get("X-Amz-Checksum-Algorithm"); v != "" {

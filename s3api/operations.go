@@ -166,6 +166,21 @@ func operations() []operation {
 			query: []string{"uploadId"}},
 		{name: OpListParts, action: access.ListMultipartUploadParts, bucket: existingBucket, handle: listParts,
 			query: []string{"uploadId", "max-parts", "part-number-marker"}},
+		{name: OpPutObjectTagging, action: access.PutObjectTagging, bucket: existingBucket, handle: putObjectTagging,
+			query: []string{"tagging", "versionId"}, headers: []string{"Content-MD5", "x-amz-checksum-*"}},
+		{name: OpGetObjectTagging, action: access.GetObjectTagging, bucket: existingBucket, handle: getObjectTagging,
+			query: []string{"tagging", "versionId"}},
+		{name: OpDeleteObjectTagging, action: access.DeleteObjectTagging, bucket: existingBucket, handle: deleteObjectTagging,
+			query: []string{"tagging", "versionId"}},
+		{name: OpPutBucketTagging, action: access.PutBucketTagging, bucket: existingBucket, handle: putBucketTagging,
+			query: []string{"tagging"}, headers: []string{"Content-MD5", "x-amz-checksum-*"}},
+		{name: OpGetBucketTagging, action: access.GetBucketTagging, bucket: existingBucket, handle: acting(getBucketTagging),
+			query: []string{"tagging"}},
+		// AWS: DeleteBucketTagging needs s3:PutBucketTagging.
+		{name: OpDeleteBucketTagging, action: access.PutBucketTagging, bucket: existingBucket, handle: acting(deleteBucketTagging),
+			query: []string{"tagging"}},
+		{name: OpGetObjectAttributes, action: access.GetObjectAttributes, bucket: existingBucket, handle: getObjectAttributes,
+			query: []string{"attributes", "versionId"}, headers: []string{"x-amz-object-attributes", "x-amz-max-parts", "x-amz-part-number-marker"}},
 
 		// dolium's operator endpoints (admin.go), root only.
 		{name: OpAdminRedundancy, action: access.AdminRead, handle: acting(adminRedundancy), query: []string{"bucket"}},

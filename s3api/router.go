@@ -53,6 +53,13 @@ const (
 	OpCompleteMultipartUpload    OpName = "CompleteMultipartUpload"
 	OpAbortMultipartUpload       OpName = "AbortMultipartUpload"
 	OpListParts                  OpName = "ListParts"
+	OpPutObjectTagging           OpName = "PutObjectTagging"
+	OpGetObjectTagging           OpName = "GetObjectTagging"
+	OpDeleteObjectTagging        OpName = "DeleteObjectTagging"
+	OpPutBucketTagging           OpName = "PutBucketTagging"
+	OpGetBucketTagging           OpName = "GetBucketTagging"
+	OpDeleteBucketTagging        OpName = "DeleteBucketTagging"
+	OpGetObjectAttributes        OpName = "GetObjectAttributes"
 )
 
 // Op is a routed request: the operation and its bucket and key (decoded).
@@ -139,6 +146,8 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpGetBucketPolicyStatus
 			case only("acl"):
 				op.Name = OpGetBucketAcl
+			case only("tagging"):
+				op.Name = OpGetBucketTagging
 			}
 		case http.MethodHead:
 			if only() {
@@ -156,6 +165,8 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpPutBucketLifecycle
 			case only("policy"):
 				op.Name = OpPutBucketPolicy
+			case only("tagging"):
+				op.Name = OpPutBucketTagging
 			}
 		case http.MethodDelete:
 			switch {
@@ -165,6 +176,8 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpDeleteBucketLifecycle
 			case only("policy"):
 				op.Name = OpDeleteBucketPolicy
+			case only("tagging"):
+				op.Name = OpDeleteBucketTagging
 			}
 		case http.MethodPost:
 			if only("delete") {
@@ -188,6 +201,10 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpGetObjectRetention
 			case only("legal-hold"), only("legal-hold", "versionId"):
 				op.Name = OpGetObjectLegalHold
+			case only("tagging"), only("tagging", "versionId"):
+				op.Name = OpGetObjectTagging
+			case only("attributes"), only("attributes", "versionId"):
+				op.Name = OpGetObjectAttributes
 			}
 		case http.MethodHead:
 			if only() || only("versionId") {
@@ -207,6 +224,8 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpPutObjectRetention
 			case only("legal-hold"), only("legal-hold", "versionId"):
 				op.Name = OpPutObjectLegalHold
+			case only("tagging"), only("tagging", "versionId"):
+				op.Name = OpPutObjectTagging
 			}
 		case http.MethodDelete:
 			switch {
@@ -216,6 +235,8 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpDeleteObject
 			case only("uploadId"):
 				op.Name = OpAbortMultipartUpload
+			case only("tagging"), only("tagging", "versionId"):
+				op.Name = OpDeleteObjectTagging
 			}
 		case http.MethodPost:
 			switch {

@@ -56,6 +56,13 @@ const (
 	GetBucketPolicy       Action = "s3:GetBucketPolicy"
 	DeleteBucketPolicy    Action = "s3:DeleteBucketPolicy"
 	GetBucketPolicyStatus Action = "s3:GetBucketPolicyStatus"
+	PutObjectTagging      Action = "s3:PutObjectTagging"    // PutObjectTagging
+	GetObjectTagging      Action = "s3:GetObjectTagging"    // GetObjectTagging
+	DeleteObjectTagging   Action = "s3:DeleteObjectTagging" // DeleteObjectTagging
+	// PutBucketTagging: PutBucketTagging and DeleteBucketTagging.
+	PutBucketTagging    Action = "s3:PutBucketTagging"
+	GetBucketTagging    Action = "s3:GetBucketTagging"    // GetBucketTagging
+	GetObjectAttributes Action = "s3:GetObjectAttributes" // GetObjectAttributes
 )
 
 // dolium's own actions: the operator endpoints.

@@ -47,6 +47,9 @@ type uploadRec struct {
 	RetainUntil       time.Time
 	LegalHold         bool
 	LegalHoldSet      bool
+	// Tags: added with object tagging; records written before decode
+	// without it (gob matches fields by name).
+	Tags map[string]string
 }
 
 type partRec struct {
@@ -114,6 +117,7 @@ func encodeUpload(u meta.Upload) ([]byte, error) {
 		Initiated: u.Initiated.UTC(), Owner: u.Owner, Headers: u.Headers, UserMeta: u.UserMeta,
 		ChecksumAlgorithm: u.ChecksumAlgorithm, ChecksumType: u.ChecksumType,
 		RetentionMode: u.Retention.Mode, RetainUntil: u.Retention.Until.UTC(), LegalHold: u.LegalHold, LegalHoldSet: u.LegalHoldSet,
+		Tags: u.Tags,
 	})
 }
 
@@ -126,6 +130,7 @@ func decodeUpload(data []byte, bucket, key, id string) (meta.Upload, error) {
 		Bucket: bucket, Key: key, UploadID: id, Initiated: r.Initiated, Owner: r.Owner,
 		Headers: r.Headers, UserMeta: r.UserMeta, ChecksumAlgorithm: r.ChecksumAlgorithm, ChecksumType: r.ChecksumType,
 		Retention: meta.Retention{Mode: r.RetentionMode, Until: r.RetainUntil.UTC()}, LegalHold: r.LegalHold, LegalHoldSet: r.LegalHoldSet,
+		Tags: r.Tags,
 	}, nil
 }
 

@@ -150,7 +150,7 @@ func diffUpload(got, want meta.Upload) string {
 	var diffs []string
 	timeField("Initiated", &got.Initiated, &want.Initiated, &diffs)
 	for _, u := range []*meta.Upload{&got, &want} {
-		u.Headers, u.UserMeta = normMap(u.Headers), normMap(u.UserMeta)
+		u.Headers, u.UserMeta, u.Tags = normMap(u.Headers), normMap(u.UserMeta), normMap(u.Tags)
 	}
 	if !reflect.DeepEqual(got, want) {
 		diffs = append(diffs, fmt.Sprintf("got %+v, want %+v", got, want))

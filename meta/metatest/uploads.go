@@ -79,6 +79,7 @@ func testUploads(t *testing.T, newStore func(t *testing.T) meta.Store) {
 			Headers:           map[string]string{"Content-Type": "application/octet-stream", "Cache-Control": "max-age=60"},
 			UserMeta:          map[string]string{"origin": "ünïcode"},
 			ChecksumAlgorithm: "CRC32C", ChecksumType: "COMPOSITE",
+			Tags: map[string]string{"project": "x", "ü": ""},
 		}
 		createUpload(t, s, want)
 		got, err := s.GetUpload(t.Context(), "b", "big/file.bin", "upload-1")

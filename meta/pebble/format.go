@@ -72,6 +72,9 @@ type uploadRec struct {
 	RetainUntil       time.Time
 	LegalHold         bool
 	LegalHoldSet      bool
+	// Tags: added with object tagging; records written before decode
+	// without it (gob matches fields by name).
+	Tags map[string]string
 }
 
 // uploadIDRec locates an upload from its id alone.
@@ -180,6 +183,7 @@ func toUploadRec(u meta.Upload) uploadRec {
 		Owner: u.Owner, Headers: u.Headers, UserMeta: u.UserMeta,
 		ChecksumAlgorithm: u.ChecksumAlgorithm, ChecksumType: u.ChecksumType,
 		RetentionMode: u.Retention.Mode, RetainUntil: utc(u.Retention.Until), LegalHold: u.LegalHold, LegalHoldSet: u.LegalHoldSet,
+		Tags: u.Tags,
 	}
 }
 
@@ -189,6 +193,7 @@ func (r uploadRec) upload() meta.Upload {
 		Owner: r.Owner, Headers: r.Headers, UserMeta: r.UserMeta,
 		ChecksumAlgorithm: r.ChecksumAlgorithm, ChecksumType: r.ChecksumType,
 		Retention: meta.Retention{Mode: r.RetentionMode, Until: utc(r.RetainUntil)}, LegalHold: r.LegalHold, LegalHoldSet: r.LegalHoldSet,
+		Tags: r.Tags,
 	}
 }
 

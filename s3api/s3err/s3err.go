@@ -108,6 +108,13 @@ var (
 	// (not merely unreachable: that is ServiceUnavailable). Retrying does
 	// not help.
 	DataLost = e("DataLost", http.StatusInternalServerError, "The object's data is lost: too few of its copies or shards remain in the zones of its placement. Restore it from a backup.")
+	// InvalidTag: a tag set that breaks S3's limits (PutObjectTagging,
+	// PutBucketTagging, x-amz-tagging).
+	InvalidTag = e("InvalidTag", http.StatusBadRequest, "The tag provided was not a valid tag. This error can occur if the tag did not pass input validation.")
+	// NoSuchTagSet: GetBucketTagging of a bucket without tags.
+	NoSuchTagSet = e("NoSuchTagSet", http.StatusNotFound, "The TagSet does not exist")
+	// BadRequest is the code AWS answers more than 10 object tags with.
+	BadRequest = e("BadRequest", http.StatusBadRequest, "Bad Request")
 )
 
 // InvalidPartNumber is InvalidArgument with the message AWS gives for a
