@@ -9,6 +9,7 @@ import (
 	"github.com/dolium/dolium/gateway"
 	"github.com/dolium/dolium/gateway/access"
 	"github.com/dolium/dolium/s3api/s3err"
+	"github.com/dolium/dolium/s3api/sigv2"
 	"github.com/dolium/dolium/s3api/sigv4"
 )
 
@@ -242,10 +243,24 @@ func (s *Server) pipeline(w http.ResponseWriter, r *request) (*response, error) 
 // authenticated principal (access.Authorize denies anonymous ones too; to
 // let policies allow them, this answer moves to the authorise step).
 func (s *Server) authenticate(w http.ResponseWriter, r *request) error {
-	auth, err := sigv4.Verify(r.Request, s.creds, s.region, s.now())
+	auth, err := s.verify(r)
 	if err != nil {
 		return err
 	}
+	return s.admit(w, r, auth)
+}
+
+// verify checks the request's signature: SigV2 (s3api/sigv2) or SigV4.
+func (s *Server) verify(r *request) (*sigv4.Auth, error) {
+	if sigv2.Is(r.Request) {
+		return sigv2.Verify(r.Request, s.creds, s.hostBucket(r.Request), s.now())
+	}
+	return sigv4.Verify(r.Request, s.creds, s.region, s.now())
+}
+
+// admit sets the principal of a request authenticated as auth, takes the
+// access key's request slot and wraps the body in its verifier.
+func (s *Server) admit(w http.ResponseWriter, r *request, auth *sigv4.Auth) error {
 	if auth.Anonymous {
 		return r.operation.denied()
 	}
