@@ -153,6 +153,8 @@ func operations() []operation {
 			query: []string{"partNumber", "uploadId"}, headers: concat(copyHeaders, []string{"x-amz-copy-source-range"})},
 		{name: OpCompleteMultipartUpload, action: access.PutObject, bucket: existingBucket, handle: completeMultipartUpload,
 			query: []string{"uploadId"}, headers: []string{"If-Match", "If-None-Match", "x-amz-checksum-*", "Content-MD5"}},
+		{name: OpPostObject, action: access.PutObject, bucket: existingBucket, handle: postObject,
+			headers: []string{"Content-Type"}},
 		{name: OpAbortMultipartUpload, action: access.AbortMultipartUpload, bucket: existingBucket, handle: acting(abortMultipartUpload),
 			query: []string{"uploadId"}},
 		{name: OpListParts, action: access.ListMultipartUploadParts, bucket: existingBucket, handle: listParts,
@@ -243,6 +245,9 @@ func (s *Server) pipeline(w http.ResponseWriter, r *request) (*response, error) 
 // authenticated principal (access.Authorize denies anonymous ones too; to
 // let policies allow them, this answer moves to the authorise step).
 func (s *Server) authenticate(w http.ResponseWriter, r *request) error {
+	if r.operation.name == OpPostObject {
+		return s.authenticatePost(w, r) // the form's signature, not a header's
+	}
 	auth, err := s.verify(r)
 	if err != nil {
 		return err
