@@ -30,13 +30,16 @@ cassandra-status:
 	deploy/cassandra/status.sh
 
 ## test-deps: everything the tests need (Go modules, Cassandra's jars, the MinIO server
-## the cloud tests use as zones, built into bin/ from its Go module, the aws CLI)
+## the cloud tests use as zones, built into bin/ from its Go module, the aws CLI, s3cmd, boto3)
 test-deps:
 	$(GO) mod download
 	deploy/cassandra/install.sh
 	test/cloud/install-minio.sh
 	@command -v aws >/dev/null 2>&1 || $(PIP) install --quiet awscli
 	@aws --version
+	@command -v s3cmd >/dev/null 2>&1 || (apt-get update && apt-get install -y s3cmd) || $(PIP) install --quiet s3cmd
+	@s3cmd --version
+	@python3 -c 'import boto3' 2>/dev/null || $(PIP) install --quiet boto3
 
 vet:
 	$(GO) vet ./...
