@@ -11,6 +11,7 @@ import (
 	"github.com/dolium/dolium/gateway"
 	"github.com/dolium/dolium/gateway/access"
 	"github.com/dolium/dolium/s3api/s3err"
+	"github.com/dolium/dolium/s3api/sigv2"
 	"github.com/dolium/dolium/s3api/sigv4"
 )
 
@@ -162,6 +163,8 @@ func operations() []operation {
 			query: []string{"partNumber", "uploadId"}, headers: concat(copyHeaders, []string{"x-amz-copy-source-range"})},
 		{name: OpCompleteMultipartUpload, action: access.PutObject, bucket: existingBucket, handle: completeMultipartUpload,
 			query: []string{"uploadId"}, headers: []string{"If-Match", "If-None-Match", "x-amz-checksum-*", "Content-MD5"}},
+		{name: OpPostObject, action: access.PutObject, bucket: existingBucket, handle: postObject,
+			headers: []string{"Content-Type"}},
 		{name: OpAbortMultipartUpload, action: access.AbortMultipartUpload, bucket: existingBucket, handle: acting(abortMultipartUpload),
 			query: []string{"uploadId"}},
 		{name: OpListParts, action: access.ListMultipartUploadParts, bucket: existingBucket, handle: listParts,
@@ -275,10 +278,27 @@ const anonymousKey = "(anonymous)"
 // A request without a signature goes on as the anonymous principal: the
 // authorise step serves it only where a bucket policy allows it.
 func (s *Server) authenticate(w http.ResponseWriter, r *request) error {
-	auth, err := sigv4.Verify(r.Request, s.creds, s.region, s.now())
+	if r.operation.name == OpPostObject {
+		return s.authenticatePost(w, r) // the form's signature, not a header's
+	}
+	auth, err := s.verify(r)
 	if err != nil {
 		return err
 	}
+	return s.admit(w, r, auth)
+}
+
+// verify checks the request's signature: SigV2 (s3api/sigv2) or SigV4.
+func (s *Server) verify(r *request) (*sigv4.Auth, error) {
+	if sigv2.Is(r.Request) {
+		return sigv2.Verify(r.Request, s.creds, s.hostBucket(r.Request), s.now())
+	}
+	return sigv4.Verify(r.Request, s.creds, s.region, s.now())
+}
+
+// admit sets the principal of a request authenticated as auth, takes the
+// access key's request slot and wraps the body in its verifier.
+func (s *Server) admit(w http.ResponseWriter, r *request, auth *sigv4.Auth) error {
 	key := auth.AccessKey
 	if auth.Anonymous {
 		if r.operation.admin() {

@@ -25,10 +25,13 @@ func TestOperationTable(t *testing.T) {
 		for _, path := range []string{"/", "/bkt", "/bkt/key", AdminPrefix + "redundancy", AdminPrefix + "placements",
 			AdminPrefix + "zones", AdminPrefix + "rebuild", AdminPrefix + "gc", AdminPrefix + "nothing"} {
 			for _, q := range append(subs, pairs...) {
-				for _, copySrc := range []bool{false, true} {
+				for _, variant := range []string{"", "copy", "form"} {
 					h := http.Header{}
-					if copySrc {
+					switch variant {
+					case "copy":
 						h.Set("X-Amz-Copy-Source", "/src/k")
+					case "form": // a browser-form upload (PostObject)
+						h.Set("Content-Type", "multipart/form-data; boundary=b")
 					}
 					query, _ := url.ParseQuery(q)
 					op := Route(method, path, query, h)

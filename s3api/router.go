@@ -182,6 +182,8 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 		case http.MethodPost:
 			if only("delete") {
 				op.Name = OpDeleteObjects
+			} else if only() && isPostForm(header) {
+				op.Name = OpPostObject
 			}
 		default:
 			op.Name = OpMethodNotAllowed

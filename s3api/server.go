@@ -121,7 +121,8 @@ type request struct {
 	body      io.Reader
 	id        string
 	trailers  *trailers
-	release   func() // gives back the access key's request slot (nil: none taken)
+	release   func()    // gives back the access key's request slot (nil: none taken)
+	post      *postForm // a form upload's fields and file (OpPostObject)
 }
 
 // trailers collects the trailing headers of an aws-chunked body.

@@ -37,7 +37,8 @@
 //   - Every x-amz-* header of a request must be signed.
 //
 // Signature Version 2 and SigV4A (ECDSA) requests are refused, never
-// treated as anonymous. POST policy uploads are outside this package, and
+// treated as anonymous (s3api hands SigV2 requests to s3api/sigv2 before
+// they reach Verify). POST policy uploads are outside this package, and
 // session tokens (X-Amz-Security-Token) are not interpreted: Credentials
 // alone decides which access keys exist.
 package sigv4
