@@ -49,6 +49,13 @@ const (
 	OpCompleteMultipartUpload    OpName = "CompleteMultipartUpload"
 	OpAbortMultipartUpload       OpName = "AbortMultipartUpload"
 	OpListParts                  OpName = "ListParts"
+	OpPutBucketCors              OpName = "PutBucketCors"
+	OpGetBucketCors              OpName = "GetBucketCors"
+	OpDeleteBucketCors           OpName = "DeleteBucketCors"
+	// OpPreflight is a CORS preflight (S3's "OPTIONS object"): OPTIONS on
+	// a bucket or an object, whatever its query, answered before
+	// authentication (cors.go).
+	OpPreflight OpName = "PreflightRequest"
 )
 
 // Op is a routed request: the operation and its bucket and key (decoded).
@@ -83,6 +90,10 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 	path = strings.TrimPrefix(path, "/")
 	bucket, key, _ := strings.Cut(path, "/")
 	op := Op{Bucket: bucket, Key: key}
+	if method == http.MethodOptions && bucket != "" {
+		op.Name = OpPreflight
+		return op
+	}
 	var sub []string
 	for k := range query {
 		if subresources[k] {
@@ -129,6 +140,8 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpGetObjectLockConfiguration
 			case only("lifecycle"):
 				op.Name = OpGetBucketLifecycle
+			case only("cors"):
+				op.Name = OpGetBucketCors
 			case only("acl"):
 				op.Name = OpGetBucketAcl
 			}
@@ -146,6 +159,8 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpPutObjectLockConfiguration
 			case only("lifecycle"):
 				op.Name = OpPutBucketLifecycle
+			case only("cors"):
+				op.Name = OpPutBucketCors
 			}
 		case http.MethodDelete:
 			switch {
@@ -153,6 +168,8 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpDeleteBucket
 			case only("lifecycle"):
 				op.Name = OpDeleteBucketLifecycle
+			case only("cors"):
+				op.Name = OpDeleteBucketCors
 			}
 		case http.MethodPost:
 			if only("delete") {

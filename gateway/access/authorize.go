@@ -42,6 +42,9 @@ const (
 	// DeleteBucketLifecycle.
 	PutLifecycleConfiguration Action = "s3:PutLifecycleConfiguration"
 	GetLifecycleConfiguration Action = "s3:GetLifecycleConfiguration" // GetBucketLifecycleConfiguration
+	// PutBucketCORS: PutBucketCors and DeleteBucketCors.
+	PutBucketCORS Action = "s3:PutBucketCORS"
+	GetBucketCORS Action = "s3:GetBucketCORS" // GetBucketCors
 )
 
 // dolium's own actions: the operator endpoints.

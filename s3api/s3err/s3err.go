@@ -123,12 +123,17 @@ var (
 
 // Body is the XML error document.
 type Body struct {
-	XMLName    xml.Name `xml:"Error"`
-	Code       string
-	Message    string
-	Key        string `xml:",omitempty"`
-	BucketName string `xml:",omitempty"`
-	Resource   string
+	XMLName xml.Name `xml:"Error"`
+	Code    string
+	Message string
+	// Method and ResourceType are set on a refused CORS preflight
+	// (AccessForbidden), as AWS does: the requested method and BUCKET or
+	// OBJECT.
+	Method       string `xml:",omitempty"`
+	ResourceType string `xml:",omitempty"`
+	Key          string `xml:",omitempty"`
+	BucketName   string `xml:",omitempty"`
+	Resource     string
 	// Region is set on AuthorizationHeaderMalformed for a wrong region, as
 	// AWS does; clients such as s3cmd retry with it.
 	Region string `xml:",omitempty"`
