@@ -30,13 +30,16 @@ cassandra-status:
 	deploy/cassandra/status.sh
 
 ## test-deps: everything the tests need (Go modules, Cassandra's jars, the MinIO server
-## the cloud tests use as zones, built into bin/ from its Go module, the aws CLI)
+## the cloud tests use as zones, built into bin/ from its Go module, the aws CLI, and
+## Chromium for the conformance suite's browser test)
 test-deps:
 	$(GO) mod download
 	deploy/cassandra/install.sh
 	test/cloud/install-minio.sh
 	@command -v aws >/dev/null 2>&1 || $(PIP) install --quiet awscli
 	@aws --version
+	@command -v chromium >/dev/null 2>&1 || (apt-get update && apt-get install -y chromium)
+	@chromium --version
 
 vet:
 	$(GO) vet ./...

@@ -14,7 +14,9 @@
 // and without retries; NewAWSCLI, the aws CLI in an isolated environment,
 // skipped when not installed unless DOLIUM_REQUIRE_CLI is set; Sign for
 // hand-made SigV4 requests and Do/ReadResponse to read their answers
-// whole.
+// whole; NewChromium, a headless Chromium for tests that need a real
+// browser (CORS), skipped when not installed unless DOLIUM_REQUIRE_CLI is
+// set.
 //
 // This package is test support: nothing in dolium itself imports it.
 package harness
