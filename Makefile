@@ -31,7 +31,7 @@ cassandra-status:
 ## test-deps: everything the tests need (Go modules, Cassandra's jars, the MinIO server
 ## the cloud tests use as zones, built into bin/ from its Go module, the clients the
 ## conformance suite drives: restic and the aws CLI v2 from Debian, the aws CLI v1 from
-## PyPI in a venv at bin/awscli-v1, s3cmd, boto3)
+## PyPI in a venv at bin/awscli-v1, s3cmd, boto3, and Chromium for the browser test)
 test-deps:
 	$(GO) mod download
 	deploy/cassandra/install.sh
@@ -40,6 +40,8 @@ test-deps:
 	@command -v s3cmd >/dev/null 2>&1 || (apt-get update && apt-get install -y s3cmd) || $(PIP) install --quiet s3cmd
 	@s3cmd --version
 	@python3 -c 'import boto3' 2>/dev/null || $(PIP) install --quiet boto3
+	@command -v chromium >/dev/null 2>&1 || (apt-get update && apt-get install -y chromium)
+	@chromium --version
 
 vet:
 	$(GO) vet ./...

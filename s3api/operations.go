@@ -35,6 +35,10 @@ type operation struct {
 	// and payload checksums. "x-amz-meta-*" and the like name a family.
 	query, headers []string
 	handle         handler
+	// beforeAuth: the operation is answered before authentication (the
+	// CORS preflight: browsers send it without credentials); its handler
+	// acts at once, with no bucket resolved and no access decided.
+	beforeAuth bool
 }
 
 // bucketUse is what an operation needs of the bucket it names.
@@ -125,6 +129,14 @@ func operations() []operation {
 		{name: OpGetBucketPolicy, action: access.GetBucketPolicy, bucket: existingBucket, handle: acting(getBucketPolicy), query: []string{"policy"}},
 		{name: OpDeleteBucketPolicy, action: access.DeleteBucketPolicy, bucket: existingBucket, handle: acting(deleteBucketPolicy), query: []string{"policy"}},
 		{name: OpGetBucketPolicyStatus, action: access.GetBucketPolicyStatus, bucket: existingBucket, handle: acting(getBucketPolicyStatus), query: []string{"policyStatus"}},
+		{name: OpPutBucketCors, action: access.PutBucketCORS, bucket: existingBucket,
+			handle: putBucketCors, query: []string{"cors"}, headers: []string{"Content-MD5", "x-amz-checksum-*"}},
+		{name: OpGetBucketCors, action: access.GetBucketCORS, bucket: existingBucket,
+			handle: acting(getBucketCors), query: []string{"cors"}},
+		{name: OpDeleteBucketCors, action: access.PutBucketCORS, bucket: existingBucket,
+			handle: acting(deleteBucketCors), query: []string{"cors"}},
+		{name: OpPreflight, beforeAuth: true, handle: preflight,
+			headers: []string{"Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers"}},
 		{name: OpGetBucketAcl, action: access.GetBucketAcl, bucket: existingBucket, handle: acting(getBucketAcl),
 			query: []string{"acl"}},
 		{name: OpListObjects, action: access.ListBucket, bucket: existingBucket, handle: listObjects,
@@ -227,7 +239,8 @@ func (op *operation) denied() error {
 type objectRef struct{ bucket, key, versionID string }
 
 // pipeline runs a routed request through the steps every request takes,
-// once each, in this order: header limits → authenticate → parse the
+// once each, in this order: header limits → (the CORS preflight,
+// answered here) → authenticate → parse the
 // operation's parameters → resolve the bucket → authorise → (copies)
 // resolve and authorise the source → act. encode (in ServeHTTP) writes the
 // response or the error.
@@ -235,6 +248,13 @@ func (s *Server) pipeline(w http.ResponseWriter, r *request) (*response, error) 
 	op := r.operation
 	if max := s.limits.MaxHeaderBytes; max > 0 && headerBytes(r.Header) > max {
 		return nil, errHeaderTooLarge{max}
+	}
+	if op.beforeAuth {
+		do, err := op.handle(s, r)
+		if err != nil {
+			return nil, err
+		}
+		return do()
 	}
 	if err := s.authenticate(w, r); err != nil {
 		return nil, err

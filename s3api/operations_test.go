@@ -21,7 +21,7 @@ func TestOperationTable(t *testing.T) {
 		subs = append(subs, s)
 	}
 	pairs := []string{"partNumber=1&uploadId=u", "list-type=2", "versionId=null", "versionId=v1"}
-	for _, method := range []string{"GET", "HEAD", "PUT", "POST", "DELETE", "PATCH"} {
+	for _, method := range []string{"GET", "HEAD", "PUT", "POST", "DELETE", "PATCH", "OPTIONS"} {
 		for _, path := range []string{"/", "/bkt", "/bkt/key", AdminPrefix + "redundancy", AdminPrefix + "placements",
 			AdminPrefix + "zones", AdminPrefix + "rebuild", AdminPrefix + "gc", AdminPrefix + "nothing"} {
 			for _, q := range append(subs, pairs...) {
@@ -50,7 +50,7 @@ func TestOperationTable(t *testing.T) {
 		if !routed[name] {
 			t.Errorf("operation %s is declared but never routed to", name)
 		}
-		if op.handle == nil || op.action == "" {
+		if op.handle == nil || op.action == "" && !op.beforeAuth {
 			t.Errorf("operation %s lacks a handler or an action", name)
 		}
 		if admin := strings.HasPrefix(string(name), "Admin"); admin != op.admin() {
@@ -58,6 +58,9 @@ func TestOperationTable(t *testing.T) {
 		}
 		if op.admin() && op.bucket != noBucket {
 			t.Errorf("admin operation %s addresses a bucket", name)
+		}
+		if op.beforeAuth != (name == OpPreflight) {
+			t.Errorf("operation %s: beforeAuth = %v (only the CORS preflight comes before authentication)", name, op.beforeAuth)
 		}
 		if op.copySource != (name == OpCopyObject || name == OpUploadPartCopy) {
 			t.Errorf("operation %s: copySource = %v", name, op.copySource)

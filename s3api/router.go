@@ -60,6 +60,13 @@ const (
 	OpGetBucketTagging           OpName = "GetBucketTagging"
 	OpDeleteBucketTagging        OpName = "DeleteBucketTagging"
 	OpGetObjectAttributes        OpName = "GetObjectAttributes"
+	OpPutBucketCors              OpName = "PutBucketCors"
+	OpGetBucketCors              OpName = "GetBucketCors"
+	OpDeleteBucketCors           OpName = "DeleteBucketCors"
+	// OpPreflight is a CORS preflight (S3's "OPTIONS object"): OPTIONS on
+	// a bucket or an object, whatever its query, answered before
+	// authentication (cors.go).
+	OpPreflight OpName = "PreflightRequest"
 )
 
 // Op is a routed request: the operation and its bucket and key (decoded).
@@ -94,6 +101,10 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 	path = strings.TrimPrefix(path, "/")
 	bucket, key, _ := strings.Cut(path, "/")
 	op := Op{Bucket: bucket, Key: key}
+	if method == http.MethodOptions && bucket != "" {
+		op.Name = OpPreflight
+		return op
+	}
 	var sub []string
 	for k := range query {
 		if subresources[k] {
@@ -144,6 +155,8 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpGetBucketPolicy
 			case only("policyStatus"):
 				op.Name = OpGetBucketPolicyStatus
+			case only("cors"):
+				op.Name = OpGetBucketCors
 			case only("acl"):
 				op.Name = OpGetBucketAcl
 			case only("tagging"):
@@ -167,6 +180,8 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpPutBucketPolicy
 			case only("tagging"):
 				op.Name = OpPutBucketTagging
+			case only("cors"):
+				op.Name = OpPutBucketCors
 			}
 		case http.MethodDelete:
 			switch {
@@ -178,6 +193,8 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpDeleteBucketPolicy
 			case only("tagging"):
 				op.Name = OpDeleteBucketTagging
+			case only("cors"):
+				op.Name = OpDeleteBucketCors
 			}
 		case http.MethodPost:
 			if only("delete") {

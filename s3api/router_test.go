@@ -69,6 +69,16 @@ func TestRoute(t *testing.T) {
 		{"POST", "/bucket/key?select&select-type=2", nil, Op{OpNotImplemented, "bucket", "key"}},
 		{"PUT", "/bucket/key?acl", nil, Op{OpNotImplemented, "bucket", "key"}},
 		{"PATCH", "/bucket/key", nil, Op{OpMethodNotAllowed, "bucket", "key"}},
+		{"PUT", "/bucket?cors", nil, Op{OpPutBucketCors, "bucket", ""}},
+		{"GET", "/bucket?cors", nil, Op{OpGetBucketCors, "bucket", ""}},
+		{"DELETE", "/bucket?cors", nil, Op{OpDeleteBucketCors, "bucket", ""}},
+		{"GET", "/bucket/key?cors", nil, Op{OpNotImplemented, "bucket", "key"}},
+		// A CORS preflight, whatever the query of the request it is for.
+		{"OPTIONS", "/bucket/key", nil, Op{OpPreflight, "bucket", "key"}},
+		{"OPTIONS", "/bucket", nil, Op{OpPreflight, "bucket", ""}},
+		{"OPTIONS", "/bucket/key?uploads", nil, Op{OpPreflight, "bucket", "key"}},
+		{"OPTIONS", "/bucket/key?X-Amz-Signature=x&X-Amz-Credential=c", nil, Op{OpPreflight, "bucket", "key"}},
+		{"OPTIONS", "/", nil, Op{Name: OpMethodNotAllowed}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.target, func(t *testing.T) {

@@ -201,6 +201,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	if r.release != nil {
 		defer r.release()
 	}
+	s.setCORS(cw.Header(), r)
 	if err != nil {
 		s.writeError(cw, r, err)
 	} else {
@@ -342,6 +343,13 @@ func (s *Server) writeError(w http.ResponseWriter, r *request, err error) {
 	}
 	if errors.Is(e, s3err.AuthorizationHeaderMalformed) {
 		body.Region = s.region
+	}
+	var ce *corsError
+	if errors.As(err, &ce) {
+		body.Method, body.ResourceType = ce.method, ce.resourceType
+		if ce.bucket != "" {
+			body.BucketName = ce.bucket
+		}
 	}
 	var hte errHeaderTooLarge
 	if errors.As(err, &hte) {

@@ -63,6 +63,9 @@ const (
 	PutBucketTagging    Action = "s3:PutBucketTagging"
 	GetBucketTagging    Action = "s3:GetBucketTagging"    // GetBucketTagging
 	GetObjectAttributes Action = "s3:GetObjectAttributes" // GetObjectAttributes
+	// PutBucketCORS: PutBucketCors and DeleteBucketCors.
+	PutBucketCORS Action = "s3:PutBucketCORS"
+	GetBucketCORS Action = "s3:GetBucketCORS" // GetBucketCors
 )
 
 // dolium's own actions: the operator endpoints.

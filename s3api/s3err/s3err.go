@@ -117,8 +117,6 @@ var (
 	InvalidTag = e("InvalidTag", http.StatusBadRequest, "The tag provided was not a valid tag. This error can occur if the tag did not pass input validation.")
 	// NoSuchTagSet: GetBucketTagging of a bucket without tags.
 	NoSuchTagSet = e("NoSuchTagSet", http.StatusNotFound, "The TagSet does not exist")
-	// BadRequest is the code AWS answers more than 10 object tags with.
-	BadRequest = e("BadRequest", http.StatusBadRequest, "Bad Request")
 )
 
 // InvalidPartNumber is InvalidArgument with the message AWS gives for a
@@ -138,12 +136,17 @@ var (
 
 // Body is the XML error document.
 type Body struct {
-	XMLName    xml.Name `xml:"Error"`
-	Code       string
-	Message    string
-	Key        string `xml:",omitempty"`
-	BucketName string `xml:",omitempty"`
-	Resource   string
+	XMLName xml.Name `xml:"Error"`
+	Code    string
+	Message string
+	// Method and ResourceType are set on a refused CORS preflight
+	// (AccessForbidden), as AWS does: the requested method and BUCKET or
+	// OBJECT.
+	Method       string `xml:",omitempty"`
+	ResourceType string `xml:",omitempty"`
+	Key          string `xml:",omitempty"`
+	BucketName   string `xml:",omitempty"`
+	Resource     string
 	// Region is set on AuthorizationHeaderMalformed for a wrong region, as
 	// AWS does; clients such as s3cmd retry with it.
 	Region string `xml:",omitempty"`

@@ -16,7 +16,9 @@
 // skipped when not installed unless DOLIUM_REQUIRE_CLI is set, as is a
 // client LookTool finds (restic); Sign for
 // hand-made SigV4 requests and Do/ReadResponse to read their answers
-// whole.
+// whole; NewChromium, a headless Chromium for tests that need a real
+// browser (CORS), skipped when not installed unless DOLIUM_REQUIRE_CLI is
+// set.
 //
 // This package is test support: nothing in dolium itself imports it.
 package harness
