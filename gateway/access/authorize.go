@@ -64,6 +64,8 @@ type Principal struct {
 	AccessKey string
 	// Anonymous: the request carried no signature.
 	Anonymous bool
+	// Identity is the user behind the access key (users.go).
+	Identity
 }
 
 // Root reports whether p acts for the root owner.
