@@ -377,6 +377,7 @@ type Store interface {
 	RepairQueue
 	Rebuilds
 	Leases
+	Identities
 	// Ping tells whether the backend answers now (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error

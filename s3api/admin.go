@@ -27,6 +27,8 @@ import (
 //	                                           the rebuild; 404 NoSuchZone)
 //	GET|POST /_dolium/admin/gc                 the gc verification (POST also queues the
 //	                                           orphans it finds)
+//	/_dolium/admin/users, keys, policy         users, access keys, identity policies
+//	                                           (admin_identities.go)
 const AdminPrefix = "/_dolium/admin/"
 
 // Maintenance is what the admin operations ask of the core's background
@@ -54,6 +56,9 @@ const (
 // endpoint. Unknown endpoints and methods are operations too: like every
 // admin request they must be the root owner's before they get an answer.
 func routeAdmin(method, endpoint string) OpName {
+	if op, ok := routeIdentityAdmin(method, endpoint); ok {
+		return op
+	}
 	if method != adminMethod(method, endpoint) {
 		return OpAdminMethodNotAllowed
 	}
@@ -166,7 +171,11 @@ func adminVerifyGC(s *Server, r *request) (*response, error) {
 }
 
 func adminMethodNotAllowed(s *Server, r *request) (*response, error) {
-	want := adminMethod(r.Method, strings.TrimPrefix(r.URL.Path, AdminPrefix))
+	endpoint := strings.TrimPrefix(r.URL.Path, AdminPrefix)
+	want := adminMethod(r.Method, endpoint)
+	if ms, ok := identityMethods[endpoint]; ok {
+		want = ms
+	}
 	return nil, s3err.MethodNotAllowed.With("this admin endpoint takes " + want)
 }
 

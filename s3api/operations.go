@@ -211,7 +211,7 @@ func operations() []operation {
 
 // operationTable indexes the operation table by name.
 func operationTable() map[OpName]*operation {
-	ops := operations()
+	ops := append(operations(), identityOperations()...)
 	t := make(map[OpName]*operation, len(ops))
 	for i := range ops {
 		op := &ops[i]
@@ -328,6 +328,11 @@ func (s *Server) admit(w http.ResponseWriter, r *request, auth *sigv4.Auth) erro
 		key = anonymousKey
 	} else {
 		r.principal = access.Principal{Owner: auth.Owner, AccessKey: auth.AccessKey}
+		if ps, ok := s.creds.(access.PrincipalSource); ok {
+			if p, ok := ps.PrincipalFor(auth.AccessKey); ok && p.Owner == auth.Owner {
+				r.principal = p
+			}
+		}
 	}
 	if !s.keys.acquire(key) {
 		return s3err.SlowDown

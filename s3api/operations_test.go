@@ -23,7 +23,8 @@ func TestOperationTable(t *testing.T) {
 	pairs := []string{"partNumber=1&uploadId=u", "list-type=2", "versionId=null", "versionId=v1"}
 	for _, method := range []string{"GET", "HEAD", "PUT", "POST", "DELETE", "PATCH", "OPTIONS"} {
 		for _, path := range []string{"/", "/bkt", "/bkt/key", AdminPrefix + "redundancy", AdminPrefix + "placements",
-			AdminPrefix + "zones", AdminPrefix + "rebuild", AdminPrefix + "gc", AdminPrefix + "nothing"} {
+			AdminPrefix + "zones", AdminPrefix + "rebuild", AdminPrefix + "gc", AdminPrefix + "nothing",
+			AdminPrefix + "users", AdminPrefix + "keys", AdminPrefix + "policy"} {
 			for _, q := range append(subs, pairs...) {
 				for _, variant := range []string{"", "copy", "form"} {
 					h := http.Header{}

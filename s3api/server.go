@@ -44,6 +44,9 @@ type Options struct {
 	// Maintenance serves the admin operations' reports and actions (nil:
 	// they answer NotImplemented).
 	Maintenance Maintenance
+	// Identities serves the identity admin operations (nil: they answer
+	// NotImplemented).
+	Identities access.Directory
 	// ProbeTimeout bounds the admin zones report's probe of each zone
 	// (default 10s).
 	ProbeTimeout time.Duration
@@ -73,6 +76,7 @@ type Server struct {
 	creds        sigv4.Credentials
 	authz        access.Authorizer
 	maint        Maintenance
+	idents       access.Directory
 	probeTimeout time.Duration
 	region       string
 	log          *slog.Logger
@@ -101,7 +105,7 @@ func New(o Options) *Server {
 	if o.ProbeTimeout <= 0 {
 		o.ProbeTimeout = 10 * time.Second
 	}
-	return &Server{gw: o.Gateway, creds: o.Keys, authz: o.Authorizer, maint: o.Maintenance, probeTimeout: o.ProbeTimeout,
+	return &Server{gw: o.Gateway, creds: o.Keys, authz: o.Authorizer, maint: o.Maintenance, idents: o.Identities, probeTimeout: o.ProbeTimeout,
 		region: o.Region, log: o.Logger, now: o.Now, domains: o.Domains,
 		limits: o.Limits, keys: newKeyLimiter(o.Limits.KeyMaxRequests), metrics: newMetrics(o.Registerer),
 		ops: operationTable()}

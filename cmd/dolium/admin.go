@@ -29,6 +29,7 @@ const adminUsage = `usage:
   dolium admin placements                           configured placement policies
   dolium admin gc --verify [--queue] [--json]       stored chunks against referenced data: orphans, missing
   dolium admin create-bucket --placement P NAME     create a bucket with a placement policy
+  dolium admin user|key|policy ...                  users, access keys, identity policies (dolium admin user)
 common flags: --endpoint URL (env DOLIUM_ENDPOINT, default http://127.0.0.1:9000), --region;
 credentials of a root key from DOLIUM_ROOT_ACCESS_KEY/DOLIUM_ROOT_SECRET_KEY
 (or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY).`
@@ -39,6 +40,9 @@ func adminMain(args []string, stdout io.Writer) error {
 		return fmt.Errorf("%s", adminUsage)
 	}
 	verb := args[0]
+	if identityVerb(verb) {
+		return identityAdmin(verb, args[1:], stdout)
+	}
 	fs := flag.NewFlagSet("admin "+verb, flag.ContinueOnError)
 	endpoint := fs.String("endpoint", envOr("DOLIUM_ENDPOINT", "http://127.0.0.1:9000"), "gateway endpoint")
 	region := fs.String("region", envOr("DOLIUM_REGION", "us-east-1"), "region")

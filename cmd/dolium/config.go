@@ -80,6 +80,9 @@ type config struct {
 	ZoneBreaker time.Duration `yaml:"zone_breaker"`
 	Root        access.Key    `yaml:"root"`
 	Keys        []access.Key  `yaml:"keys"`
+	// IdentityKey seals the access key secrets in the metadata store
+	// (gateway/identity); "" derives the sealing key from the root secret.
+	IdentityKey string `yaml:"identity_key"`
 }
 
 func defaults() config {
@@ -139,6 +142,7 @@ var envVars = []struct {
 	{"DOLIUM_CASSANDRA_PASSWORD", func(c *config, v string) error { c.Cassandra.Password = v; return nil }},
 	{"DOLIUM_ROOT_ACCESS_KEY", func(c *config, v string) error { c.Root.AccessKey = v; return nil }},
 	{"DOLIUM_ROOT_SECRET_KEY", func(c *config, v string) error { c.Root.SecretKey = v; return nil }},
+	{"DOLIUM_IDENTITY_KEY", func(c *config, v string) error { c.IdentityKey = v; return nil }},
 }
 
 // loadConfig parses args (after "serve") and the environment.

@@ -72,15 +72,7 @@ func serve(ctx context.Context, cfg config) error {
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return err
 	}
-	root := access.Key{AccessKey: cfg.Root.AccessKey, SecretKey: cfg.Root.SecretKey, Owner: access.RootOwner}
-	generated := false
-	if root.AccessKey == "" {
-		var err error
-		if root, generated, err = access.LoadOrCreateRoot(cfg.Data); err != nil {
-			return fmt.Errorf("root credentials: %w", err)
-		}
-	}
-	keys, err := access.NewKeystore(append([]access.Key{root}, cfg.Keys...))
+	root, rootCandidate, generated, err := configuredRoot(cfg)
 	if err != nil {
 		return err
 	}
@@ -93,6 +85,18 @@ func serve(ctx context.Context, cfg config) error {
 		return err
 	}
 	defer closeStores()
+	keys, ident, err := openIdentities(ctx, cfg, ms, root, rootCandidate, log)
+	if err != nil {
+		return err
+	}
+	root = ident.Root
+	rootWhere := ""
+	switch {
+	case generated:
+		rootWhere = "saved in " + filepath.Join(cfg.Data, access.RootFile)
+	case ident.Generated:
+		rootWhere = "stored (sealed) in the metadata store, for every gateway on it"
+	}
 	if os.Getenv("GOMEMLIMIT") == "" && cfg.MemoryLimit > 0 {
 		debug.SetMemoryLimit(cfg.MemoryLimit)
 	}
@@ -115,7 +119,7 @@ func serve(ctx context.Context, cfg config) error {
 	})
 	gcm := newGCMetrics(reg, ms)
 	newDataMetrics(reg, gw)
-	s3 := s3api.New(s3api.Options{Gateway: gw, Keys: keys, Region: cfg.Region, Logger: log, Registerer: reg, Domains: cfg.Domains,
+	s3 := s3api.New(s3api.Options{Gateway: gw, Keys: keys, Identities: keys, Region: cfg.Region, Logger: log, Registerer: reg, Domains: cfg.Domains,
 		Limits:      s3api.Limits{BodyTimeout: cfg.BodyTimeout, SendTimeout: cfg.SendTimeout, MaxHeaderBytes: cfg.MaxHeaderBytes, KeyMaxRequests: cfg.KeyMaxRequests},
 		Maintenance: workers, ProbeTimeout: cfg.ZoneTimeout})
 
@@ -143,8 +147,9 @@ func serve(ctx context.Context, cfg config) error {
 		newRebuildMetrics(reg, workers)
 	}
 
-	printBanner(ln.Addr().String(), cfg, root, generated)
-	log.Info("serving S3", "listen", ln.Addr().String(), "store", cfg.Store, "data", cfg.Data, "region", cfg.Region, "keys", keys.Len())
+	printBanner(ln.Addr().String(), cfg, root, rootWhere)
+	log.Info("serving S3", "listen", ln.Addr().String(), "store", cfg.Store, "data", cfg.Data, "region", cfg.Region,
+		"keys_imported", ident.Imported, "keys_kept", ident.Kept, "sealing_key", ident.Source)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -203,7 +208,7 @@ func withOps(s3 http.Handler, gw *gateway.Gateway, metrics http.Handler) http.Ha
 	})
 }
 
-func printBanner(addr string, cfg config, root access.Key, generated bool) {
+func printBanner(addr string, cfg config, root access.Key, generatedWhere string) {
 	endpoint := "http://" + addr
 	var b strings.Builder
 	where := "data in " + cfg.Data
@@ -211,8 +216,8 @@ func printBanner(addr string, cfg config, root access.Key, generated bool) {
 		where = fmt.Sprintf("Cassandra %s, keyspace %s", strings.Join(cfg.Cassandra.Hosts, ","), cfg.Cassandra.Keyspace)
 	}
 	fmt.Fprintf(&b, "\ndolium is serving S3 at %s (region %s, %s)\n\n", endpoint, cfg.Region, where)
-	if generated {
-		fmt.Fprintf(&b, "A root key pair was generated and saved in %s:\n", filepath.Join(cfg.Data, access.RootFile))
+	if generatedWhere != "" {
+		fmt.Fprintf(&b, "A root key pair was generated and %s:\n", generatedWhere)
 	}
 	fmt.Fprintf(&b, "  AWS_ACCESS_KEY_ID=%s\n  AWS_SECRET_ACCESS_KEY=%s\n\n", root.AccessKey, root.SecretKey)
 	fmt.Fprintf(&b, "Try it:\n  export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_DEFAULT_REGION=%s\n", root.AccessKey, root.SecretKey, cfg.Region)

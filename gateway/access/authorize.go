@@ -101,6 +101,8 @@ type Principal struct {
 	AccessKey string
 	// Anonymous: the request carried no signature.
 	Anonymous bool
+	// Identity is the user behind the access key (users.go).
+	Identity
 }
 
 // PolicyIDs are the identifiers a bucket policy's Principal may name p by:

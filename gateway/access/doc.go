@@ -4,7 +4,10 @@
 // Keys: each key has a secret and an owner (tenant). Buckets belong to
 // owners; a key acts for its owner. The package also creates the root key
 // pair on first start when none is configured: random, stored under the
-// data directory with mode 0600, never a well-known default.
+// data directory with mode 0600, never a well-known default. Users and
+// keys kept in the metadata store, shared by every gateway, are package
+// gateway/identity's; this package names what they are (Identity, the
+// Directory of the admin operations) and validates configured keys.
 //
 // Authorisation: Authorize(principal, action, resource, request context)
 // answers Allow or Deny, actions named as IAM names them (s3:GetObject) or

@@ -58,7 +58,7 @@ func testDB(t *testing.T) *cqldb.DB {
 	return sharedDB
 }
 
-var tables = []string{"buckets", "objects", "uploads", "parts", "gc_queue", "gc_mark", "repair_queue", "completions", "rebuilds", "leases"}
+var tables = []string{"buckets", "objects", "uploads", "parts", "gc_queue", "gc_mark", "repair_queue", "completions", "rebuilds", "leases", "users", "access_keys", "identity_settings"}
 
 // newStore empties the shared keyspace's tables and opens a store on it.
 // Only tables with a row are truncated: TRUNCATE costs about 0.1 s.

@@ -45,7 +45,15 @@
 //	repair_queue ((slot), due, data_id, idx, zone, del)
 //	                                    placement, attempts
 //	rebuilds (zone) PRIMARY KEY         version, state
+//	users (name) PRIMARY KEY            owner, display_name, canonical_id,
+//	                                    status, created, policy, rev
+//	access_keys (access_key) PRIMARY KEY
+//	                                    user_name, secret (sealed), status, created
+//	identity_settings (name) PRIMARY KEY
+//	                                    value
 //
+// The identity tables (identities.go) hold a few rows each; every write
+// is a lightweight transaction, listings read the table and sort it.
 // rebuilds holds a handful of rows (one per zone rebuilt); PutRebuild is an
 // LWT on version (INSERT ... IF NOT EXISTS for version 0), GetRebuild a
 // serial read, ListRebuilds a read of the table sorted by zone.

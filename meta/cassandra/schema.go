@@ -114,4 +114,29 @@ var migrations = []string{
 		state text,
 		rev bigint
 	)`,
+	// 13-15: identities shared by every gateway (identities.go): users,
+	// their access keys (secrets sealed by the gateway, never in the
+	// clear) and the identity layer's settings (the bootstrap root key,
+	// the check value of the sealing key).
+	`CREATE TABLE IF NOT EXISTS users (
+		name text PRIMARY KEY,
+		owner text,
+		display_name text,
+		canonical_id text,
+		status text,
+		created timestamp,
+		policy blob,
+		rev bigint
+	)`,
+	`CREATE TABLE IF NOT EXISTS access_keys (
+		access_key text PRIMARY KEY,
+		user_name text,
+		secret blob,
+		status text,
+		created timestamp
+	)`,
+	`CREATE TABLE IF NOT EXISTS identity_settings (
+		name text PRIMARY KEY,
+		value blob
+	)`,
 }

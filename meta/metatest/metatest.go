@@ -25,5 +25,6 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 	t.Run("Queue", func(t *testing.T) { testQueue(t, newStore) })
 	t.Run("RepairQueue", func(t *testing.T) { testRepairQueue(t, newStore) })
 	t.Run("Rebuilds", func(t *testing.T) { testRebuilds(t, newStore) })
+	t.Run("Identities", func(t *testing.T) { testIdentities(t, newStore) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, newStore) })
 }
