@@ -419,7 +419,11 @@ func requestContext(r *request, now time.Time) access.RequestContext {
 	set("aws:referer", r.Header.Get("Referer"))
 	set("aws:useragent", r.Header.Get("User-Agent"))
 	if !r.principal.Anonymous {
-		set("aws:username", r.principal.Owner)
+		if r.principal.User != "" {
+			set("aws:username", r.principal.User)
+		} else {
+			set("aws:username", r.principal.Owner)
+		}
 		set("aws:userid", r.principal.AccessKey)
 		set("aws:principaltype", "User")
 	} else {

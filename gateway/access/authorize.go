@@ -112,7 +112,14 @@ func (p Principal) PolicyIDs() []string {
 	if p.Anonymous || p.Owner == "" {
 		return nil
 	}
-	return []string{p.Owner, "arn:aws:iam::" + p.Owner + ":root", p.AccessKey}
+	ids := []string{p.Owner, "arn:aws:iam::" + p.Owner + ":root", p.AccessKey}
+	if p.ARN != "" {
+		ids = append(ids, p.ARN)
+	}
+	if p.CanonicalID != "" {
+		ids = append(ids, p.CanonicalID)
+	}
+	return ids
 }
 
 // Root reports whether p acts for the root owner.
@@ -205,11 +212,33 @@ func Authorize(p Principal, a Action, r Resource, rc RequestContext) Decision {
 			Conditions: rc.Conditions,
 		})
 	}
+	// The user's identity policy, when one is attached: its deny denies,
+	// and the user may then do only what it (or the bucket policy, on
+	// the owner's buckets) allows; a user without one acts with all of
+	// its tenant's rights, as every key did before identity policies.
+	idEffect := policy.Neither
+	if authenticated && p.Policy != "" {
+		idEffect = policy.Denied // a stored policy that no longer parses allows nothing
+		if ip, err := policy.ParseIdentity([]byte(p.Policy)); err == nil {
+			idEffect = ip.Evaluate(policy.Request{
+				Principals: p.PolicyIDs(), Action: string(a),
+				Resource:   policy.ResourceARN(r.Bucket, r.Key, policy.ObjectAction(string(a))),
+				Conditions: rc.Conditions,
+			})
+		}
+	}
+	recovery := owner && p.Policy == "" && (a == GetBucketPolicy || a == PutBucketPolicy || a == DeleteBucketPolicy)
 	switch {
-	case effect == policy.Denied:
-		return allowIf(owner && (a == GetBucketPolicy || a == PutBucketPolicy || a == DeleteBucketPolicy))
-	case owner:
+	case effect == policy.Denied || idEffect == policy.Denied:
+		return allowIf(recovery)
+	case owner && p.Policy == "":
 		return Allow
+	case owner:
+		return allowIf(idEffect == policy.Allowed || effect == policy.Allowed)
+	case p.Policy != "":
+		// Another tenant's bucket: both the bucket policy and the user's
+		// own policy must allow, as across AWS accounts.
+		return allowIf(effect == policy.Allowed && idEffect == policy.Allowed)
 	}
 	return allowIf(effect == policy.Allowed)
 }

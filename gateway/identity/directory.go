@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dolium/dolium/gateway/access"
+	"github.com/dolium/dolium/gateway/access/policy"
 	"github.com/dolium/dolium/meta"
 )
 
@@ -200,8 +201,9 @@ func (s *Store) DeleteKey(ctx context.Context, accessKey string) error {
 	return keyErr(err, accessKey)
 }
 
-// AttachPolicy stores doc, which must be a JSON object, as user's
-// identity policy. It is kept compacted, not evaluated.
+// AttachPolicy stores doc, an IAM identity policy of S3 actions (checked
+// by policy.ParseIdentity), as user's identity policy, compacted;
+// access.Authorize evaluates it.
 func (s *Store) AttachPolicy(ctx context.Context, user string, doc []byte) (access.UserInfo, error) {
 	if len(doc) > MaxPolicyBytes {
 		return access.UserInfo{}, access.Invalidf("policy document of %d bytes: at most %d", len(doc), MaxPolicyBytes)
@@ -209,6 +211,9 @@ func (s *Store) AttachPolicy(ctx context.Context, user string, doc []byte) (acce
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(doc, &obj); err != nil {
 		return access.UserInfo{}, access.Invalidf("policy document is not a JSON object: %v", err)
+	}
+	if _, err := policy.ParseIdentity(doc); err != nil {
+		return access.UserInfo{}, access.Invalidf("policy document: %v", err)
 	}
 	var b bytes.Buffer
 	if err := json.Compact(&b, doc); err != nil {

@@ -260,9 +260,12 @@ func TestPolicy(t *testing.T) {
 	if _, err := g.AttachPolicy(ctx, "carol", []byte("[1]")); !errors.Is(err, access.ErrInvalid) {
 		t.Errorf("AttachPolicy of a non-object: %v", err)
 	}
-	doc := `{ "Version": "2012-10-17", "Statement": [] }`
+	if _, err := g.AttachPolicy(ctx, "carol", []byte(`{"Version":"2012-10-17","Statement":[]}`)); !errors.Is(err, access.ErrInvalid) {
+		t.Errorf("AttachPolicy of a policy without statements: %v", err)
+	}
+	doc := `{ "Version": "2012-10-17", "Statement": [ {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::*"} ] }`
 	u, err := g.AttachPolicy(ctx, "carol", []byte(doc))
-	if err != nil || string(u.Policy) != `{"Version":"2012-10-17","Statement":[]}` {
+	if err != nil || string(u.Policy) != `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::*"}]}` {
 		t.Fatalf("AttachPolicy: %+v, %v", u, err)
 	}
 	if p, _ := g.PrincipalFor(k.AccessKey); p.Policy != string(u.Policy) {

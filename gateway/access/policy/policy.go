@@ -13,7 +13,9 @@ type Error struct{ Message string }
 
 func (e *Error) Error() string { return "MalformedPolicy: " + e.Message }
 
-func malformed(format string, args ...any) *Error { return &Error{Message: fmt.Sprintf(format, args...)} }
+func malformed(format string, args ...any) *Error {
+	return &Error{Message: fmt.Sprintf(format, args...)}
+}
 
 // The messages AWS answers (as quoted by S3 implementations that compare
 // themselves with AWS).
@@ -96,7 +98,14 @@ type rawPolicy struct {
 
 // Parse validates doc as a policy of bucket: AWS's checks of
 // PutBucketPolicy. The error is an *Error.
-func Parse(doc []byte, bucket string) (*Policy, error) {
+func Parse(doc []byte, bucket string) (*Policy, error) { return parse(doc, bucket, false) }
+
+// ParseIdentity validates doc as an identity policy (attached to a user):
+// its statements name no Principal (they are the user's) and may name any
+// S3 resource.
+func ParseIdentity(doc []byte) (*Policy, error) { return parse(doc, "", true) }
+
+func parse(doc []byte, bucket string, identity bool) (*Policy, error) {
 	if len(doc) > MaxSize {
 		return nil, ErrTooLarge
 	}
@@ -135,7 +144,7 @@ func Parse(doc []byte, bucket string) (*Policy, error) {
 	p := &Policy{Version: rp.Version, ID: rp.ID}
 	sids := map[string]bool{}
 	for _, r := range raws {
-		s, err := parseStatement(r, bucket)
+		s, err := parseStatement(r, bucket, identity)
 		if err != nil {
 			return nil, err
 		}
@@ -156,7 +165,7 @@ func strictDecode(b []byte, v any) error {
 	return dec.Decode(v)
 }
 
-func parseStatement(r rawStatement, bucket string) (Statement, error) {
+func parseStatement(r rawStatement, bucket string, identity bool) (Statement, error) {
 	s := Statement{Sid: r.Sid, Effect: r.Effect}
 	switch r.Effect {
 	case "Allow", "Deny":
@@ -166,6 +175,10 @@ func parseStatement(r rawStatement, bucket string) (Statement, error) {
 		return s, malformed("Invalid effect: %s", r.Effect)
 	}
 	switch {
+	case identity && (r.Principal != nil || r.NotPrincipal != nil):
+		return s, malformed("Policy document should not specify a principal.")
+	case identity:
+		s.AnyPrincipal = true // the user it is attached to
 	case r.Principal != nil && r.NotPrincipal != nil:
 		return s, ErrSyntax
 	case r.Principal != nil:
@@ -214,7 +227,7 @@ func parseStatement(r rawStatement, bucket string) (Statement, error) {
 		return s, ErrMissingResource
 	}
 	for _, res := range s.Resources {
-		if !resourceInBucket(res, bucket) {
+		if !identity && !resourceInBucket(res, bucket) || identity && !strings.HasPrefix(res, "arn:aws:s3:::") && res != "*" {
 			return s, ErrInvalidResource
 		}
 		s.resPattern = append(s.resPattern, compile(res))
