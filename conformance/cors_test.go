@@ -102,14 +102,17 @@ type browserReport struct {
 	// NoCORS is the outcome of a PUT to a bucket without a CORS
 	// configuration: the browser's preflight is refused, fetch rejects.
 	NoCORS string `json:"noCors"`
-	Error  string `json:"error"`
+	// PostStatus: the presigned POST form upload of the first postSize
+	// bytes of Sent.
+	PostStatus int    `json:"postStatus"`
+	Error      string `json:"error"`
 }
 
 // The page the browser loads from another origin (another loopback port):
 // its script uploads random bytes with fetch() to a presigned PUT URL,
 // reads them back with a presigned GET, reads a refused request's error,
-// tries a PUT to a bucket without CORS, and POSTs what happened to
-// /result.
+// posts part of them as a form upload, tries a PUT to a bucket without
+// CORS, and POSTs what happened to /result.
 const browserPage = `<!doctype html><html><head><title>running</title></head><body><script>
 const cfg = %s;
 function b64(bytes) {
@@ -132,11 +135,13 @@ async function run() {
     const bad = await fetch(cfg.bad);
     out.badStatus = bad.status;
     out.badBody = await bad.text();
-    // TODO(presigned POST): the browser form upload is being added on
-    // another branch. Its hook is here: submit a FormData with the fields
-    // of s3.NewPresignClient(...).PresignPostObject to cfg.post (the
-    // bucket URL), record the status in out.postStatus, and check in
-    // TestBrowserCORS that the object holds the bytes posted.
+    // The browser form upload: a presigned POST (SigV4 policy) with the
+    // file field last, as an HTML form sends it.
+    const fd = new FormData();
+    for (const [k, v] of Object.entries(cfg.postFields)) fd.append(k, v);
+    fd.append("file", new Blob([data.subarray(0, cfg.postSize)]), "upload.bin");
+    const post = await fetch(cfg.post, {method: "POST", body: fd});
+    out.postStatus = post.status;
   } catch (e) {
     out.error = String(e);
   }
@@ -154,7 +159,8 @@ run();
 
 // TestBrowserCORS drives a real browser: headless Chromium loads a page
 // from another origin whose script uploads to dolium with a presigned PUT
-// URL and reads the object back with a presigned GET, as a web application
+// URL and with a presigned POST form (aws-sdk-go-v2's PresignPostObject,
+// a SigV4 policy), and reads the object back with a presigned GET, as a web application
 // does; the bytes dolium stored must be those the page sent. Without a
 // CORS configuration the browser's fetch must fail. Chromium is required
 // (not skipped) when DOLIUM_REQUIRE_CLI is set.
@@ -174,7 +180,7 @@ func TestBrowserCORS(t *testing.T) {
 	_, err = cl.PutBucketCors(ctx(t), &s3.PutBucketCorsInput{Bucket: &bucket, CORSConfiguration: &types.CORSConfiguration{
 		CORSRules: []types.CORSRule{
 			{AllowedOrigins: []string{"http://192.0.2.1"}, AllowedMethods: []string{"GET"}}, // another origin's rule first
-			{AllowedOrigins: []string{origin}, AllowedMethods: []string{"GET", "PUT"}, AllowedHeaders: []string{"*"},
+			{AllowedOrigins: []string{origin}, AllowedMethods: []string{"GET", "PUT", "POST"}, AllowedHeaders: []string{"*"},
 				ExposeHeaders: []string{"ETag"}, MaxAgeSeconds: aws.Int32(60)},
 		}}})
 	mustOK(t, "PutBucketCors", err)
@@ -196,7 +202,11 @@ func TestBrowserCORS(t *testing.T) {
 	q.Set("X-Amz-Signature", strings.Repeat("0", len(sig)))
 	bad.RawQuery = q.Encode()
 
-	cfg, _ := json.Marshal(map[string]any{"size": 300_001, "put": putReq.URL, "get": getReq.URL, "bad": bad.String(), "noCors": noCORSReq.URL})
+	const postKey, postSize = "from-the-form.bin", 70_001
+	postReq, err := pre.PresignPostObject(ctx(t), &s3.PutObjectInput{Bucket: &bucket, Key: aws.String(postKey)})
+	mustOK(t, "PresignPostObject", err)
+	cfg, _ := json.Marshal(map[string]any{"size": 300_001, "put": putReq.URL, "get": getReq.URL, "bad": bad.String(), "noCors": noCORSReq.URL,
+		"post": postReq.URL, "postFields": postReq.Values, "postSize": postSize})
 	results := make(chan browserReport, 1)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /page.html", func(w http.ResponseWriter, r *http.Request) {
@@ -250,6 +260,12 @@ func TestBrowserCORS(t *testing.T) {
 	got, err := base64.StdEncoding.DecodeString(rep.Got)
 	if rep.GetStatus != http.StatusOK || err != nil || string(got) != string(sent) {
 		t.Errorf("the browser's presigned GET answered %d with %d bytes (sha256 %s), want the %d sent", rep.GetStatus, len(got), sha256Hex(got), len(sent))
+	}
+	if rep.PostStatus != http.StatusNoContent {
+		t.Errorf("the browser's presigned POST form upload answered %d, want 204", rep.PostStatus)
+	}
+	if posted := getBytes(t, bucket, postKey); string(posted) != string(sent[:postSize]) {
+		t.Errorf("dolium holds %d bytes under the form's key, the page posted %d", len(posted), postSize)
 	}
 	if rep.BadStatus != http.StatusForbidden || !strings.Contains(rep.BadBody, "<Code>SignatureDoesNotMatch</Code>") {
 		t.Errorf("the script read a spoilt signature's answer as %d %q, want 403 SignatureDoesNotMatch", rep.BadStatus, rep.BadBody)
