@@ -373,6 +373,17 @@ func TestPostPolicyDocuments(t *testing.T) {
 	if a.status != 204 || a.header.Get("ETag") == "" {
 		t.Errorf("default status: %d, ETag %q", a.status, a.header.Get("ETag"))
 	}
-	// Unsigned forms are refused.
+	// Unsigned forms are anonymous uploads: refused, unless the bucket
+	// policy lets everyone put under the form's key.
 	wantAnswer(t, "unsigned", post(t, u, []formField{{"key", "doc/u.txt"}}, "u.txt", []byte("x")), 403, "AccessDenied", "")
+	pol := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::` + bucket + `/drop/*"}]}`
+	_, err = rootSDK().PutBucketPolicy(ctx(t), &s3.PutBucketPolicyInput{Bucket: &bucket, Policy: &pol})
+	mustOK(t, "PutBucketPolicy (anonymous drop box)", err)
+	if a := post(t, u, []formField{{"key", "drop/${filename}"}}, "anon.txt", []byte("anonymous")); a.status != 204 {
+		t.Errorf("unsigned form into the policy's drop/: %d %s, want 204", a.status, a.body)
+	}
+	if got := getBytes(t, bucket, "drop/anon.txt"); string(got) != "anonymous" {
+		t.Errorf("anonymous form upload holds %q", got)
+	}
+	wantAnswer(t, "unsigned form outside drop/", post(t, u, []formField{{"key", "doc/u.txt"}}, "u.txt", []byte("x")), 403, "AccessDenied", "")
 }

@@ -359,6 +359,9 @@ func (s *Server) admit(w http.ResponseWriter, r *request, auth *sigv4.Auth) erro
 // core always has before looking the bucket up.
 func (s *Server) resolve(ctx context.Context, r *request) (access.Resource, error) {
 	res := access.Resource{Bucket: r.op.Bucket, Key: r.op.Key}
+	if r.post != nil {
+		res.Key = r.post.fields["key"] // a form upload is a PutObject of its key
+	}
 	if r.operation.bucket != existingBucket {
 		return res, nil
 	}
