@@ -1,6 +1,7 @@
 package s3api
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/xml"
 	"errors"
@@ -313,4 +314,47 @@ func checksumAlgorithm(sums map[string]string) string {
 		return a
 	}
 	return ""
+}
+
+// errNeedsIntegrity answers a request AWS accepts only with Content-MD5 or
+// an x-amz-checksum-* value (DeleteObjects, the lifecycle, CORS and
+// tagging documents): a corrupted body must not change what it names.
+var errNeedsIntegrity = s3err.InvalidRequest.With("Missing required header for this request: Content-MD5")
+
+// needsIntegrity returns errNeedsIntegrity unless r carries Content-MD5 or
+// a checksum.
+func needsIntegrity(r *request) error {
+	if r.Header.Get("Content-MD5") == "" && !hasChecksumHeader(r.Header) {
+		return errNeedsIntegrity
+	}
+	return nil
+}
+
+// readDocument reads a bucket configuration document of at most limit
+// bytes (tooBig beyond), verifying Content-MD5 and checksums; an empty
+// body is MissingRequestBodyError.
+func readDocument(r *request, limit int64, tooBig error) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r.body, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, tooBig
+	}
+	if err := verifySmallBody(r, b); err != nil {
+		return nil, err
+	}
+	if len(b) == 0 {
+		return nil, s3err.MissingRequestBodyError
+	}
+	return b, nil
+}
+
+// documentResponse answers a stored configuration document as its Get
+// operation does, as it was stored.
+func documentResponse(doc []byte, contentType string) *response {
+	resp := &response{body: io.NopCloser(bytes.NewReader(doc)), length: int64(len(doc))}
+	resp.set("Content-Type", contentType)
+	resp.set("Content-Length", strconv.Itoa(len(doc)))
+	return resp
 }

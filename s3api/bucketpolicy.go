@@ -1,11 +1,9 @@
 package s3api
 
 import (
-	"bytes"
 	"encoding/xml"
 	"io"
 	"net/http"
-	"strconv"
 
 	"github.com/dolium/dolium/gateway/access/policy"
 	"github.com/dolium/dolium/s3api/s3err"
@@ -42,10 +40,7 @@ func getBucketPolicy(s *Server, r *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp := &response{body: io.NopCloser(bytes.NewReader(doc)), length: int64(len(doc))}
-	resp.set("Content-Type", "application/json")
-	resp.set("Content-Length", strconv.Itoa(len(doc)))
-	return resp, nil
+	return documentResponse(doc, "application/json"), nil
 }
 
 func deleteBucketPolicy(s *Server, r *request) (*response, error) {

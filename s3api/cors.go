@@ -1,11 +1,8 @@
 package s3api
 
 import (
-	"bytes"
 	"errors"
-	"io"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/dolium/dolium/gateway"
@@ -21,21 +18,12 @@ import (
 func putBucketCors(s *Server, r *request) (act, error) {
 	// AWS requires an integrity check of the document (the SDKs send
 	// Content-MD5 or a checksum), as for lifecycle.
-	if r.Header.Get("Content-MD5") == "" && !hasChecksumHeader(r.Header) {
-		return nil, s3err.InvalidRequest.With("Missing required header for this request: Content-MD5")
+	if err := needsIntegrity(r); err != nil {
+		return nil, err
 	}
-	b, err := io.ReadAll(io.LimitReader(r.body, cors.MaxDocument+1))
+	b, err := readDocument(r, cors.MaxDocument, s3err.MaxMessageLengthExceeded)
 	if err != nil {
 		return nil, err
-	}
-	if len(b) > cors.MaxDocument {
-		return nil, s3err.MaxMessageLengthExceeded
-	}
-	if err := verifySmallBody(r, b); err != nil {
-		return nil, err
-	}
-	if len(b) == 0 {
-		return nil, s3err.MissingRequestBodyError
 	}
 	return func() (*response, error) {
 		if err := s.gw.PutCORS(r.Context(), r.bucket, b); err != nil {
@@ -53,10 +41,7 @@ func getBucketCors(s *Server, r *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp := &response{body: io.NopCloser(bytes.NewReader(doc)), length: int64(len(doc))}
-	resp.set("Content-Type", "application/xml")
-	resp.set("Content-Length", strconv.Itoa(len(doc)))
-	return resp, nil
+	return documentResponse(doc, "application/xml"), nil
 }
 
 func deleteBucketCors(s *Server, r *request) (*response, error) {

@@ -1,10 +1,7 @@
 package s3api
 
 import (
-	"bytes"
-	"io"
 	"net/http"
-	"strconv"
 
 	"github.com/dolium/dolium/gateway"
 	"github.com/dolium/dolium/s3api/s3err"
@@ -17,21 +14,12 @@ import (
 func putBucketLifecycle(s *Server, r *request) (act, error) {
 	// AWS requires an integrity check of the document (the SDKs send
 	// Content-MD5 or a checksum): a corrupted rule must not delete data.
-	if r.Header.Get("Content-MD5") == "" && !hasChecksumHeader(r.Header) {
-		return nil, s3err.InvalidRequest.With("Missing required header for this request: Content-MD5")
+	if err := needsIntegrity(r); err != nil {
+		return nil, err
 	}
-	b, err := io.ReadAll(io.LimitReader(r.body, maxXMLBody+1))
+	b, err := readDocument(r, maxXMLBody, s3err.MalformedXML)
 	if err != nil {
 		return nil, err
-	}
-	if len(b) > maxXMLBody {
-		return nil, s3err.MalformedXML
-	}
-	if err := verifySmallBody(r, b); err != nil {
-		return nil, err
-	}
-	if len(b) == 0 {
-		return nil, s3err.MissingRequestBodyError
 	}
 	return func() (*response, error) {
 		if err := s.gw.PutLifecycle(r.Context(), r.bucket, b); err != nil {
@@ -46,10 +34,7 @@ func getBucketLifecycle(s *Server, r *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp := &response{body: io.NopCloser(bytes.NewReader(doc)), length: int64(len(doc))}
-	resp.set("Content-Type", "application/xml")
-	resp.set("Content-Length", strconv.Itoa(len(doc)))
-	return resp, nil
+	return documentResponse(doc, "application/xml"), nil
 }
 
 func deleteBucketLifecycle(s *Server, r *request) (*response, error) {

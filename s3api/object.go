@@ -218,8 +218,8 @@ func deleteObject(s *Server, r *request) (*response, error) {
 func deleteObjects(s *Server, r *request) (act, error) {
 	// AWS requires an integrity check of the list: a corrupted body must
 	// not delete the wrong keys.
-	if r.Header.Get("Content-MD5") == "" && !hasChecksumHeader(r.Header) {
-		return nil, s3err.InvalidRequest.With("Missing required header for this request: Content-MD5")
+	if err := needsIntegrity(r); err != nil {
+		return nil, err
 	}
 	var req deleteRequest
 	if _, err := readXML(r, &req, false); err != nil {

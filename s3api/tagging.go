@@ -135,8 +135,8 @@ func deleteObjectTagging(s *Server, r *request) (act, error) {
 func putBucketTagging(s *Server, r *request) (act, error) {
 	// AWS requires an integrity check of the document (Content-MD5 or a
 	// checksum; the SDKs send one).
-	if r.Header.Get("Content-MD5") == "" && !hasChecksumHeader(r.Header) {
-		return nil, s3err.InvalidRequest.With("Missing required header for this request: Content-MD5")
+	if err := needsIntegrity(r); err != nil {
+		return nil, err
 	}
 	list, err := readTagging(r)
 	if err != nil {
