@@ -150,3 +150,26 @@ func TestBucketPolicyAWSCLI(t *testing.T) {
 	_, err := rootSDK().GetBucketPolicy(ctx(t), &s3.GetBucketPolicyInput{Bucket: &bucket})
 	wantErr(t, "GetBucketPolicy after delete-bucket-policy", err, http.StatusNotFound, "NoSuchBucketPolicy")
 }
+
+// TestBucketPolicyExistingObjectTag: a policy that serves anonymous reads
+// only of objects tagged public=yes (s3:ExistingObjectTag/public), as in
+// the S3 User Guide's tag-based examples.
+func TestBucketPolicyExistingObjectTag(t *testing.T) {
+	t.Parallel()
+	cl := rootSDK()
+	bucket := newBucket(t)
+	putBytes(t, bucket, "tagged", []byte("t"))
+	putBytes(t, bucket, "untagged", []byte("u"))
+	_, err := cl.PutObjectTagging(ctx(t), &s3.PutObjectTaggingInput{Bucket: &bucket, Key: aws.String("tagged"),
+		Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String("public"), Value: aws.String("yes")}}}})
+	mustOK(t, "PutObjectTagging", err)
+	doc := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject",
+		"Resource":"arn:aws:s3:::%s/*","Condition":{"StringEquals":{"s3:ExistingObjectTag/public":"yes"}}}]}`, bucket)
+	_, err = cl.PutBucketPolicy(ctx(t), &s3.PutBucketPolicyInput{Bucket: &bucket, Policy: &doc})
+	mustOK(t, "PutBucketPolicy", err)
+	for key, want := range map[string]int{"tagged": http.StatusOK, "untagged": http.StatusForbidden, "missing": http.StatusForbidden} {
+		if r := doRaw(t, nil, http.MethodGet, rawURL(bucket, key, ""), nil, nil); r.Status != want {
+			t.Errorf("anonymous GET %s: %d, want %d", key, r.Status, want)
+		}
+	}
+}

@@ -275,6 +275,7 @@ func (s *Server) pipeline(w http.ResponseWriter, r *request) (*response, error) 
 		return nil, err
 	}
 	rc := requestContext(r, s.now())
+	s.existingObjectTags(r, res, rc)
 	action := op.action
 	if r.URL.Query().Get("versionId") != "" {
 		action = action.Versioned()
@@ -460,4 +461,22 @@ func requestContext(r *request, now time.Time) access.RequestContext {
 		set("s3:authtype", "REST-QUERY-STRING")
 	}
 	return rc
+}
+
+// existingObjectTags adds the s3:ExistingObjectTag/<key> condition keys of
+// the object a request names (its version, with versionId) when the
+// bucket's policy looks at them: the one case where authorisation needs
+// the object first. An object that cannot be read has none (the operation
+// then answers NoSuchKey or the like itself, if allowed).
+func (s *Server) existingObjectTags(r *request, res access.Resource, rc access.RequestContext) {
+	if r.op.Key == "" || !res.Policy.UsesKeyPrefix("s3:existingobjecttag/") {
+		return
+	}
+	o, err := s.gw.GetObjectTagging(r.Context(), r.bucket, gateway.VersionTarget{Key: r.op.Key, VersionID: r.URL.Query().Get("versionId")})
+	if err != nil {
+		return
+	}
+	for k, v := range o.Tags {
+		rc.Conditions["s3:existingobjecttag/"+strings.ToLower(k)] = []string{v}
+	}
 }

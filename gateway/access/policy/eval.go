@@ -113,6 +113,23 @@ func (s *Statement) conditionsHold(ctx map[string][]string) bool {
 	return true
 }
 
+// UsesKeyPrefix reports whether a condition of p looks at a key starting
+// with prefix (lower case), e.g. "s3:existingobjecttag/": the caller then
+// knows it must find those values before evaluating.
+func (p *Policy) UsesKeyPrefix(prefix string) bool {
+	if p == nil {
+		return false
+	}
+	for _, s := range p.Statements {
+		for _, c := range s.Conditions {
+			if strings.HasPrefix(c.key, prefix) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Public reports whether p grants anything to everyone without a
 // condition (GetBucketPolicyStatus's IsPublic, simplified from AWS's
 // rule: a condition on aws:SourceIp, aws:SourceVpc and the like makes a
