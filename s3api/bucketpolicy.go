@@ -57,7 +57,7 @@ type policyStatus struct {
 }
 
 func getBucketPolicyStatus(s *Server, r *request) (*response, error) {
-	p := r.bucket.Policy()
+	p := r.policy
 	if p == nil {
 		return nil, s3err.NoSuchBucketPolicy
 	}

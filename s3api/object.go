@@ -109,7 +109,7 @@ func bypassGovernance(s *Server, r *request, key string) bool {
 	if !strings.EqualFold(r.Header.Get("X-Amz-Bypass-Governance-Retention"), "true") {
 		return false
 	}
-	res := access.Resource{Bucket: r.bucket.Name, Owner: r.bucket.Owner, Key: key, Policy: r.bucket.Policy()}
+	res := access.Resource{Bucket: r.bucket.Name, Owner: r.bucket.Owner, Key: key, Policy: r.policy}
 	return s.authz.Authorize(r.principal, access.BypassGovernanceRetention, res, requestContext(r, s.now())) == access.Allow
 }
 
@@ -238,13 +238,12 @@ func deleteObjects(s *Server, r *request) (act, error) {
 		// not others, and AWS answers the others AccessDenied in the list.
 		res := deleteResult{Xmlns: xmlns}
 		allowed := targets[:0:0]
-		pol := r.bucket.Policy()
 		for _, tg := range targets {
 			a := access.DeleteObject
 			if tg.VersionID != "" {
 				a = a.Versioned()
 			}
-			rsc := access.Resource{Bucket: r.bucket.Name, Owner: r.bucket.Owner, Key: tg.Key, Policy: pol}
+			rsc := access.Resource{Bucket: r.bucket.Name, Owner: r.bucket.Owner, Key: tg.Key, Policy: r.policy}
 			if s.authz.Authorize(r.principal, a, rsc, r.rc) != access.Allow {
 				res.Error = append(res.Error, deleteError{Key: tg.Key, VersionID: tg.VersionID, Code: s3err.AccessDenied.Code, Message: s3err.AccessDenied.Message})
 				continue

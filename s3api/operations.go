@@ -377,7 +377,8 @@ func (s *Server) resolve(ctx context.Context, r *request) (access.Resource, erro
 	}
 	r.bucket = b
 	res.Owner = b.Owner
-	res.Policy = b.Policy()
+	r.policy = b.Policy()
+	res.Policy = r.policy
 	return res, nil
 }
 

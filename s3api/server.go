@@ -19,6 +19,7 @@ import (
 
 	"github.com/dolium/dolium/gateway"
 	"github.com/dolium/dolium/gateway/access"
+	"github.com/dolium/dolium/gateway/access/policy"
 	"github.com/dolium/dolium/s3api/s3err"
 	"github.com/dolium/dolium/s3api/sigv4"
 	"github.com/prometheus/client_golang/prometheus"
@@ -119,6 +120,7 @@ type request struct {
 	operation *operation // op's entry in the operation table
 	principal access.Principal
 	rc        access.RequestContext // what authorisation saw of the request (set by the pipeline)
+	policy    *policy.Policy        // the bucket's policy, parsed once by resolve (nil: none)
 	bucket    gateway.Bucket        // the resolved bucket (operations on an existing bucket)
 	copyFrom  *objectRef            // a copy's source as the request names it
 	src       gateway.Source        // and as resolved

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -198,19 +199,26 @@ type adminClient struct {
 }
 
 func (c adminClient) do(method, path string, q url.Values, h http.Header) ([]byte, error) {
+	return c.request(method, path, q, h, nil)
+}
+
+// request sends a request signed with c's key (the body signed by its
+// SHA-256) and returns the answer's body, or an error naming the request
+// and the answer for a status other than 2xx.
+func (c adminClient) request(method, path string, q url.Values, h http.Header, body []byte) ([]byte, error) {
 	u := c.endpoint + path
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}
-	req, err := http.NewRequest(method, u, nil)
+	req, err := http.NewRequest(method, u, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
 	for k, vs := range h {
 		req.Header[k] = vs
 	}
-	empty := sha256.Sum256(nil)
-	ph := hex.EncodeToString(empty[:])
+	sum := sha256.Sum256(body)
+	ph := hex.EncodeToString(sum[:])
 	req.Header.Set("X-Amz-Content-Sha256", ph)
 	if err := v4.NewSigner().SignHTTP(context.Background(), c.creds, req, ph, "s3", c.region, time.Now()); err != nil {
 		return nil, err
@@ -220,14 +228,14 @@ func (c adminClient) do(method, path string, q url.Values, h http.Header) ([]byt
 		return nil, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	out, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return nil, err
 	}
 	if resp.StatusCode/100 != 2 {
-		return nil, fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, strings.TrimSpace(string(body)))
+		return nil, fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, strings.TrimSpace(string(out)))
 	}
-	return body, nil
+	return out, nil
 }
 
 // exitError ends `dolium admin` with a status of its own.

@@ -2,14 +2,10 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -17,7 +13,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/dolium/dolium/gateway/access"
 	"github.com/dolium/dolium/s3api"
 )
@@ -265,31 +260,5 @@ func identityAdmin(verb string, args []string, stdout io.Writer) error {
 
 // send is do with a request body (signed by its SHA-256).
 func (c adminClient) send(method, path string, q url.Values, body []byte) ([]byte, error) {
-	u := c.endpoint + path
-	if len(q) > 0 {
-		u += "?" + q.Encode()
-	}
-	req, err := http.NewRequest(method, u, bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(body)
-	ph := hex.EncodeToString(sum[:])
-	req.Header.Set("X-Amz-Content-Sha256", ph)
-	if err := v4.NewSigner().SignHTTP(context.Background(), c.creds, req, ph, "s3", c.region, time.Now()); err != nil {
-		return nil, err
-	}
-	resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode/100 != 2 {
-		return nil, fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, strings.TrimSpace(string(out)))
-	}
-	return out, nil
+	return c.request(method, path, q, nil, body)
 }

@@ -127,7 +127,7 @@ func ListVersionsMany(t *testing.T, s meta.Store, o ManyOptions) {
 		counts[i]++
 	}
 
-	models := make([][]mver, o.Keys) // each key's versions as written, oldest first
+	models := make([][]mver, o.Keys)  // each key's versions as written, oldest first
 	removed := make([][]mver, o.Keys) // each key's versions deleted again
 	var retries, deletes, gone int64
 	var mu sync.Mutex // guards retries, deletes, gone
