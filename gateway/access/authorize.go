@@ -3,6 +3,7 @@ package access
 import (
 	"net/netip"
 
+	"github.com/dolium/dolium/gateway/access/acl"
 	"github.com/dolium/dolium/gateway/access/policy"
 )
 
@@ -52,6 +53,14 @@ const (
 	GetBucketPolicy       Action = "s3:GetBucketPolicy"
 	DeleteBucketPolicy    Action = "s3:DeleteBucketPolicy"
 	GetBucketPolicyStatus Action = "s3:GetBucketPolicyStatus"
+	// ACLs (acl.go): PutBucketAcl, PutObjectAcl; the ownership controls
+	// and public access block operations.
+	PutBucketAcl               Action = "s3:PutBucketAcl"
+	PutObjectAcl               Action = "s3:PutObjectAcl"
+	PutBucketOwnershipControls Action = "s3:PutBucketOwnershipControls" // Put/DeleteBucketOwnershipControls
+	GetBucketOwnershipControls Action = "s3:GetBucketOwnershipControls"
+	PutBucketPublicAccessBlock Action = "s3:PutBucketPublicAccessBlock" // Put/DeletePublicAccessBlock
+	GetBucketPublicAccessBlock Action = "s3:GetBucketPublicAccessBlock"
 )
 
 // dolium's own actions: the operator endpoints.
@@ -86,6 +95,19 @@ func (p Principal) PolicyIDs() []string {
 	return []string{p.Owner, "arn:aws:iam::" + p.Owner + ":root", p.AccessKey}
 }
 
+// CanonicalID is the S3 canonical user id of tenant owner, as ACLs name
+// it: the owner name itself. It is the one place the mapping is made (the
+// shared identities may give tenants ids of their own).
+func CanonicalID(owner string) string { return owner }
+
+// CanonicalID is p's canonical user id ("" when anonymous).
+func (p Principal) CanonicalID() string {
+	if p.Anonymous || p.Owner == "" {
+		return ""
+	}
+	return CanonicalID(p.Owner)
+}
+
 // Root reports whether p acts for the root owner.
 func (p Principal) Root() bool { return !p.Anonymous && p.Owner == RootOwner }
 
@@ -100,6 +122,18 @@ type Resource struct {
 	Key   string
 	// Policy is the bucket's policy (nil: none).
 	Policy *policy.Policy
+	// ACL is the bucket's ACL (nil: none but its owner's).
+	ACL *acl.ACL
+	// ObjectACL is the object's ACL, for the actions whose ACL permission
+	// is on the object (acl.Needed: GetObject, Get/PutObjectAcl), read
+	// only when the requester is not the bucket's owner (nil: not read,
+	// or no such object).
+	ObjectACL *acl.ACL
+	// ACLsDisabled: the bucket's object ownership is BucketOwnerEnforced;
+	// no ACL grant is evaluated.
+	ACLsDisabled bool
+	// PublicAccess is the bucket's public access block.
+	PublicAccess acl.PublicAccessBlock
 }
 
 // RequestContext is what a decision may look at besides who and what:
@@ -153,8 +187,12 @@ var Owners Authorizer = AuthorizerFunc(Authorize)
 // explicit deny in the bucket's policy wins (except that a bucket's owner
 // can always read, replace and delete its policy: the way back from a
 // policy that locks everyone out, as AWS keeps for the account root);
-// then the bucket's owner may do everything on it; then the policy's
-// allows, anonymous requests included; else the request is denied. The
+// then the bucket's owner may do everything on it; then an ACL grant
+// (the bucket's ACL for bucket actions, the object's for object reads and
+// its ACL operations; none when ACLs are disabled, public grants none
+// under IgnorePublicAcls); then the policy's allows (a public policy's
+// none under RestrictPublicBuckets), anonymous requests included; else the
+// request is denied. The
 // admin actions are the root owner's only; any authenticated principal may
 // list its own buckets and create buckets.
 func Authorize(p Principal, a Action, r Resource, rc RequestContext) Decision {
@@ -181,8 +219,34 @@ func Authorize(p Principal, a Action, r Resource, rc RequestContext) Decision {
 		return allowIf(owner && (a == GetBucketPolicy || a == PutBucketPolicy || a == DeleteBucketPolicy))
 	case owner:
 		return Allow
+	case aclAllows(p, a, r):
+		return Allow
+	case effect == policy.Allowed && r.PublicAccess.RestrictPublicBuckets && r.Policy.Public():
+		// Only the owner's account (allowed above) may use a public
+		// policy's grants.
+		return Deny
 	}
 	return allowIf(effect == policy.Allowed)
+}
+
+// aclAllows reports whether the ACL that action a is looked up on grants
+// its permission to p.
+func aclAllows(p Principal, a Action, r Resource) bool {
+	if r.ACLsDisabled {
+		return false
+	}
+	perm, scope, ok := acl.Needed(string(a))
+	if !ok {
+		return false
+	}
+	list := r.ACL
+	if scope == acl.OnObject {
+		list = r.ObjectACL
+	}
+	if list == nil {
+		return false
+	}
+	return list.Allows(acl.Requester{ID: p.CanonicalID()}, perm, r.PublicAccess.IgnorePublicAcls)
 }
 
 func allowIf(ok bool) Decision {

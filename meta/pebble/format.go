@@ -49,6 +49,8 @@ type objectRec struct {
 	LegalHold     bool
 	LegalHoldSet  bool
 	Tags          map[string]string
+	// Added with ACLs; older records have none.
+	ACL []byte
 }
 
 type leaseRec struct {
@@ -72,6 +74,7 @@ type uploadRec struct {
 	RetainUntil       time.Time
 	LegalHold         bool
 	LegalHoldSet      bool
+	ACL               []byte // added with ACLs
 }
 
 // uploadIDRec locates an upload from its id alone.
@@ -150,7 +153,7 @@ func toObjectRec(o meta.Object) objectRec {
 		ChecksumType: o.ChecksumType,
 		Versioned:    o.Versioned, DeleteMarker: o.DeleteMarker,
 		RetentionMode: o.Retention.Mode, RetainUntil: utc(o.Retention.Until),
-		LegalHold: o.LegalHold, LegalHoldSet: o.LegalHoldSet, Tags: o.Tags,
+		LegalHold: o.LegalHold, LegalHoldSet: o.LegalHoldSet, Tags: o.Tags, ACL: o.ACL,
 	}
 	for _, e := range o.Extents {
 		r.Extents = append(r.Extents, record.FromExtent(e))
@@ -166,7 +169,7 @@ func (r objectRec) object() meta.Object {
 		ChecksumType: r.ChecksumType,
 		Versioned:    r.Versioned, DeleteMarker: r.DeleteMarker,
 		Retention: meta.Retention{Mode: r.RetentionMode, Until: utc(r.RetainUntil)},
-		LegalHold: r.LegalHold, LegalHoldSet: r.LegalHoldSet, Tags: r.Tags,
+		LegalHold: r.LegalHold, LegalHoldSet: r.LegalHoldSet, Tags: r.Tags, ACL: r.ACL,
 	}
 	for _, e := range r.Extents {
 		o.Extents = append(o.Extents, e.Meta())
@@ -180,6 +183,7 @@ func toUploadRec(u meta.Upload) uploadRec {
 		Owner: u.Owner, Headers: u.Headers, UserMeta: u.UserMeta,
 		ChecksumAlgorithm: u.ChecksumAlgorithm, ChecksumType: u.ChecksumType,
 		RetentionMode: u.Retention.Mode, RetainUntil: utc(u.Retention.Until), LegalHold: u.LegalHold, LegalHoldSet: u.LegalHoldSet,
+		ACL: u.ACL,
 	}
 }
 
@@ -189,6 +193,7 @@ func (r uploadRec) upload() meta.Upload {
 		Owner: r.Owner, Headers: r.Headers, UserMeta: r.UserMeta,
 		ChecksumAlgorithm: r.ChecksumAlgorithm, ChecksumType: r.ChecksumType,
 		Retention: meta.Retention{Mode: r.RetentionMode, Until: utc(r.RetainUntil)}, LegalHold: r.LegalHold, LegalHoldSet: r.LegalHoldSet,
+		ACL: r.ACL,
 	}
 }
 
