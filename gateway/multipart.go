@@ -26,6 +26,8 @@ type CreateUploadInput struct {
 	ChecksumAlgorithm checksum.Algorithm // "" = none
 	ChecksumType      string             // "COMPOSITE", "FULL_OBJECT" or "" (default per algorithm)
 	Lock              *LockInput         // x-amz-object-lock-* (nil: none asked)
+	// ACL is the completed object's ACL, encoded (nil: private).
+	ACL []byte
 }
 
 // CreateMultipartUpload starts an upload in bucket b and returns it.
@@ -53,7 +55,7 @@ func (g *Gateway) CreateMultipartUpload(ctx context.Context, b Bucket, in Create
 	u := meta.Upload{
 		Bucket: b.Name, Key: in.Key, UploadID: g.newID(), Initiated: g.now(), Owner: in.Owner,
 		Headers: in.Headers, UserMeta: in.UserMeta,
-		ChecksumAlgorithm: string(in.ChecksumAlgorithm), ChecksumType: ct,
+		ChecksumAlgorithm: string(in.ChecksumAlgorithm), ChecksumType: ct, ACL: in.ACL,
 	}
 	if in.Lock != nil {
 		lk := meta.Object{LastModified: g.now()}
@@ -487,6 +489,7 @@ func (g *Gateway) complete(ctx context.Context, b Bucket, in CompleteInput) (met
 		Bucket: b.Name, Key: in.Key, Size: size,
 		ETag:         fmt.Sprintf("%s-%d", hex.EncodeToString(sum[:]), len(in.Parts)),
 		LastModified: g.now(), Owner: in.Owner, Headers: u.Headers, UserMeta: u.UserMeta, Extents: exts,
+		ACL: u.ACL,
 	}
 	o.LegalHold, o.LegalHoldSet = u.LegalHold, u.LegalHoldSet
 	if u.Retention.Mode != "" {

@@ -225,11 +225,9 @@ func writeCond(h http.Header) (gateway.WriteCond, error) {
 }
 
 // unimplemented answers NotImplemented for a request header that asks for
-// what dolium does not do yet: encryption, tags, ACLs other
-// than the owner's. Accepting the request and dropping the header would
-// store plaintext a client asked to have encrypted, or leave unlocked a
-// version it asked to lock. Values that ask for today's behaviour (the
-// private canned ACL, legal hold OFF) pass.
+// what dolium does not do yet: encryption, tags. Accepting the request
+// and dropping the header would store plaintext a client asked to have
+// encrypted. Values that ask for today's behaviour pass.
 func unimplemented(h http.Header) error {
 	for name, vs := range h {
 		v := ""
@@ -240,13 +238,10 @@ func unimplemented(h http.Header) error {
 		refused := false
 		switch {
 		case strings.HasPrefix(l, "x-amz-server-side-encryption"),
-			strings.HasPrefix(l, "x-amz-copy-source-server-side-encryption"),
-			strings.HasPrefix(l, "x-amz-grant-"):
+			strings.HasPrefix(l, "x-amz-copy-source-server-side-encryption"):
 			refused = true
 		case l == "x-amz-tagging":
 			refused = v != ""
-		case l == "x-amz-acl":
-			refused = v != "private"
 		}
 		if refused {
 			return s3err.NotImplemented.With("A header you provided implies functionality that is not implemented: " + name + ".")

@@ -53,6 +53,16 @@ const (
 	OpCompleteMultipartUpload    OpName = "CompleteMultipartUpload"
 	OpAbortMultipartUpload       OpName = "AbortMultipartUpload"
 	OpListParts                  OpName = "ListParts"
+
+	// ACLs (acl.go).
+	OpPutBucketAcl                  OpName = "PutBucketAcl"
+	OpPutObjectAcl                  OpName = "PutObjectAcl"
+	OpPutBucketOwnershipControls    OpName = "PutBucketOwnershipControls"
+	OpGetBucketOwnershipControls    OpName = "GetBucketOwnershipControls"
+	OpDeleteBucketOwnershipControls OpName = "DeleteBucketOwnershipControls"
+	OpPutPublicAccessBlock          OpName = "PutPublicAccessBlock"
+	OpGetPublicAccessBlock          OpName = "GetPublicAccessBlock"
+	OpDeletePublicAccessBlock       OpName = "DeletePublicAccessBlock"
 )
 
 // Op is a routed request: the operation and its bucket and key (decoded).
@@ -139,6 +149,10 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpGetBucketPolicyStatus
 			case only("acl"):
 				op.Name = OpGetBucketAcl
+			case only("ownershipControls"):
+				op.Name = OpGetBucketOwnershipControls
+			case only("publicAccessBlock"):
+				op.Name = OpGetPublicAccessBlock
 			}
 		case http.MethodHead:
 			if only() {
@@ -156,6 +170,12 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpPutBucketLifecycle
 			case only("policy"):
 				op.Name = OpPutBucketPolicy
+			case only("acl"):
+				op.Name = OpPutBucketAcl
+			case only("ownershipControls"):
+				op.Name = OpPutBucketOwnershipControls
+			case only("publicAccessBlock"):
+				op.Name = OpPutPublicAccessBlock
 			}
 		case http.MethodDelete:
 			switch {
@@ -165,6 +185,10 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpDeleteBucketLifecycle
 			case only("policy"):
 				op.Name = OpDeleteBucketPolicy
+			case only("ownershipControls"):
+				op.Name = OpDeleteBucketOwnershipControls
+			case only("publicAccessBlock"):
+				op.Name = OpDeletePublicAccessBlock
 			}
 		case http.MethodPost:
 			if only("delete") {
@@ -207,6 +231,8 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpPutObjectRetention
 			case only("legal-hold"), only("legal-hold", "versionId"):
 				op.Name = OpPutObjectLegalHold
+			case only("acl"), only("acl", "versionId"):
+				op.Name = OpPutObjectAcl
 			}
 		case http.MethodDelete:
 			switch {

@@ -58,7 +58,12 @@ func TestRoute(t *testing.T) {
 		{"GET", "/bucket/key?tagging", nil, Op{OpNotImplemented, "bucket", "key"}},
 		{"POST", "/bucket/key?restore", nil, Op{OpNotImplemented, "bucket", "key"}},
 		{"POST", "/bucket/key?select&select-type=2", nil, Op{OpNotImplemented, "bucket", "key"}},
-		{"PUT", "/bucket/key?acl", nil, Op{OpNotImplemented, "bucket", "key"}},
+		{"PUT", "/bucket/key?acl", nil, Op{OpPutObjectAcl, "bucket", "key"}},
+		{"PUT", "/bucket/key?acl&versionId=v", nil, Op{OpPutObjectAcl, "bucket", "key"}},
+		{"PUT", "/bucket?acl", nil, Op{OpPutBucketAcl, "bucket", ""}},
+		{"PUT", "/bucket?ownershipControls", nil, Op{OpPutBucketOwnershipControls, "bucket", ""}},
+		{"DELETE", "/bucket?publicAccessBlock", nil, Op{OpDeletePublicAccessBlock, "bucket", ""}},
+		{"GET", "/bucket?publicAccessBlock", nil, Op{OpGetPublicAccessBlock, "bucket", ""}},
 		{"PATCH", "/bucket/key", nil, Op{OpMethodNotAllowed, "bucket", "key"}},
 	}
 	for _, tt := range tests {
