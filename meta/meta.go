@@ -38,7 +38,8 @@ type Bucket struct {
 	ObjectLock bool
 	// Configs holds the bucket's subresource documents by name, as the
 	// gateway validated and stored them: "lifecycle", "object-lock" (the
-	// default retention), later "policy", "cors", "encryption"... Absent
+	// default retention), "policy", "acl", "ownership",
+	// "publicAccessBlock", later "cors", "encryption"... Absent
 	// names are not configured.
 	Configs map[string][]byte
 	// Placement names the placement policy of the bucket's data ("" = default).
