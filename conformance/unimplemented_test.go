@@ -12,21 +12,18 @@ import (
 )
 
 // TestUnimplementedHeadersRefused: a write that asks for what dolium does
-// not do yet (server-side encryption, a canned ACL other than
-// private) answers 501 NotImplemented, AWS's code for "a header you
-// provided implies functionality that is not implemented", and stores
-// nothing; accepting it would keep plaintext the client asked to have
-// encrypted, or leave unlocked an object it asked to lock. The private ACL
-// (today's behaviour) is accepted.
+// not do yet (server-side encryption) answers 501 NotImplemented,
+// AWS's code for "a header you provided implies functionality that is not
+// implemented", and stores nothing; accepting it would keep plaintext the
+// client asked to have encrypted. ACL headers are served (acl_test.go).
 func TestUnimplementedHeadersRefused(t *testing.T) {
 	t.Parallel()
 	cl := rootSDK()
 	bucket := newBucket(t)
 	body := func() *bytes.Reader { return bytes.NewReader([]byte("refused")) }
 	for name, in := range map[string]*s3.PutObjectInput{
-		"sse":         {ServerSideEncryption: types.ServerSideEncryptionAes256},
-		"sse-kms":     {ServerSideEncryption: types.ServerSideEncryptionAwsKms, SSEKMSKeyId: aws.String("k")},
-		"public-read": {ACL: types.ObjectCannedACLPublicRead},
+		"sse":     {ServerSideEncryption: types.ServerSideEncryptionAes256},
+		"sse-kms": {ServerSideEncryption: types.ServerSideEncryptionAwsKms, SSEKMSKeyId: aws.String("k")},
 	} {
 		key := "refused-" + name
 		in.Bucket, in.Key, in.Body = &bucket, &key, body()

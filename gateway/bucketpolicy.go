@@ -28,10 +28,15 @@ func (b Bucket) Policy() *policy.Policy {
 }
 
 // PutBucketPolicy validates doc as b's policy (a *policy.Error when AWS
-// would refuse it; nothing is changed then) and stores it.
+// would refuse it; nothing is changed then) and stores it. A public
+// policy is refused (ErrPublicPolicyBlocked) under BlockPublicPolicy.
 func (g *Gateway) PutBucketPolicy(ctx context.Context, b Bucket, doc []byte) error {
-	if _, err := policy.Parse(doc, b.Name); err != nil {
+	p, err := policy.Parse(doc, b.Name)
+	if err != nil {
 		return err
+	}
+	if pab, _ := b.PublicAccessBlock(); pab.BlockPublicPolicy && p.Public() {
+		return ErrPublicPolicyBlocked
 	}
 	return g.setConfig(ctx, b.Name, policyConfigName, append([]byte(nil), doc...))
 }

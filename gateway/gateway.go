@@ -224,6 +224,10 @@ type CreateBucketInput struct {
 	// ObjectLock: x-amz-bucket-object-lock-enabled; the bucket is then
 	// versioned from the start, for good.
 	ObjectLock bool
+	// ACL is the bucket's ACL, encoded (nil: private); Ownership its
+	// object ownership setting (x-amz-object-ownership; "": none).
+	ACL       []byte
+	Ownership string
 }
 
 // CreateBucketWith creates a bucket.
@@ -243,6 +247,7 @@ func (g *Gateway) CreateBucketWith(ctx context.Context, in CreateBucketInput) er
 	err := g.meta.CreateBucket(ctx, meta.Bucket{
 		Name: name, Owner: owner, Created: g.now(), Region: g.cfg.Region, Shards: g.cfg.BucketShards, Placement: p,
 		ObjectLock: in.ObjectLock, Versioning: map[bool]string{true: VersioningEnabled}[in.ObjectLock],
+		Configs: newBucketConfigs(in),
 	})
 	if errors.Is(err, meta.ErrConflict) {
 		b, gerr := g.meta.GetBucket(ctx, name)

@@ -28,6 +28,8 @@ type CreateUploadInput struct {
 	Lock              *LockInput         // x-amz-object-lock-* (nil: none asked)
 	// Tags for the completed object (x-amz-tagging, checked; nil: none).
 	Tags map[string]string
+	// ACL is the completed object's ACL, encoded (nil: private).
+	ACL []byte
 }
 
 // CreateMultipartUpload starts an upload in bucket b and returns it.
@@ -56,7 +58,7 @@ func (g *Gateway) CreateMultipartUpload(ctx context.Context, b Bucket, in Create
 		Bucket: b.Name, Key: in.Key, UploadID: g.newID(), Initiated: g.now(), Owner: in.Owner,
 		Headers: in.Headers, UserMeta: in.UserMeta,
 		ChecksumAlgorithm: string(in.ChecksumAlgorithm), ChecksumType: ct,
-		Tags: nonEmpty(in.Tags),
+		Tags: nonEmpty(in.Tags), ACL: in.ACL,
 	}
 	if in.Lock != nil {
 		lk := meta.Object{LastModified: g.now()}
@@ -491,6 +493,7 @@ func (g *Gateway) complete(ctx context.Context, b Bucket, in CompleteInput) (met
 		ETag:         fmt.Sprintf("%s-%d", hex.EncodeToString(sum[:]), len(in.Parts)),
 		LastModified: g.now(), Owner: in.Owner, Headers: u.Headers, UserMeta: u.UserMeta, Extents: exts,
 		Tags: nonEmpty(u.Tags),
+		ACL: u.ACL,
 	}
 	o.LegalHold, o.LegalHoldSet = u.LegalHold, u.LegalHoldSet
 	if u.Retention.Mode != "" {

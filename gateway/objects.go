@@ -37,6 +37,8 @@ type PutInput struct {
 	Lock       *LockInput // x-amz-object-lock-* (nil: none asked)
 	// Tags of the new version (x-amz-tagging, checked; nil: none).
 	Tags map[string]string
+	// ACL is the new object's ACL, encoded (acl.ACL.Encode; nil: private).
+	ACL []byte
 }
 
 // CheckKey reports whether key can name an object: ErrKeyTooLong, or
@@ -73,7 +75,7 @@ func (g *Gateway) PutObject(ctx context.Context, b Bucket, in PutInput) (Object,
 	o := meta.Object{
 		Bucket: b.Name, Key: in.Key, Size: ext.Size, ETag: ext.ETag,
 		LastModified: g.now(), Owner: in.Owner, Headers: in.Headers, UserMeta: in.UserMeta,
-		Checksums: ext.Checksums, Extents: []meta.Extent{ext}, Tags: nonEmpty(in.Tags),
+		Checksums: ext.Checksums, Extents: []meta.Extent{ext}, Tags: nonEmpty(in.Tags), ACL: in.ACL,
 	}
 	if len(o.Checksums) > 0 {
 		o.ChecksumType = "FULL_OBJECT"
@@ -560,6 +562,9 @@ type CopyInput struct {
 	// version's tags are copied.
 	ReplaceTags bool
 	Tags        map[string]string
+	// ACL is the copy's ACL, encoded (nil: private; the source's ACL is
+	// not copied, as in S3).
+	ACL []byte
 }
 
 // CopyObject copies an object's bytes into a new object of bucket dst
@@ -607,7 +612,7 @@ func (g *Gateway) CopyObject(ctx context.Context, dst Bucket, in CopyInput) (Obj
 	o := meta.Object{
 		Bucket: dst.Name, Key: in.Key, Size: ext.Size, ETag: ext.ETag,
 		LastModified: g.now(), Owner: in.Owner, Headers: so.Headers, UserMeta: so.UserMeta,
-		Checksums: ext.Checksums, Extents: []meta.Extent{ext},
+		Checksums: ext.Checksums, Extents: []meta.Extent{ext}, ACL: in.ACL,
 	}
 	if in.Replace {
 		o.Headers, o.UserMeta = in.Headers, in.UserMeta

@@ -38,7 +38,9 @@ type Bucket struct {
 	ObjectLock bool
 	// Configs holds the bucket's subresource documents by name, as the
 	// gateway validated and stored them: "lifecycle", "object-lock" (the
-	// default retention), "tagging" (the bucket's tags), later "policy", "cors", "encryption"... Absent
+	// default retention), "tagging" (the bucket's tags), "policy",
+	// "cors", "acl", "ownership", "publicAccessBlock", later
+	// "encryption"... Absent
 	// names are not configured.
 	Configs map[string][]byte
 	// Placement names the placement policy of the bucket's data ("" = default).
@@ -100,6 +102,9 @@ type Object struct {
 	LegalHoldSet bool
 	// Tags are the version's object tags (nil = none).
 	Tags map[string]string
+	// ACL is the version's access control list as gateway/access/acl
+	// encodes it (nil: none set, its owner's full control only).
+	ACL []byte
 
 	Size         int64
 	ETag         string // quoted-less hex MD5, or "md5-N" for multipart
@@ -217,7 +222,7 @@ type Objects interface {
 	// UpdateObjectVersion applies update to the version whose S3 version
 	// id is versionID, atomically (update may be called more than once if
 	// a concurrent change won), and returns it as stored. update may
-	// change only Retention, LegalHold and Tags; an error from update is
+	// change only Retention, LegalHold, Tags and ACL; an error from update is
 	// returned as is and nothing is written. ErrNotFound if absent.
 	UpdateObjectVersion(ctx context.Context, bucket, key, versionID string, update func(*Object) error) (Object, error)
 	// ListObjects returns the latest versions of bucket's keys that are
@@ -248,6 +253,9 @@ type Upload struct {
 	// Tags asked for at creation (x-amz-tagging), for the completed
 	// object (nil = none).
 	Tags map[string]string
+	// ACL asked for at creation (x-amz-acl, x-amz-grant-*), for the
+	// completed object (nil: none).
+	ACL []byte
 }
 
 // Part is one uploaded part of a multipart upload.

@@ -79,11 +79,16 @@ func createBucket(s *Server, r *request) (act, error) {
 		// AWS rejects an explicit us-east-1 constraint.
 		return nil, s3err.InvalidLocationConstraint
 	}
+	acl, ownership, err := createBucketACL(r)
+	if err != nil {
+		return nil, err
+	}
 	return func() (*response, error) {
 		// x-dolium-placement names the bucket's placement policy (dolium's
 		// own header; without it the configured default applies).
 		if err := s.gw.CreateBucketWith(r.Context(), gateway.CreateBucketInput{Owner: r.principal.Owner, Name: r.op.Bucket,
-			Placement: r.Header.Get(PlacementHeader), ObjectLock: objectLockEnabledHeader(r.Header)}); err != nil {
+			Placement: r.Header.Get(PlacementHeader), ObjectLock: objectLockEnabledHeader(r.Header),
+			ACL: acl, Ownership: ownership}); err != nil {
 			return nil, err
 		}
 		resp := &response{}
@@ -115,21 +120,6 @@ func getBucketLocation(s *Server, r *request) (*response, error) {
 
 func getBucketVersioning(s *Server, r *request) (*response, error) {
 	return &response{xml: versioningConfiguration{Xmlns: xmlns, Status: r.bucket.Versioning}}, nil
-}
-
-func ownerACL(id string) accessControlPolicy {
-	p := accessControlPolicy{Xmlns: xmlns, Owner: owner{id, id}}
-	var g grant
-	g.Grantee.XMLNS = "http://www.w3.org/2001/XMLSchema-instance"
-	g.Grantee.Type = "CanonicalUser"
-	g.Grantee.ID, g.Grantee.DisplayName = id, id
-	g.Permission = "FULL_CONTROL"
-	p.AccessControlList.Grant = []grant{g}
-	return p
-}
-
-func getBucketAcl(s *Server, r *request) (*response, error) {
-	return &response{xml: ownerACL(r.bucket.Owner)}, nil
 }
 
 // encodeList applies encoding-type=url to a listing value.

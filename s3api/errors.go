@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/dolium/dolium/gateway"
+	"github.com/dolium/dolium/gateway/access/acl"
 	"github.com/dolium/dolium/gateway/access/policy"
 	"github.com/dolium/dolium/gateway/lifecycle"
 	"github.com/dolium/dolium/s3api/s3err"
@@ -88,6 +89,12 @@ func toS3(err error) (e *s3err.Error, internal bool) {
 	var pe *policy.Error
 	if errors.As(err, &pe) {
 		return s3err.MalformedPolicy.With(pe.Message), false
+	}
+	var ae *acl.Error
+	if errors.As(err, &ae) {
+		if se, ok := aclError(ae).(*s3err.Error); ok {
+			return se, false
+		}
 	}
 	var re *gateway.CopyRangeError
 	if errors.As(err, &re) {

@@ -225,28 +225,14 @@ func writeCond(h http.Header) (gateway.WriteCond, error) {
 }
 
 // unimplemented answers NotImplemented for a request header that asks for
-// what dolium does not do yet: encryption, ACLs other
-// than the owner's. Accepting the request and dropping the header would
-// store plaintext a client asked to have encrypted, or leave unlocked a
-// version it asked to lock. Values that ask for today's behaviour (the
-// private canned ACL, legal hold OFF) pass.
+// what dolium does not do yet: encryption. Accepting the request and
+// dropping the header would store plaintext a client asked to have
+// encrypted.
 func unimplemented(h http.Header) error {
-	for name, vs := range h {
-		v := ""
-		if len(vs) > 0 {
-			v = vs[0]
-		}
+	for name := range h {
 		l := strings.ToLower(name)
-		refused := false
-		switch {
-		case strings.HasPrefix(l, "x-amz-server-side-encryption"),
-			strings.HasPrefix(l, "x-amz-copy-source-server-side-encryption"),
-			strings.HasPrefix(l, "x-amz-grant-"):
-			refused = true
-		case l == "x-amz-acl":
-			refused = v != "private"
-		}
-		if refused {
+		if strings.HasPrefix(l, "x-amz-server-side-encryption") ||
+			strings.HasPrefix(l, "x-amz-copy-source-server-side-encryption") {
 			return s3err.NotImplemented.With("A header you provided implies functionality that is not implemented: " + name + ".")
 		}
 	}

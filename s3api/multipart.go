@@ -32,7 +32,14 @@ func createMultipartUpload(s *Server, r *request) (act, error) {
 	if in.Tags, err = taggingHeader(r.Header); err != nil {
 		return nil, err
 	}
+	acls, err := aclHeaders(r.Header)
+	if err != nil {
+		return nil, err
+	}
 	return func() (*response, error) {
+		if in.Owner, in.ACL, err = objectWrite(r, acls); err != nil {
+			return nil, err
+		}
 		u, err := s.gw.CreateMultipartUpload(r.Context(), r.bucket, in)
 		if err != nil {
 			return nil, err
@@ -145,6 +152,9 @@ func completeMultipartUpload(s *Server, r *request) (act, error) {
 		}
 	}
 	return func() (*response, error) {
+		if in.Owner, _, err = objectWrite(r, aclInput{}); err != nil {
+			return nil, err
+		}
 		o, err := s.gw.CompleteMultipartUpload(r.Context(), r.bucket, in)
 		if err != nil {
 			return nil, err

@@ -55,6 +55,10 @@ func putObject(s *Server, r *request) (act, error) {
 	if err != nil {
 		return nil, err
 	}
+	acls, err := aclHeaders(r.Header)
+	if err != nil {
+		return nil, err
+	}
 	return func() (*response, error) {
 		// A locked version (lock headers, or the bucket's default
 		// retention) is not made from a body nothing checks: AWS wants
@@ -66,8 +70,12 @@ func putObject(s *Server, r *request) (act, error) {
 			r.Header.Get("Content-MD5") == "" && !hasChecksumHeader(r.Header) {
 			return nil, s3err.InvalidRequest.With("Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters")
 		}
+		owner, acl, err := objectWrite(r, acls)
+		if err != nil {
+			return nil, err
+		}
 		o, err := s.gw.PutObject(r.Context(), r.bucket, gateway.PutInput{
-			Key: r.op.Key, Owner: r.principal.Owner, Body: r.body, Size: size,
+			Key: r.op.Key, Owner: owner, Body: r.body, Size: size, ACL: acl,
 			Headers: hdrs, UserMeta: um, ContentMD5: r.Header.Get("Content-MD5"), Checksum: cs, Cond: cond, Lock: lock,
 			Tags: tags,
 		})
@@ -109,7 +117,7 @@ func bypassGovernance(s *Server, r *request, key string) bool {
 	if !strings.EqualFold(r.Header.Get("X-Amz-Bypass-Governance-Retention"), "true") {
 		return false
 	}
-	res := access.Resource{Bucket: r.bucket.Name, Owner: r.bucket.Owner, Key: key, Policy: r.policy}
+	res := bucketResource(r.bucket, key, r.policy)
 	return s.authz.Authorize(r.principal, access.BypassGovernanceRetention, res, requestContext(r, s.now())) == access.Allow
 }
 
@@ -243,7 +251,7 @@ func deleteObjects(s *Server, r *request) (act, error) {
 			if tg.VersionID != "" {
 				a = a.Versioned()
 			}
-			rsc := access.Resource{Bucket: r.bucket.Name, Owner: r.bucket.Owner, Key: tg.Key, Policy: r.policy}
+			rsc := bucketResource(r.bucket, tg.Key, r.policy)
 			if s.authz.Authorize(r.principal, a, rsc, r.rc) != access.Allow {
 				res.Error = append(res.Error, deleteError{Key: tg.Key, VersionID: tg.VersionID, Code: s3err.AccessDenied.Code, Message: s3err.AccessDenied.Message})
 				continue
@@ -373,8 +381,15 @@ func copyObject(s *Server, r *request) (act, error) {
 	if err := gateway.CheckKey(src.key); err != nil {
 		return nil, err
 	}
+	acls, err := aclHeaders(r.Header)
+	if err != nil {
+		return nil, err
+	}
 	r.copyFrom = &src
 	return func() (*response, error) {
+		if in.Owner, in.ACL, err = objectWrite(r, acls); err != nil {
+			return nil, err
+		}
 		in.Src = r.src
 		o, err := s.gw.CopyObject(r.Context(), r.bucket, in)
 		if err != nil {
@@ -391,12 +406,4 @@ func copyObject(s *Server, r *request) (act, error) {
 		}
 		return resp, nil
 	}, nil
-}
-
-func getObjectAcl(s *Server, r *request) (*response, error) {
-	out, err := s.gw.GetObject(r.Context(), r.bucket, gateway.GetInput{Key: r.op.Key, VersionID: r.URL.Query().Get("versionId")}, true)
-	if err != nil {
-		return nil, err
-	}
-	return &response{xml: ownerACL(out.Object.Owner)}, nil
 }

@@ -97,7 +97,7 @@ func operations() []operation {
 	return []operation{
 		{name: OpListBuckets, action: access.ListAllMyBuckets, handle: acting(listBuckets)},
 		{name: OpCreateBucket, action: access.CreateBucket, bucket: newBucket, handle: createBucket,
-			headers: []string{PlacementHeader, "Content-MD5", "x-amz-bucket-object-lock-enabled"}},
+			headers: concat([]string{PlacementHeader, "Content-MD5", "x-amz-bucket-object-lock-enabled", "x-amz-object-ownership"}, aclHeaderNames)},
 		{name: OpHeadBucket, action: access.ListBucket, bucket: existingBucket, handle: acting(headBucket)},
 		{name: OpDeleteBucket, action: access.DeleteBucket, bucket: existingBucket, handle: acting(deleteBucket)},
 		{name: OpGetBucketLocation, action: access.GetBucketLocation, bucket: existingBucket, handle: acting(getBucketLocation),
@@ -152,10 +152,10 @@ func operations() []operation {
 			query: []string{"delete"}, headers: []string{"Content-MD5", "x-amz-checksum-*", "x-amz-bypass-governance-retention"}},
 		{name: OpPutObject, action: access.PutObject, bucket: existingBucket, handle: putObject,
 			headers: concat(objectMetaHeaders, []string{"Content-Length", "x-amz-decoded-content-length", "Content-MD5",
-				"x-amz-checksum-*", "x-amz-sdk-checksum-algorithm", "If-Match", "If-None-Match"}, lockHeaderNames)},
+				"x-amz-checksum-*", "x-amz-sdk-checksum-algorithm", "If-Match", "If-None-Match"}, lockHeaderNames, aclHeaderNames)},
 		{name: OpCopyObject, action: access.PutObject, bucket: existingBucket, copySource: true, handle: copyObject,
 			headers: concat(copyHeaders, objectMetaHeaders, []string{"x-amz-metadata-directive", "x-amz-checksum-algorithm",
-				"If-Match", "If-None-Match"}, lockHeaderNames)},
+				"If-Match", "If-None-Match"}, lockHeaderNames, aclHeaderNames)},
 		{name: OpGetObject, action: access.GetObject, bucket: existingBucket, handle: getObject,
 			query:   getObjectQuery,
 			headers: concat(readCondHeaders, []string{"Range", "x-amz-checksum-mode"})},
@@ -167,7 +167,7 @@ func operations() []operation {
 		{name: OpGetObjectAcl, action: access.GetObjectAcl, bucket: existingBucket, handle: acting(getObjectAcl),
 			query: []string{"acl", "versionId"}},
 		{name: OpCreateMultipartUpload, action: access.PutObject, bucket: existingBucket, handle: createMultipartUpload,
-			query: []string{"uploads"}, headers: concat(objectMetaHeaders, []string{"x-amz-checksum-algorithm", "x-amz-checksum-type"}, lockHeaderNames)},
+			query: []string{"uploads"}, headers: concat(objectMetaHeaders, []string{"x-amz-checksum-algorithm", "x-amz-checksum-type"}, lockHeaderNames, aclHeaderNames)},
 		{name: OpUploadPart, action: access.PutObject, bucket: existingBucket, handle: uploadPart,
 			query:   []string{"partNumber", "uploadId"},
 			headers: []string{"Content-Length", "x-amz-decoded-content-length", "Content-MD5", "x-amz-checksum-*", "x-amz-sdk-checksum-algorithm"}},
@@ -196,6 +196,24 @@ func operations() []operation {
 			query: []string{"tagging"}},
 		{name: OpGetObjectAttributes, action: access.GetObjectAttributes, bucket: existingBucket, handle: getObjectAttributes,
 			query: []string{"attributes", "versionId"}, headers: []string{"x-amz-object-attributes", "x-amz-max-parts", "x-amz-part-number-marker"}},
+
+		// ACLs, object ownership and the public access block (acl.go).
+		{name: OpPutBucketAcl, action: access.PutBucketAcl, bucket: existingBucket, handle: putBucketAcl,
+			query: []string{"acl"}, headers: concat([]string{"Content-MD5", "x-amz-checksum-*"}, aclHeaderNames)},
+		{name: OpPutObjectAcl, action: access.PutObjectAcl, bucket: existingBucket, handle: putObjectAcl,
+			query: []string{"acl", "versionId"}, headers: concat([]string{"Content-MD5", "x-amz-checksum-*"}, aclHeaderNames)},
+		{name: OpPutBucketOwnershipControls, action: access.PutBucketOwnershipControls, bucket: existingBucket,
+			handle: putBucketOwnershipControls, query: []string{"ownershipControls"}, headers: []string{"Content-MD5", "x-amz-checksum-*"}},
+		{name: OpGetBucketOwnershipControls, action: access.GetBucketOwnershipControls, bucket: existingBucket,
+			handle: acting(getBucketOwnershipControls), query: []string{"ownershipControls"}},
+		{name: OpDeleteBucketOwnershipControls, action: access.PutBucketOwnershipControls, bucket: existingBucket,
+			handle: acting(deleteBucketOwnershipControls), query: []string{"ownershipControls"}},
+		{name: OpPutPublicAccessBlock, action: access.PutBucketPublicAccessBlock, bucket: existingBucket,
+			handle: putPublicAccessBlock, query: []string{"publicAccessBlock"}, headers: []string{"Content-MD5", "x-amz-checksum-*"}},
+		{name: OpGetPublicAccessBlock, action: access.GetBucketPublicAccessBlock, bucket: existingBucket,
+			handle: acting(getPublicAccessBlock), query: []string{"publicAccessBlock"}},
+		{name: OpDeletePublicAccessBlock, action: access.PutBucketPublicAccessBlock, bucket: existingBucket,
+			handle: acting(deletePublicAccessBlock), query: []string{"publicAccessBlock"}},
 
 		// dolium's operator endpoints (admin.go), root only.
 		{name: OpAdminRedundancy, action: access.AdminRead, handle: acting(adminRedundancy), query: []string{"bucket"}},
@@ -261,7 +279,7 @@ func (s *Server) pipeline(w http.ResponseWriter, r *request) (*response, error) 
 	}
 	if op.action == access.PutObject {
 		// Every operation that writes object data: refuse what it would
-		// otherwise drop (encryption, tags, object lock, ACLs).
+		// otherwise drop (encryption, tags).
 		if err := unimplemented(r.Header); err != nil {
 			return nil, err
 		}
@@ -376,9 +394,11 @@ func (s *Server) resolve(ctx context.Context, r *request) (access.Resource, erro
 		return res, err
 	}
 	r.bucket = b
-	res.Owner = b.Owner
 	r.policy = b.Policy()
-	res.Policy = r.policy
+	res = bucketResource(b, res.Key, r.policy)
+	if objectACLRead[r.operation.name] {
+		s.withObjectACL(ctx, r.principal, b, r.URL.Query().Get("versionId"), &res)
+	}
 	return res, nil
 }
 
@@ -396,7 +416,9 @@ func (s *Server) resolveSource(ctx context.Context, p access.Principal, ref obje
 	if ref.versionID != "" {
 		action = access.GetObjectVersion
 	}
-	if s.authz.Authorize(p, action, access.Resource{Bucket: b.Name, Owner: b.Owner, Key: ref.key, Policy: b.Policy()}, rc) != access.Allow {
+	res := bucketResource(b, ref.key, b.Policy())
+	s.withObjectACL(ctx, p, b, ref.versionID, &res)
+	if s.authz.Authorize(p, action, res, rc) != access.Allow {
 		src.Err = s3err.AccessDenied
 		return src
 	}

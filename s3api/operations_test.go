@@ -115,7 +115,17 @@ type asked struct {
 
 func (rec *recorder) Authorize(p access.Principal, a access.Action, r access.Resource, rc access.RequestContext) access.Decision {
 	rec.mu.Lock()
-	rec.asked = append(rec.asked, asked{p, a, r})
+	// The ACLs are pointers: recorded as whether they were given (the
+	// bucket's always; the object's when read).
+	rr := r
+	rr.ACL, rr.ObjectACL = nil, nil
+	if r.ACL != nil {
+		rr.Owner += "+acl"
+	}
+	if r.ObjectACL != nil {
+		rr.Key += "+objectacl"
+	}
+	rec.asked = append(rec.asked, asked{p, a, rr})
 	rec.mu.Unlock()
 	if !rc.SourceIP.IsLoopback() {
 		return access.Deny // the test's client is local
@@ -149,15 +159,15 @@ func TestAuthorizerDecides(t *testing.T) {
 	s.ok("alice creates bkt", s.do("alice", "PUT", "/alice-bkt", nil, nil))
 	check("CreateBucket", asked{alice, access.CreateBucket, access.Resource{Bucket: "alice-bkt"}})
 	s.ok("alice puts k", s.do("alice", "PUT", "/alice-bkt/k", nil, []byte("data")))
-	check("PutObject", asked{alice, access.PutObject, access.Resource{Bucket: "alice-bkt", Owner: "alice", Key: "k"}})
+	check("PutObject", asked{alice, access.PutObject, access.Resource{Bucket: "alice-bkt", Owner: "alice+acl", Key: "k"}})
 	s.ok("alice lists", s.do("alice", "GET", "/", nil, nil))
 	check("ListBuckets", asked{alice, access.ListAllMyBuckets, access.Resource{}})
 	s.ok("alice copies", s.do("alice", "PUT", "/alice-bkt/c", http.Header{"X-Amz-Copy-Source": {"/alice-bkt/k"}}, nil))
 	check("CopyObject",
-		asked{alice, access.PutObject, access.Resource{Bucket: "alice-bkt", Owner: "alice", Key: "c"}},
-		asked{alice, access.GetObject, access.Resource{Bucket: "alice-bkt", Owner: "alice", Key: "k"}})
+		asked{alice, access.PutObject, access.Resource{Bucket: "alice-bkt", Owner: "alice+acl", Key: "c"}},
+		asked{alice, access.GetObject, access.Resource{Bucket: "alice-bkt", Owner: "alice+acl", Key: "k"}})
 	s.want("bob reads", s.do("bob", "GET", "/alice-bkt/k", nil, nil), http.StatusForbidden, "AccessDenied")
-	check("bob's GetObject", asked{bob, access.GetObject, access.Resource{Bucket: "alice-bkt", Owner: "alice", Key: "k"}})
+	check("bob's GetObject", asked{bob, access.GetObject, access.Resource{Bucket: "alice-bkt", Owner: "alice+acl", Key: "k+objectacl"}})
 	s.want("bob reads a missing bucket", s.do("bob", "GET", "/none/k", nil, nil), http.StatusNotFound, "NoSuchBucket")
 	check("GetObject of a missing bucket")
 	if a := s.do("alice", "GET", AdminPrefix+"placements", nil, nil); a.status != http.StatusForbidden || !strings.Contains(string(a.body), `"code": "AccessDenied"`) {

@@ -67,6 +67,16 @@ const (
 	// a bucket or an object, whatever its query, answered before
 	// authentication (cors.go).
 	OpPreflight OpName = "PreflightRequest"
+
+	// ACLs (acl.go).
+	OpPutBucketAcl                  OpName = "PutBucketAcl"
+	OpPutObjectAcl                  OpName = "PutObjectAcl"
+	OpPutBucketOwnershipControls    OpName = "PutBucketOwnershipControls"
+	OpGetBucketOwnershipControls    OpName = "GetBucketOwnershipControls"
+	OpDeleteBucketOwnershipControls OpName = "DeleteBucketOwnershipControls"
+	OpPutPublicAccessBlock          OpName = "PutPublicAccessBlock"
+	OpGetPublicAccessBlock          OpName = "GetPublicAccessBlock"
+	OpDeletePublicAccessBlock       OpName = "DeletePublicAccessBlock"
 )
 
 // Op is a routed request: the operation and its bucket and key (decoded).
@@ -161,6 +171,10 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpGetBucketAcl
 			case only("tagging"):
 				op.Name = OpGetBucketTagging
+			case only("ownershipControls"):
+				op.Name = OpGetBucketOwnershipControls
+			case only("publicAccessBlock"):
+				op.Name = OpGetPublicAccessBlock
 			}
 		case http.MethodHead:
 			if only() {
@@ -182,6 +196,12 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpPutBucketTagging
 			case only("cors"):
 				op.Name = OpPutBucketCors
+			case only("acl"):
+				op.Name = OpPutBucketAcl
+			case only("ownershipControls"):
+				op.Name = OpPutBucketOwnershipControls
+			case only("publicAccessBlock"):
+				op.Name = OpPutPublicAccessBlock
 			}
 		case http.MethodDelete:
 			switch {
@@ -195,6 +215,10 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpDeleteBucketTagging
 			case only("cors"):
 				op.Name = OpDeleteBucketCors
+			case only("ownershipControls"):
+				op.Name = OpDeleteBucketOwnershipControls
+			case only("publicAccessBlock"):
+				op.Name = OpDeletePublicAccessBlock
 			}
 		case http.MethodPost:
 			if only("delete") {
@@ -245,6 +269,8 @@ func Route(method, path string, query url.Values, header http.Header) Op {
 				op.Name = OpPutObjectLegalHold
 			case only("tagging"), only("tagging", "versionId"):
 				op.Name = OpPutObjectTagging
+			case only("acl"), only("acl", "versionId"):
+				op.Name = OpPutObjectAcl
 			}
 		case http.MethodDelete:
 			switch {

@@ -48,25 +48,6 @@ type versioningConfiguration struct {
 	MfaDelete string   `xml:",omitempty"`
 }
 
-type grant struct {
-	Grantee struct {
-		XMLNS       string `xml:"xmlns:xsi,attr"`
-		Type        string `xml:"xsi:type,attr"`
-		ID          string
-		DisplayName string
-	}
-	Permission string
-}
-
-type accessControlPolicy struct {
-	XMLName           xml.Name `xml:"AccessControlPolicy"`
-	Xmlns             string   `xml:"xmlns,attr"`
-	Owner             owner
-	AccessControlList struct {
-		Grant []grant
-	}
-}
-
 type checksumFields struct {
 	ChecksumCRC32     string `xml:",omitempty"`
 	ChecksumCRC32C    string `xml:",omitempty"`

@@ -3,6 +3,7 @@ package access
 import (
 	"net/netip"
 
+	"github.com/dolium/dolium/gateway/access/acl"
 	"github.com/dolium/dolium/gateway/access/policy"
 )
 
@@ -66,6 +67,14 @@ const (
 	// PutBucketCORS: PutBucketCors and DeleteBucketCors.
 	PutBucketCORS Action = "s3:PutBucketCORS"
 	GetBucketCORS Action = "s3:GetBucketCORS" // GetBucketCors
+	// ACLs (acl.go): PutBucketAcl, PutObjectAcl; the ownership controls
+	// and public access block operations.
+	PutBucketAcl               Action = "s3:PutBucketAcl"
+	PutObjectAcl               Action = "s3:PutObjectAcl"
+	PutBucketOwnershipControls Action = "s3:PutBucketOwnershipControls" // Put/DeleteBucketOwnershipControls
+	GetBucketOwnershipControls Action = "s3:GetBucketOwnershipControls"
+	PutBucketPublicAccessBlock Action = "s3:PutBucketPublicAccessBlock" // Put/DeletePublicAccessBlock
+	GetBucketPublicAccessBlock Action = "s3:GetBucketPublicAccessBlock"
 )
 
 // dolium's own actions: the operator endpoints.
@@ -122,6 +131,24 @@ func (p Principal) PolicyIDs() []string {
 	return ids
 }
 
+// OwnerID is the id by which S3 documents (bucket and object listings,
+// ACLs) name tenant owner: the owner name itself. It is the one place
+// the mapping is made.
+func OwnerID(owner string) string { return owner }
+
+// ACLIDs are the ids an ACL grant may name p by: its owner's id, and the
+// canonical id of its user (64 hex digits, as dolium admin user list
+// shows it). None when anonymous.
+func (p Principal) ACLIDs() []string {
+	if p.Anonymous || p.Owner == "" {
+		return nil
+	}
+	if p.CanonicalID != "" {
+		return []string{OwnerID(p.Owner), p.CanonicalID}
+	}
+	return []string{OwnerID(p.Owner)}
+}
+
 // Root reports whether p acts for the root owner.
 func (p Principal) Root() bool { return !p.Anonymous && p.Owner == RootOwner }
 
@@ -136,6 +163,18 @@ type Resource struct {
 	Key   string
 	// Policy is the bucket's policy (nil: none).
 	Policy *policy.Policy
+	// ACL is the bucket's ACL (nil: none but its owner's).
+	ACL *acl.ACL
+	// ObjectACL is the object's ACL, for the actions whose ACL permission
+	// is on the object (acl.Needed: GetObject, Get/PutObjectAcl), read
+	// only when the requester is not the bucket's owner (nil: not read,
+	// or no such object).
+	ObjectACL *acl.ACL
+	// ACLsDisabled: the bucket's object ownership is BucketOwnerEnforced;
+	// no ACL grant is evaluated.
+	ACLsDisabled bool
+	// PublicAccess is the bucket's public access block.
+	PublicAccess acl.PublicAccessBlock
 }
 
 // RequestContext is what a decision may look at besides who and what:
@@ -189,8 +228,12 @@ var Owners Authorizer = AuthorizerFunc(Authorize)
 // explicit deny in the bucket's policy wins (except that a bucket's owner
 // can always read, replace and delete its policy: the way back from a
 // policy that locks everyone out, as AWS keeps for the account root);
-// then the bucket's owner may do everything on it; then the policy's
-// allows, anonymous requests included; else the request is denied. The
+// then the bucket's owner may do everything on it; then an ACL grant
+// (the bucket's ACL for bucket actions, the object's for object reads and
+// its ACL operations; none when ACLs are disabled, public grants none
+// under IgnorePublicAcls); then the policy's allows (a public policy's
+// none under RestrictPublicBuckets), anonymous requests included; else the
+// request is denied. The
 // admin actions are the root owner's only; any authenticated principal may
 // list its own buckets and create buckets.
 func Authorize(p Principal, a Action, r Resource, rc RequestContext) Decision {
@@ -235,12 +278,37 @@ func Authorize(p Principal, a Action, r Resource, rc RequestContext) Decision {
 		return Allow
 	case owner:
 		return allowIf(idEffect == policy.Allowed || effect == policy.Allowed)
-	case p.Policy != "":
-		// Another tenant's bucket: both the bucket policy and the user's
-		// own policy must allow, as across AWS accounts.
-		return allowIf(effect == policy.Allowed && idEffect == policy.Allowed)
 	}
-	return allowIf(effect == policy.Allowed)
+	// Another tenant, or anonymous: the bucket policy (a public one's
+	// allows none under RestrictPublicBuckets: only the owner's account,
+	// handled above, may use them) or an ACL grant; a user with an
+	// identity policy needs its allow too, as across AWS accounts.
+	granted := (effect == policy.Allowed && !(r.PublicAccess.RestrictPublicBuckets && r.Policy.Public())) ||
+		aclAllows(p, a, r)
+	if p.Policy != "" {
+		return allowIf(granted && idEffect == policy.Allowed)
+	}
+	return allowIf(granted)
+}
+
+// aclAllows reports whether the ACL that action a is looked up on grants
+// its permission to p.
+func aclAllows(p Principal, a Action, r Resource) bool {
+	if r.ACLsDisabled {
+		return false
+	}
+	perm, scope, ok := acl.Needed(string(a))
+	if !ok {
+		return false
+	}
+	list := r.ACL
+	if scope == acl.OnObject {
+		list = r.ObjectACL
+	}
+	if list == nil {
+		return false
+	}
+	return list.Allows(acl.Requester{IDs: p.ACLIDs()}, perm, r.PublicAccess.IgnorePublicAcls)
 }
 
 func allowIf(ok bool) Decision {

@@ -13,9 +13,14 @@
 // answers Allow or Deny, actions named as IAM names them (s3:GetObject) or
 // dolium's own (dolium:AdminRead). The request pipeline (package s3api) asks
 // it once per request, with the bucket already resolved, so the resource
-// carries the bucket's owner; handlers never decide access. Today's rule:
-// a bucket's owner may do everything on it, any authenticated principal may
-// list its own buckets and create buckets, the admin actions are the root
-// owner's, and everything else is denied. Bucket policies and ACLs are to
-// be evaluated behind the same Authorizer interface.
+// carries the bucket's owner, policy, ACL, ownership setting and public
+// access block (and, for object reads by others than the bucket's owner,
+// the object's ACL); handlers never decide access. The rule: an explicit
+// deny in the policy wins; a bucket's owner may do everything on it; then
+// an ACL grant (package acl) allows, then the policy's allows; any
+// authenticated principal may list its own buckets and create buckets, the
+// admin actions are the root owner's, and everything else is denied.
+//
+// A tenant's canonical user id, as ACLs name it, is its owner name
+// (CanonicalID: the one place this is decided).
 package access

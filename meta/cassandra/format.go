@@ -34,6 +34,8 @@ type objectRec struct {
 	LegalHold     bool
 	LegalHoldSet  bool
 	Tags          map[string]string
+	// Added with ACLs; older records have none.
+	ACL []byte
 }
 
 type uploadRec struct {
@@ -50,6 +52,7 @@ type uploadRec struct {
 	// Tags: added with object tagging; records written before decode
 	// without it (gob matches fields by name).
 	Tags map[string]string
+	ACL               []byte // added with ACLs
 }
 
 type partRec struct {
@@ -78,7 +81,7 @@ func encodeObject(o meta.Object) ([]byte, error) {
 		Size: o.Size, ETag: o.ETag, LastModified: o.LastModified.UTC(), Owner: o.Owner,
 		Headers: o.Headers, UserMeta: o.UserMeta, Checksums: o.Checksums, ChecksumType: o.ChecksumType,
 		Versioned: o.Versioned, DeleteMarker: o.DeleteMarker, RetentionMode: o.Retention.Mode,
-		RetainUntil: o.Retention.Until.UTC(), LegalHold: o.LegalHold, LegalHoldSet: o.LegalHoldSet, Tags: o.Tags,
+		RetainUntil: o.Retention.Until.UTC(), LegalHold: o.LegalHold, LegalHoldSet: o.LegalHoldSet, Tags: o.Tags, ACL: o.ACL,
 	}
 	for _, e := range o.Extents {
 		r.Extents = append(r.Extents, record.FromExtent(e))
@@ -104,7 +107,7 @@ func (r objectRow) object(bucket, key string) (meta.Object, error) {
 		Headers: rec.Headers, UserMeta: rec.UserMeta, Checksums: rec.Checksums, ChecksumType: rec.ChecksumType,
 		Versioned: rec.Versioned, DeleteMarker: rec.DeleteMarker,
 		Retention: meta.Retention{Mode: rec.RetentionMode, Until: rec.RetainUntil.UTC()},
-		LegalHold: rec.LegalHold, LegalHoldSet: rec.LegalHoldSet, Tags: rec.Tags,
+		LegalHold: rec.LegalHold, LegalHoldSet: rec.LegalHoldSet, Tags: rec.Tags, ACL: rec.ACL,
 	}
 	for _, e := range rec.Extents {
 		o.Extents = append(o.Extents, e.Meta())
@@ -118,6 +121,7 @@ func encodeUpload(u meta.Upload) ([]byte, error) {
 		ChecksumAlgorithm: u.ChecksumAlgorithm, ChecksumType: u.ChecksumType,
 		RetentionMode: u.Retention.Mode, RetainUntil: u.Retention.Until.UTC(), LegalHold: u.LegalHold, LegalHoldSet: u.LegalHoldSet,
 		Tags: u.Tags,
+		ACL: u.ACL,
 	})
 }
 
@@ -131,6 +135,7 @@ func decodeUpload(data []byte, bucket, key, id string) (meta.Upload, error) {
 		Headers: r.Headers, UserMeta: r.UserMeta, ChecksumAlgorithm: r.ChecksumAlgorithm, ChecksumType: r.ChecksumType,
 		Retention: meta.Retention{Mode: r.RetentionMode, Until: r.RetainUntil.UTC()}, LegalHold: r.LegalHold, LegalHoldSet: r.LegalHoldSet,
 		Tags: r.Tags,
+		ACL: r.ACL,
 	}, nil
 }
 

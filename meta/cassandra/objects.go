@@ -480,7 +480,7 @@ func (s *Store) DeleteObjectVersion(ctx context.Context, bucket, key, versionID 
 	})
 }
 
-// UpdateObjectVersion applies update to one version's lock and tag fields.
+// UpdateObjectVersion applies update to one version's lock, tag and ACL fields.
 func (s *Store) UpdateObjectVersion(ctx context.Context, bucket, key, versionID string, update func(*meta.Object) error) (meta.Object, error) {
 	op := fmt.Sprintf("update version %q of %q/%q", versionID, bucket, key)
 	return s.changeVersion(ctx, op, bucket, key, versionID, func(ref objectRef, head, row *objectRow, o meta.Object) (*gocql.Batch, meta.Object, error) {
@@ -489,7 +489,7 @@ func (s *Store) UpdateObjectVersion(ctx context.Context, bucket, key, versionID 
 			return nil, o, err
 		}
 		// Only the mutable fields are taken from the update.
-		o.Retention, o.LegalHold, o.LegalHoldSet, o.Tags = n.Retention, n.LegalHold, n.LegalHoldSet, n.Tags
+		o.Retention, o.LegalHold, o.LegalHoldSet, o.Tags, o.ACL = n.Retention, n.LegalHold, n.LegalHoldSet, n.Tags, n.ACL
 		data, err := encodeObject(o)
 		if err != nil {
 			return nil, o, err

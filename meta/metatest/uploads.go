@@ -78,7 +78,7 @@ func testUploads(t *testing.T, newStore func(t *testing.T) meta.Store) {
 			Bucket: "b", Key: "big/file.bin", UploadID: "upload-1", Initiated: t0, Owner: "tenant-1",
 			Headers:           map[string]string{"Content-Type": "application/octet-stream", "Cache-Control": "max-age=60"},
 			UserMeta:          map[string]string{"origin": "ünïcode"},
-			ChecksumAlgorithm: "CRC32C", ChecksumType: "COMPOSITE",
+			ChecksumAlgorithm: "CRC32C", ChecksumType: "COMPOSITE", ACL: []byte("acl"),
 			Tags: map[string]string{"project": "x", "ü": ""},
 		}
 		createUpload(t, s, want)

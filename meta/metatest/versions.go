@@ -71,6 +71,7 @@ func testVersions(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		want.Retention = meta.Retention{Mode: "COMPLIANCE", Until: t0.Add(48 * time.Hour)}
 		want.LegalHold = true
 		want.Tags = map[string]string{"project": "x", "ü": ""}
+		want.ACL = []byte(`{"o":"owner"}`)
 		putObject(t, s, want, meta.Cond{})
 		got := getVersion(t, s, "b", "k", "v1")
 		if !got.IsLatest {
@@ -280,6 +281,7 @@ func testVersions(t *testing.T, newStore func(t *testing.T) meta.Store) {
 				o.Retention = meta.Retention{Mode: "GOVERNANCE", Until: until}
 				o.LegalHold, o.LegalHoldSet = v == "v2", true
 				o.Tags = map[string]string{"v": v}
+				o.ACL = []byte("acl-" + v)
 				return nil
 			})
 			noErr(t, "UpdateObjectVersion("+v+")", err)
@@ -291,6 +293,9 @@ func testVersions(t *testing.T, newStore func(t *testing.T) meta.Store) {
 			o := getVersion(t, s, "b", "k", v)
 			if o.Retention.Mode != "GOVERNANCE" || !o.Retention.Until.Equal(until) || o.LegalHold != (v == "v2") || !o.LegalHoldSet || o.Tags["v"] != v {
 				t.Errorf("GetObjectVersion(%s) after update: got retention %+v hold %v (set %v) tags %v", v, o.Retention, o.LegalHold, o.LegalHoldSet, o.Tags)
+			}
+			if string(o.ACL) != "acl-"+v {
+				t.Errorf("GetObjectVersion(%s) after update: ACL %q, want the update", v, o.ACL)
 			}
 			if o.ETag != "etag-"+v || len(o.Extents) != 1 {
 				t.Errorf("GetObjectVersion(%s) after update: data fields changed: %+v", v, o)

@@ -49,6 +49,8 @@ type objectRec struct {
 	LegalHold     bool
 	LegalHoldSet  bool
 	Tags          map[string]string
+	// Added with ACLs; older records have none.
+	ACL []byte
 }
 
 type leaseRec struct {
@@ -75,6 +77,7 @@ type uploadRec struct {
 	// Tags: added with object tagging; records written before decode
 	// without it (gob matches fields by name).
 	Tags map[string]string
+	ACL               []byte // added with ACLs
 }
 
 // uploadIDRec locates an upload from its id alone.
@@ -153,7 +156,7 @@ func toObjectRec(o meta.Object) objectRec {
 		ChecksumType: o.ChecksumType,
 		Versioned:    o.Versioned, DeleteMarker: o.DeleteMarker,
 		RetentionMode: o.Retention.Mode, RetainUntil: utc(o.Retention.Until),
-		LegalHold: o.LegalHold, LegalHoldSet: o.LegalHoldSet, Tags: o.Tags,
+		LegalHold: o.LegalHold, LegalHoldSet: o.LegalHoldSet, Tags: o.Tags, ACL: o.ACL,
 	}
 	for _, e := range o.Extents {
 		r.Extents = append(r.Extents, record.FromExtent(e))
@@ -169,7 +172,7 @@ func (r objectRec) object() meta.Object {
 		ChecksumType: r.ChecksumType,
 		Versioned:    r.Versioned, DeleteMarker: r.DeleteMarker,
 		Retention: meta.Retention{Mode: r.RetentionMode, Until: utc(r.RetainUntil)},
-		LegalHold: r.LegalHold, LegalHoldSet: r.LegalHoldSet, Tags: r.Tags,
+		LegalHold: r.LegalHold, LegalHoldSet: r.LegalHoldSet, Tags: r.Tags, ACL: r.ACL,
 	}
 	for _, e := range r.Extents {
 		o.Extents = append(o.Extents, e.Meta())
@@ -184,6 +187,7 @@ func toUploadRec(u meta.Upload) uploadRec {
 		ChecksumAlgorithm: u.ChecksumAlgorithm, ChecksumType: u.ChecksumType,
 		RetentionMode: u.Retention.Mode, RetainUntil: utc(u.Retention.Until), LegalHold: u.LegalHold, LegalHoldSet: u.LegalHoldSet,
 		Tags: u.Tags,
+		ACL: u.ACL,
 	}
 }
 
@@ -194,6 +198,7 @@ func (r uploadRec) upload() meta.Upload {
 		ChecksumAlgorithm: r.ChecksumAlgorithm, ChecksumType: r.ChecksumType,
 		Retention: meta.Retention{Mode: r.RetentionMode, Until: utc(r.RetainUntil)}, LegalHold: r.LegalHold, LegalHoldSet: r.LegalHoldSet,
 		Tags: r.Tags,
+		ACL: r.ACL,
 	}
 }
 

@@ -266,7 +266,7 @@ func (s *Store) nextVersion(ctx context.Context, bucket, key, id string) (*objec
 // successorOf returns the smallest key greater than k.
 func successorOf(k []byte) []byte { return append(bytes.Clone(k), 0x00) }
 
-// UpdateObjectVersion applies update to one version's lock and tag fields.
+// UpdateObjectVersion applies update to one version's lock, tag and ACL fields.
 func (s *Store) UpdateObjectVersion(ctx context.Context, bucket, key, versionID string, update func(*meta.Object) error) (meta.Object, error) {
 	if err := s.begin(ctx); err != nil {
 		return meta.Object{}, err
@@ -285,7 +285,7 @@ func (s *Store) UpdateObjectVersion(ctx context.Context, bucket, key, versionID 
 	// Only the mutable fields are taken from the update.
 	nrec := *rec
 	nrec.RetentionMode, nrec.RetainUntil = o.Retention.Mode, utc(o.Retention.Until)
-	nrec.LegalHold, nrec.LegalHoldSet, nrec.Tags = o.LegalHold, o.LegalHoldSet, o.Tags
+	nrec.LegalHold, nrec.LegalHoldSet, nrec.Tags, nrec.ACL = o.LegalHold, o.LegalHoldSet, o.Tags, o.ACL
 	cur, err := s.head(bucket, key)
 	if err != nil {
 		return meta.Object{}, err

@@ -123,6 +123,17 @@ var (
 // part number out of range; it is not a code of its own.
 var InvalidPartNumber = InvalidArgument.With("Part number must be an integer between 1 and 10000, inclusive")
 
+// The ACL codes: PutBucketAcl and PutObjectAcl, the ACL headers of the
+// writes, the ownership controls and public access block operations.
+var (
+	MalformedACLError                    = e("MalformedACLError", http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema")
+	AccessControlListNotSupported        = e("AccessControlListNotSupported", http.StatusBadRequest, "The bucket does not allow ACLs")
+	UnresolvableGrantByEmailAddress      = e("UnresolvableGrantByEmailAddress", http.StatusBadRequest, "The e-mail address you provided does not match any account on record.")
+	InvalidBucketAclWithObjectOwnership  = e("InvalidBucketAclWithObjectOwnership", http.StatusBadRequest, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
+	OwnershipControlsNotFoundError       = e("OwnershipControlsNotFoundError", http.StatusNotFound, "The bucket ownership controls were not found")
+	NoSuchPublicAccessBlockConfiguration = e("NoSuchPublicAccessBlockConfiguration", http.StatusNotFound, "The public access block configuration was not found")
+)
+
 // The codes of authentication (Signature Version 4) failures. sigv4 returns
 // copies of these with a message saying what exactly failed.
 var (
