@@ -21,6 +21,7 @@
 // authenticated principal may list its own buckets and create buckets, the
 // admin actions are the root owner's, and everything else is denied.
 //
-// A tenant's canonical user id, as ACLs name it, is its owner name
-// (CanonicalID: the one place this is decided).
+// A tenant's canonical user id, as S3 documents and ACLs name it, is its
+// owner name (OwnerID: the one place this is decided); an ACL grant may
+// also name one user by its stored canonical id (Principal.ACLIDs).
 package access
