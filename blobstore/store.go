@@ -14,15 +14,20 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Chunk framing (format version 1):
+// Chunk framing:
 //
-//	payload || CRC32C(payload) as 4 bytes big-endian || version byte (1)
+//	payload || CRC32C(payload) as 4 bytes big-endian || version byte
 //
-// The trailer sits at the end so that a chunk can be framed in place in a
-// buffer of ChunkSize+trailerLen bytes, and so that a truncated blob fails
-// its check.
+// Version 1: the payload is the chunk's bytes. Version 2 (sealed): the
+// payload is the chunk's bytes encrypted with AES-256-GCM under the data
+// set's own data key, the 16-byte tag appended; see seal.go and
+// docs/ENCRYPTION.md. The trailer sits at the end so that a chunk can be
+// framed in place in a buffer of ChunkSize+sealOverhead+trailerLen bytes,
+// and so that a truncated blob fails its check. The CRC covers what is
+// stored, so zones and the scrubber verify sealed chunks without keys.
 const (
 	formatVersion = 1
+	sealedVersion = 2
 	trailerLen    = 4 + 1
 )
 
@@ -75,7 +80,7 @@ type Store struct {
 	chunkSize   int64
 	concurrency int
 	prefetch    int
-	bufs        sync.Pool // *[]byte of cap chunkSize+trailerLen
+	bufs        sync.Pool // *[]byte of cap chunkSize+sealOverhead+trailerLen
 	writes      *budget   // chunk buffers of Writes
 	reads       *budget   // chunks held by readers
 	m           *metrics  // nil when no Registerer
@@ -121,7 +126,7 @@ func New(d Driver, o Options) *Store {
 	rn, rc := tokens(o.ReadBudget)
 	s.reads = newBudget(rn, rc, o.BudgetWait, s.m.readBudgetWait)
 	s.bufs.New = func() any {
-		b := make([]byte, s.chunkSize+trailerLen)
+		b := make([]byte, s.chunkSize+sealOverhead+trailerLen)
 		return &b
 	}
 	return s
@@ -134,21 +139,24 @@ func (s *Store) ChunkSize() int64 { return s.chunkSize }
 // Driver returns the Driver the Store writes through.
 func (s *Store) Driver() Driver { return s.d }
 
-// frame appends the trailer to payload, which must have trailerLen bytes of
-// spare capacity.
-func frame(payload []byte) []byte {
+// frame appends the trailer of format version to payload, which must have
+// trailerLen bytes of spare capacity.
+func frame(payload []byte, version byte) []byte {
 	sum := crc32.Checksum(payload, castagnoli)
 	b := binary.BigEndian.AppendUint32(payload, sum)
-	return append(b, formatVersion)
+	return append(b, version)
 }
 
-// unframe checks blob and returns its payload, which must be want bytes long.
-// Every failure wraps ErrCorrupt.
-func unframe(blob []byte, want int64) ([]byte, error) {
+// unframe checks blob, which must be of format version, and returns its
+// payload, which must be want bytes long. Every failure wraps ErrCorrupt.
+func unframe(blob []byte, want int64, version byte) ([]byte, error) {
 	if len(blob) < trailerLen {
 		return nil, fmt.Errorf("%w: blob of %d bytes is shorter than its trailer", ErrCorrupt, len(blob))
 	}
-	if v := blob[len(blob)-1]; v != formatVersion {
+	if v := blob[len(blob)-1]; v != version {
+		if v == formatVersion || v == sealedVersion {
+			return nil, fmt.Errorf("%w: format version %d, want %d (sealed data read without its key, or the reverse)", ErrCorrupt, v, version)
+		}
 		return nil, fmt.Errorf("%w: unknown format version %d", ErrCorrupt, v)
 	}
 	payload := blob[:len(blob)-trailerLen]
@@ -179,6 +187,21 @@ func unframe(blob []byte, want int64) ([]byte, error) {
 // garbage collection. A read error from r is returned as is, so errors.Is
 // and errors.As see the reader's own error.
 func (s *Store) Write(ctx context.Context, dataID string, r io.Reader) (int64, error) {
+	return s.write(ctx, dataID, nil, r)
+}
+
+// WriteSealed is Write with every chunk encrypted under key, a data key
+// of DataKeySize bytes made for this data set alone (NewDataKey): data
+// written so must be read with OpenSealed and the same key.
+func (s *Store) WriteSealed(ctx context.Context, dataID string, key []byte, r io.Reader) (int64, error) {
+	sl, err := newSealer(key, dataID)
+	if err != nil {
+		return 0, err
+	}
+	return s.write(ctx, dataID, sl, r)
+}
+
+func (s *Store) write(ctx context.Context, dataID string, sl *sealer, r io.Reader) (int64, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -238,7 +261,11 @@ loop:
 			defer wg.Done()
 			defer func() { <-slots }()
 			defer s.putBuf(b)
-			if err := s.put(ctx, ChunkKey{DataID: dataID, Index: index}, frame((*b.b)[:n])); err != nil {
+			payload, version := (*b.b)[:n], byte(formatVersion)
+			if sl != nil {
+				payload, version = sl.seal(index, payload), sealedVersion
+			}
+			if err := s.put(ctx, ChunkKey{DataID: dataID, Index: index}, frame(payload, version)); err != nil {
 				fail(err)
 			}
 		}(index, b, n)
@@ -285,7 +312,7 @@ func (s *Store) put(ctx context.Context, k ChunkKey, blob []byte) error {
 	if err != nil {
 		return fmt.Errorf("blobstore: put %s/%d: %w", k.DataID, k.Index, err)
 	}
-	s.m.addWritten(len(blob) - trailerLen)
+	s.m.addWritten(len(blob) - trailerLen) // stored bytes: a sealed chunk's tag included
 	return nil
 }
 
@@ -313,6 +340,23 @@ func chunkCount(size, chunkSize int64) int64 {
 //
 // Zero-length data (size 0) has no chunks; its reader returns EOF at once.
 func (s *Store) Open(ctx context.Context, dataID string, size, chunkSize, off, length int64) (io.ReadCloser, error) {
+	return s.open(ctx, dataID, nil, size, chunkSize, off, length)
+}
+
+// OpenSealed is Open of data WriteSealed wrote with key. Every chunk is
+// decrypted and authenticated as bound to dataID and its index: a chunk
+// changed, truncated, moved to another index or taken from another data
+// set fails, wrapping ErrCorrupt. Only the chunks the range touches are
+// read and decrypted.
+func (s *Store) OpenSealed(ctx context.Context, dataID string, key []byte, size, chunkSize, off, length int64) (io.ReadCloser, error) {
+	sl, err := newSealer(key, dataID)
+	if err != nil {
+		return nil, err
+	}
+	return s.open(ctx, dataID, sl, size, chunkSize, off, length)
+}
+
+func (s *Store) open(ctx context.Context, dataID string, sl *sealer, size, chunkSize, off, length int64) (io.ReadCloser, error) {
 	switch {
 	case size < 0 || off < 0 || length < 0:
 		return nil, fmt.Errorf("blobstore: open %s: negative size %d, offset %d or length %d", dataID, size, off, length)
@@ -330,6 +374,7 @@ func (s *Store) Open(ctx context.Context, dataID string, size, chunkSize, off, l
 		ctx:       ctx,
 		cancel:    cancel,
 		dataID:    dataID,
+		sealer:    sl,
 		size:      size,
 		chunkSize: chunkSize,
 		start:     off,
@@ -363,6 +408,7 @@ type reader struct {
 	ctx        context.Context
 	cancel     context.CancelFunc
 	dataID     string
+	sealer     *sealer // nil: plain chunks
 	size       int64
 	chunkSize  int64
 	start, end int64 // byte range still to deliver: [start, end)
@@ -494,7 +540,15 @@ func (r *reader) fetch(index int64) fetched {
 		return fetched{err: fmt.Errorf("blobstore: get %s/%d: %w", k.DataID, k.Index, err)}
 	}
 	want := min(r.chunkSize, r.size-index*r.chunkSize)
-	payload, err := unframe(blob, want)
+	version := byte(formatVersion)
+	if r.sealer != nil {
+		want += sealOverhead
+		version = sealedVersion
+	}
+	payload, err := unframe(blob, want, version)
+	if err == nil && r.sealer != nil {
+		payload, err = r.sealer.open(k.Index, payload)
+	}
 	if err != nil {
 		r.s.m.checksumFailure()
 		return fetched{err: fmt.Errorf("blobstore: get %s/%d: %w", k.DataID, k.Index, err)}
@@ -547,13 +601,17 @@ func (s *Store) Delete(ctx context.Context, dataID string, size, chunkSize int64
 }
 
 // CheckFrame verifies a chunk blob as Store writes it (payload, CRC32C,
-// format version) without knowing the payload's expected length. Placement
-// drivers use it to tell a good copy from a corrupt one; failures wrap
-// ErrCorrupt.
+// format version, plain or sealed) without knowing the payload's expected
+// length or any key. Placement drivers use it to tell a good copy from a
+// corrupt one; failures wrap ErrCorrupt.
 func CheckFrame(blob []byte) error {
 	if len(blob) < trailerLen {
 		return fmt.Errorf("%w: blob of %d bytes is shorter than its trailer", ErrCorrupt, len(blob))
 	}
-	_, err := unframe(blob, int64(len(blob)-trailerLen))
+	version := byte(formatVersion)
+	if blob[len(blob)-1] == sealedVersion {
+		version = sealedVersion
+	}
+	_, err := unframe(blob, int64(len(blob)-trailerLen), version)
 	return err
 }

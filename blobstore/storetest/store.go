@@ -39,6 +39,7 @@ func RunStore(t *testing.T, newDriver func(t *testing.T) blobstore.Driver) {
 		{"CanceledWrite", testStoreCanceledWrite},
 		{"Delete", testStoreDelete},
 		{"BadArguments", testStoreBadArguments},
+		{"Sealed", testStoreSealed},
 	}.run(t, newDriver)
 }
 
