@@ -126,4 +126,3 @@ func testStoreSealed(t *testing.T, d blobstore.Driver) {
 		t.Fatal("WriteSealed with a 5-byte key succeeded")
 	}
 }
-
